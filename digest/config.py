@@ -1,0 +1,177 @@
+"""Stage 1, config: `config.toml` -> a frozen, validated `Config`.
+
+Reads one file, touches nothing else (no network). Every problem is collected and reported
+at once, each with its TOML path, so one run tells the user everything to fix.
+"""
+
+from __future__ import annotations
+
+import tomllib
+from pathlib import Path
+from typing import Any
+from urllib.parse import urlsplit
+from zoneinfo import ZoneInfo, ZoneInfoNotFoundError
+
+from slugify import slugify
+
+from digest.errors import ConfigError
+from digest.models import POSTS_SOURCE, Config, FeedConfig, SiteConfig
+
+SITE_KEYS = {"title", "base_url", "timezone", "per_page", "feed_entries"}
+FEED_KEYS = {"url", "name", "tags"}
+TOP_KEYS = {"site", "feeds"}
+
+
+def load_config(path: Path) -> Config:
+    path = Path(path).absolute()
+    try:
+        with path.open("rb") as f:
+            data = tomllib.load(f)
+    except FileNotFoundError:
+        raise ConfigError(path, ["no such file; create it (the README shows an example)"]) from None
+    except OSError as e:
+        raise ConfigError(path, [f"cannot read: {e.strerror}"]) from e
+    except tomllib.TOMLDecodeError as e:
+        raise ConfigError(path, [f"not valid TOML: {e}"]) from e
+    return parse_config(data, path)
+
+
+def parse_config(data: dict[str, Any], path: Path) -> Config:
+    """Validate parsed TOML; raise one ConfigError listing every problem."""
+    problems: list[str] = []
+    problems += _unknown(data, TOP_KEYS, "")
+    site = _parse_site(data.get("site"), problems)
+    feeds = _parse_feeds(data.get("feeds", []), path.parent, problems)
+    if problems or site is None:
+        raise ConfigError(path, problems)
+    return Config(path=path, site=site, feeds=feeds)
+
+
+def _unknown(table: dict[str, Any], known: set[str], prefix: str) -> list[str]:
+    return [
+        f"{prefix}{key}: unknown key (known keys: {', '.join(sorted(known))})"
+        for key in table
+        if key not in known
+    ]
+
+
+def _parse_site(raw: object, problems: list[str]) -> SiteConfig | None:
+    if raw is None:
+        problems.append("site: missing [site] table (title, base_url, timezone)")
+        return None
+    if not isinstance(raw, dict):
+        problems.append("site: must be a table ([site])")
+        return None
+    problems += _unknown(raw, SITE_KEYS, "site.")
+    before = len(problems)
+
+    title = raw.get("title")
+    if not isinstance(title, str) or not title.strip():
+        problems.append("site.title: required, a non-empty string")
+
+    base_url = raw.get("base_url")
+    if not isinstance(base_url, str) or not _is_http_url(base_url):
+        problems.append(
+            'site.base_url: required, an absolute http(s) URL such as "https://user.github.io/repo/"'
+        )
+    elif not base_url.endswith("/"):
+        base_url += "/"
+
+    timezone = raw.get("timezone", "UTC")
+    if not isinstance(timezone, str) or not _is_timezone(timezone):
+        problems.append(
+            f"site.timezone: {timezone!r} is not an IANA time zone such as 'Europe/Berlin'"
+        )
+
+    per_page = _positive_int(raw, "per_page", 20, problems)
+    feed_entries = _positive_int(raw, "feed_entries", 50, problems)
+
+    if len(problems) > before:
+        return None
+    assert isinstance(title, str) and isinstance(base_url, str) and isinstance(timezone, str)
+    return SiteConfig(
+        title=title.strip(),
+        base_url=base_url,
+        timezone=timezone,
+        per_page=per_page,
+        feed_entries=feed_entries,
+    )
+
+
+def _positive_int(table: dict[str, Any], key: str, default: int, problems: list[str]) -> int:
+    value = table.get(key, default)
+    # bool is an int subclass; `per_page = true` is a mistake, not 1.
+    if isinstance(value, bool) or not isinstance(value, int) or not 1 <= value <= 10_000:
+        problems.append(f"site.{key}: must be a whole number from 1 to 10000, not {value!r}")
+        return default
+    return value
+
+
+def _parse_feeds(raw: object, root: Path, problems: list[str]) -> tuple[FeedConfig, ...]:
+    if not isinstance(raw, list):
+        problems.append("feeds: must be an array of tables ([[feeds]])")
+        return ()
+    feeds: list[FeedConfig] = []
+    slugs: dict[str, int] = {}
+    for i, item in enumerate(raw):
+        where = f"feeds[{i}]"
+        if not isinstance(item, dict):
+            problems.append(f"{where}: must be a table ([[feeds]])")
+            continue
+        problems += _unknown(item, FEED_KEYS, f"{where}.")
+        before = len(problems)
+
+        url = item.get("url")
+        local: Path | None = None
+        if not isinstance(url, str) or not url.strip():
+            problems.append(f"{where}.url: required, an http(s) URL or a path to a feed file")
+        elif not _is_http_url(url):
+            local = (root / url).resolve()
+            if not local.is_file():
+                problems.append(f"{where}.url: {url!r} is not an http(s) URL or an existing file")
+
+        name = item.get("name")
+        slug = ""
+        if not isinstance(name, str) or not name.strip():
+            problems.append(f"{where}.name: required, a non-empty string")
+        else:
+            slug = slugify(name, max_length=60) or "feed"
+            if slug == POSTS_SOURCE:
+                problems.append(f"{where}.name: {name!r} is reserved for hand-written posts")
+            elif slug in slugs:
+                problems.append(
+                    f"{where}.name: {name!r} gives the same slug {slug!r} as feeds[{slugs[slug]}];"
+                    " names must differ"
+                )
+            else:
+                slugs[slug] = i
+
+        tags = item.get("tags", [])
+        if not isinstance(tags, list) or not all(isinstance(t, str) and t.strip() for t in tags):
+            problems.append(f'{where}.tags: must be a list of non-empty strings, e.g. ["ai"]')
+
+        if len(problems) == before:
+            assert isinstance(url, str) and isinstance(name, str)
+            feeds.append(
+                FeedConfig(
+                    url=url.strip(),
+                    name=name.strip(),
+                    slug=slug,
+                    tags=tuple(t.strip() for t in tags),
+                    path=local,
+                )
+            )
+    return tuple(feeds)
+
+
+def _is_http_url(value: str) -> bool:
+    parts = urlsplit(value.strip())
+    return parts.scheme in ("http", "https") and bool(parts.netloc)
+
+
+def _is_timezone(name: str) -> bool:
+    try:
+        ZoneInfo(name)
+    except (ZoneInfoNotFoundError, ValueError):
+        return False
+    return True

@@ -1,0 +1,42 @@
+"""The exception types: one root, one subclass per kind of failure a user can fix.
+
+Messages are written for the person who must fix the problem and name the file, key or feed.
+Only `cli` turns these into exit codes. A failing *feed* is not an exception: it is a value in
+the fetch report, so one broken feed never stops a build.
+"""
+
+
+class DigestError(Exception):
+    """Root of every error digest reports to the user (exit code 1)."""
+
+    exit_code = 1
+
+
+class ConfigError(DigestError):
+    """`config.toml` is missing, unreadable or invalid; lists every problem found."""
+
+    def __init__(self, path: object, problems: list[str] | tuple[str, ...]) -> None:
+        self.path = path
+        self.problems = tuple(problems)
+        lines = "\n".join(f"  {p}" for p in self.problems)
+        super().__init__(f"{path}: {len(self.problems)} problem(s) in the config:\n{lines}")
+
+
+class CacheError(DigestError):
+    """A content cache file cannot be read; never silently overwritten."""
+
+
+class PostError(DigestError):
+    """A hand-written Markdown post cannot be read (bad front matter, bad date)."""
+
+
+class ThemeError(DigestError):
+    """A theme template is missing or fails to render."""
+
+
+class OutputError(DigestError):
+    """The output directory is unsafe or cannot be written."""
+
+
+class FeedError(DigestError):
+    """A feed's body is not a feed. Caught per feed and reported; never stops a build."""

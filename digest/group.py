@@ -1,0 +1,174 @@
+"""Stage 5, group: every entry + the config -> the `Site` model (pages to render). Pure.
+
+Days are taken in the site timezone; tags are the feed's config tags plus the entry's own
+categories, folded (case, whitespace) onto one slug each with one display name.
+"""
+
+from __future__ import annotations
+
+from collections import Counter, defaultdict
+from collections.abc import Iterable
+from datetime import date
+from zoneinfo import ZoneInfo
+
+from slugify import slugify
+
+from digest.models import (
+    POSTS_SOURCE,
+    Config,
+    DayGroup,
+    Entry,
+    FeedCache,
+    Page,
+    Pagination,
+    Site,
+    Source,
+    Tag,
+)
+from digest.store import sort_entries
+
+
+def tag_slug(name: str) -> str:
+    return slugify(name, max_length=60) or "tag"
+
+
+def make_site(config: Config, caches: Iterable[FeedCache], posts: tuple[Entry, ...]) -> Site:
+    by_slug = {c.slug: c for c in caches}
+    tz = ZoneInfo(config.site.timezone)
+    entries = sort_entries([e for c in by_slug.values() for e in c.entries] + list(posts))
+
+    sources = [
+        Source(
+            slug=feed.slug,
+            name=feed.name,
+            url=feed.url if feed.path is None else None,
+            link=by_slug[feed.slug].feed.link if feed.slug in by_slug else None,
+            entries=tuple(e for e in entries if e.source == feed.slug),
+        )
+        for feed in config.feeds
+    ]
+    if posts:
+        sources.append(Source(POSTS_SOURCE, "Posts", None, None, sort_entries(posts)))
+
+    feed_tags = {feed.slug: feed.tags for feed in config.feeds}
+    entry_tags, tags = _tags(entries, feed_tags)
+
+    pages: list[Page] = []
+    pages += _listing("", "home", config.site.title, entries, config.site.per_page, tz)
+    for day, day_entries in _by_day(entries, tz):
+        pages.append(
+            Page(
+                path=f"{day:%Y/%m/%d}/index.html",
+                template="day.html",
+                title=f"{day.day} {day:%B %Y}",
+                kind="day",
+                days=(DayGroup(day, day_entries),),
+            )
+        )
+    pages.append(Page(path="tags/index.html", template="tags.html", title="Tags", kind="tags"))
+    per_page = config.site.per_page
+    for tag in tags:
+        pages += _listing(f"tags/{tag.slug}/", "tag", tag.name, tag.entries, per_page, tz, tag=tag)
+    pages.append(
+        Page(path="sources/index.html", template="sources.html", title="Sources", kind="sources")
+    )
+    for source in sources:
+        pages += _listing(
+            f"sources/{source.slug}/", "source", source.name, source.entries, per_page, tz,
+            source=source,
+        )  # fmt: skip
+    for post in posts:
+        pages.append(
+            Page(
+                path=f"posts/{post.slug}/index.html",
+                template="post.html",
+                title=post.title,
+                kind="post",
+                entry=post,
+            )
+        )
+    return Site(
+        config=config,
+        entries=entries,
+        tags=tags,
+        sources=tuple(sources),
+        pages=tuple(pages),
+        entry_tags=entry_tags,
+        source_index={s.slug: s for s in sources},
+    )
+
+
+def _tags(
+    entries: tuple[Entry, ...], feed_tags: dict[str, tuple[str, ...]]
+) -> tuple[dict[tuple[str, str], tuple[Tag, ...]], tuple[Tag, ...]]:
+    """Fold tag spellings onto slugs; the most used spelling names the tag."""
+    spellings: dict[str, Counter[str]] = defaultdict(Counter)
+    slugs_of: dict[tuple[str, str], tuple[str, ...]] = {}
+    for entry in entries:
+        slugs: dict[str, None] = {}
+        for raw in feed_tags.get(entry.source, ()) + entry.tags:
+            name = " ".join(raw.split())
+            if not name:
+                continue
+            slug = tag_slug(name)
+            spellings[slug][name] += 1
+            slugs[slug] = None
+        slugs_of[(entry.source, entry.id)] = tuple(slugs)
+
+    members: dict[str, list[Entry]] = defaultdict(list)
+    for entry in entries:  # newest first, so each tag's entries are too
+        for slug in slugs_of[(entry.source, entry.id)]:
+            members[slug].append(entry)
+    by_slug = {
+        slug: Tag(
+            slug=slug,
+            # Most used spelling wins; ties go to the alphabetically first, for stable output.
+            name=min(counts.items(), key=lambda kv: (-kv[1], kv[0]))[0],
+            entries=tuple(members[slug]),
+        )
+        for slug, counts in spellings.items()
+    }
+    entry_tags = {
+        key: tuple(sorted((by_slug[s] for s in slugs), key=lambda t: t.name.casefold()))
+        for key, slugs in slugs_of.items()
+    }
+    tags = tuple(sorted(by_slug.values(), key=lambda t: (t.name.casefold(), t.slug)))
+    return entry_tags, tags
+
+
+def _by_day(entries: Iterable[Entry], tz: ZoneInfo) -> list[tuple[date, tuple[Entry, ...]]]:
+    days: dict[date, list[Entry]] = {}
+    for entry in entries:
+        days.setdefault(entry.date.astimezone(tz).date(), []).append(entry)
+    return [(day, tuple(items)) for day, items in days.items()]
+
+
+def _listing(
+    prefix: str,
+    kind: str,
+    title: str,
+    entries: tuple[Entry, ...],
+    per_page: int,
+    tz: ZoneInfo,
+    tag: Tag | None = None,
+    source: Source | None = None,
+) -> list[Page]:
+    """A paginated list: `prefix`index.html, then `prefix`page/N/index.html."""
+    chunks = [entries[i : i + per_page] for i in range(0, len(entries), per_page)] or [()]
+    paths = tuple(
+        f"{prefix}index.html" if n == 1 else f"{prefix}page/{n}/index.html"
+        for n in range(1, len(chunks) + 1)
+    )
+    return [
+        Page(
+            path=paths[n - 1],
+            template="list.html",
+            title=title,
+            kind=kind,
+            days=tuple(DayGroup(day, items) for day, items in _by_day(chunk, tz)),
+            pagination=Pagination(number=n, count=len(chunks), paths=paths),
+            tag=tag,
+            source=source,
+        )
+        for n, chunk in enumerate(chunks, start=1)
+    ]

@@ -1,0 +1,219 @@
+"""The values that flow between stages. All frozen; datetimes are aware and in UTC.
+
+Display conversion (site timezone, formats) happens in `group` and the templates, never here.
+"""
+
+from __future__ import annotations
+
+from dataclasses import dataclass, field
+from datetime import date, datetime
+from pathlib import Path
+
+POSTS_SOURCE = "posts"  # the built-in source of hand-written Markdown posts
+
+
+# --- config -------------------------------------------------------------------------------
+
+
+@dataclass(frozen=True, slots=True)
+class FeedConfig:
+    """One `[[feeds]]` table. `url` is http(s), or `path` is set for a local feed file."""
+
+    url: str
+    name: str
+    slug: str
+    tags: tuple[str, ...] = ()
+    path: Path | None = None  # resolved local file, when `url` names one
+
+
+@dataclass(frozen=True, slots=True)
+class SiteConfig:
+    title: str
+    base_url: str  # absolute, ends with "/"
+    timezone: str  # IANA name
+    per_page: int = 20
+    feed_entries: int = 50  # entries in atom.xml
+
+
+@dataclass(frozen=True, slots=True)
+class Config:
+    path: Path  # the config file
+    site: SiteConfig
+    feeds: tuple[FeedConfig, ...]
+
+    @property
+    def root(self) -> Path:
+        return self.path.parent
+
+    @property
+    def content_dir(self) -> Path:
+        return self.root / "content"
+
+    @property
+    def output_dir(self) -> Path:
+        return self.root / "output"
+
+    @property
+    def themes_dir(self) -> Path:
+        return self.root / "themes"
+
+
+# --- feeds and entries ----------------------------------------------------------------------
+
+
+@dataclass(frozen=True, slots=True)
+class Entry:
+    """One post, from a feed or from `content/posts/*.md`.
+
+    `id` is unique within its source. `published` is None when the feed gave no date;
+    `date` then falls back to `first_seen`, which is set once and never changes.
+    """
+
+    id: str
+    source: str  # the feed slug, or POSTS_SOURCE
+    title: str  # plain text
+    link: str | None  # absolute http(s) URL of the original
+    author: str | None  # plain text
+    published: datetime | None
+    updated: datetime | None
+    first_seen: datetime
+    tags: tuple[str, ...]  # as the feed wrote them; normalised in `group`
+    content_html: str  # sanitised
+    comments: str | None = None  # absolute http(s) URL of the discussion
+    language: str | None = None
+    slug: str | None = None  # hand-written posts only: their page is posts/<slug>/
+
+    @property
+    def date(self) -> datetime:
+        return self.published or self.updated or self.first_seen
+
+
+@dataclass(frozen=True, slots=True)
+class FeedInfo:
+    """What a feed says about itself."""
+
+    url: str = ""  # the URL it was fetched from
+    title: str = ""
+    link: str | None = None  # its web site
+    language: str | None = None
+
+
+@dataclass(frozen=True, slots=True)
+class HttpState:
+    """What is remembered between runs to fetch politely (RFC 9110 conditional requests)."""
+
+    etag: str | None = None
+    last_modified: str | None = None
+    body_sha256: str | None = None  # skip re-parsing an unchanged body served without validators
+    status: str = "new"  # new | ok | not_modified | error
+    failures: int = 0  # consecutive
+    last_ok: datetime | None = None
+    last_error: str | None = None
+
+
+@dataclass(frozen=True, slots=True)
+class FeedCache:
+    """The whole of `content/feeds/<slug>.json`."""
+
+    slug: str
+    feed: FeedInfo = field(default_factory=FeedInfo)
+    http: HttpState = field(default_factory=HttpState)
+    entries: tuple[Entry, ...] = ()
+    # True for a cache seeded from bundled sample feeds: the first real fetch replaces it.
+    sample: bool = False
+
+
+@dataclass(frozen=True, slots=True)
+class ParsedFeed:
+    feed: FeedInfo
+    entries: tuple[Entry, ...]
+
+
+@dataclass(frozen=True, slots=True)
+class FeedReport:
+    """What one fetch did to one feed, for the user's report."""
+
+    slug: str
+    name: str
+    outcome: str  # ok | not_modified | unchanged | error
+    added: int = 0
+    changed: int = 0
+    error: str | None = None
+
+
+# --- the site model (output of `group`) -------------------------------------------------
+
+
+@dataclass(frozen=True, slots=True)
+class Tag:
+    slug: str
+    name: str
+    entries: tuple[Entry, ...]
+
+
+@dataclass(frozen=True, slots=True)
+class Source:
+    slug: str
+    name: str
+    url: str | None  # the feed URL (None for hand-written posts)
+    link: str | None  # the source's web site
+    entries: tuple[Entry, ...]
+
+
+@dataclass(frozen=True, slots=True)
+class DayGroup:
+    day: date  # in the site timezone
+    entries: tuple[Entry, ...]
+
+
+@dataclass(frozen=True, slots=True)
+class Pagination:
+    number: int  # 1-based
+    count: int
+    paths: tuple[str, ...]  # output path of every page of this listing, in order
+
+    @property
+    def prev_path(self) -> str | None:
+        return self.paths[self.number - 2] if self.number > 1 else None
+
+    @property
+    def next_path(self) -> str | None:
+        return self.paths[self.number] if self.number < self.count else None
+
+
+@dataclass(frozen=True, slots=True)
+class Page:
+    """One HTML file to render. `path` is relative to `output/`, e.g. `tags/ai/index.html`."""
+
+    path: str
+    template: str
+    title: str
+    kind: str  # home | day | tag | source | tags | post
+    days: tuple[DayGroup, ...] = ()
+    pagination: Pagination | None = None
+    entry: Entry | None = None  # post pages
+    tag: Tag | None = None
+    source: Source | None = None
+
+
+@dataclass(frozen=True, slots=True)
+class Site:
+    config: Config
+    entries: tuple[Entry, ...]  # newest first
+    tags: tuple[Tag, ...]  # by name
+    sources: tuple[Source, ...]  # in config order, hand-written posts last
+    pages: tuple[Page, ...]
+    entry_tags: dict[tuple[str, str], tuple[Tag, ...]]  # (source, id) -> normalised tags
+    source_index: dict[str, Source]  # slug -> source
+
+    def tags_of(self, entry: Entry) -> tuple[Tag, ...]:
+        return self.entry_tags.get((entry.source, entry.id), ())
+
+    def source_of(self, entry: Entry) -> Source:
+        return self.source_index[entry.source]
+
+
+@dataclass(frozen=True, slots=True)
+class OutputFile:
+    path: str  # relative to output/, "/"-separated
+    data: bytes

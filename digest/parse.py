@@ -1,0 +1,264 @@
+"""Stage 3, parse: bytes + headers -> `ParsedFeed`; Markdown text -> `Entry`. Pure.
+
+Normalises what feeds disagree on: ids, aware UTC dates, plain-text titles and authors,
+absolute links, and content HTML passed through an allowlist sanitiser (nh3) before it is
+stored, so nothing a feed sends can run in a page.
+"""
+
+from __future__ import annotations
+
+import calendar
+import hashlib
+import html
+import re
+import time
+from collections.abc import Mapping
+from datetime import UTC, datetime
+from pathlib import PurePath
+from typing import Any
+from urllib.parse import urljoin, urlsplit
+from zoneinfo import ZoneInfo
+
+import feedparser
+import markdown
+import nh3
+from slugify import slugify
+
+from digest.errors import FeedError, PostError
+from digest.models import POSTS_SOURCE, Entry, FeedInfo, ParsedFeed
+
+# Tags and attributes of long-form writing. Everything else is dropped (its text kept);
+# script/style/iframe/object/form content is dropped whole by nh3.
+ALLOWED_TAGS = {
+    "a", "abbr", "b", "blockquote", "br", "caption", "cite", "code", "col", "colgroup",
+    "dd", "del", "details", "dfn", "div", "dl", "dt", "em", "figcaption", "figure",
+    "h1", "h2", "h3", "h4", "h5", "h6", "hr", "i", "img", "ins", "kbd", "li", "mark",
+    "ol", "p", "pre", "q", "s", "samp", "section", "small", "span", "strong", "sub",
+    "summary", "sup", "table", "tbody", "td", "tfoot", "th", "thead", "time", "tr", "u",
+    "ul", "var",
+}  # fmt: skip
+ALLOWED_ATTRIBUTES = {
+    "*": {"id", "title", "lang", "dir"},
+    "a": {"href"},
+    "img": {"src", "alt", "width", "height"},
+    "td": {"colspan", "rowspan"},
+    "th": {"colspan", "rowspan", "scope"},
+    "ol": {"start", "reversed"},
+    "li": {"value"},
+    "time": {"datetime"},
+    "q": {"cite"},
+    "blockquote": {"cite"},
+}
+URL_SCHEMES = {"http", "https", "mailto"}
+URL_ATTRIBUTES = {"href", "src", "cite"}
+_SCHEME = re.compile(r"^[a-zA-Z][a-zA-Z0-9+.-]*:")
+
+
+def sanitize_html(fragment: str, id_prefix: str) -> str:
+    """Allowlist-clean `fragment`. Ids get `id_prefix` (and `#fragment` links with them) so
+    footnotes keep working and two posts on one page never clash with each other or the page."""
+
+    def keep_url(tag: str, attribute: str, value: str) -> str | None:
+        if attribute not in URL_ATTRIBUTES:
+            return value
+        if value.startswith("#"):
+            return f"#{id_prefix}{value[1:]}"
+        # Relative URLs were resolved against the entry's base already; one still relative
+        # (no base was known) would point into our own site, so it goes.
+        return value if _SCHEME.match(value.strip()) else None
+
+    return nh3.clean(
+        fragment,
+        tags=ALLOWED_TAGS,
+        attributes=ALLOWED_ATTRIBUTES,
+        attribute_filter=keep_url,
+        url_schemes=URL_SCHEMES,
+        link_rel="nofollow noopener noreferrer",
+        set_tag_attribute_values={"img": {"loading": "lazy"}},
+        id_prefix=id_prefix,
+        strip_comments=True,
+    ).strip()
+
+
+def html_to_text(fragment: str) -> str:
+    """Text of an HTML fragment: tags dropped, entities decoded, whitespace folded."""
+    text = html.unescape(nh3.clean(fragment, tags=set()))
+    return " ".join(text.split())
+
+
+def parse_feed(
+    body: bytes, *, url: str, headers: Mapping[str, str], source: str, now: datetime
+) -> ParsedFeed:
+    """Parse RSS 0.9x/1.0/2.0 or Atom. `url` is the final URL, the base for relative links."""
+    response_headers = {k.lower(): v for k, v in headers.items()}
+    response_headers["content-location"] = url
+    parsed: Any = feedparser.parse(
+        body,
+        response_headers=response_headers,
+        sanitize_html=False,  # nh3 does it below, faster and stricter
+        resolve_relative_uris=True,  # honours xml:base and the final URL
+    )
+    if not parsed.get("version") and not parsed.entries:
+        reason = parsed.get("bozo_exception")
+        raise FeedError(f"not a feed{f' ({reason})' if reason else ''}")
+    meta = parsed.feed
+    language = _text(meta.get("language")) or None
+    info = FeedInfo(
+        url=url,
+        title=_title(meta.get("title_detail"), meta.get("title", "")),
+        link=_http_url(meta.get("link"), url),
+        language=language,
+    )
+    entries: dict[str, Entry] = {}
+    for raw in parsed.entries:
+        entry = _entry(raw, url, source, language, now)
+        entries.setdefault(entry.id, entry)  # duplicate ids within one feed: first wins
+    return ParsedFeed(info, tuple(entries.values()))
+
+
+def _entry(raw: Any, base: str, source: str, language: str | None, now: datetime) -> Entry:
+    title = _title(raw.get("title_detail"), raw.get("title", ""))
+    link = _http_url(raw.get("link"), base)
+    content, content_language = _content(raw)
+    entry_id = _text(raw.get("id")) or link or _hash_id(title, content)
+    published = _date(raw.get("published_parsed")) or _date(raw.get("created_parsed"))
+    updated = _date(raw.get("updated_parsed"))
+    author_detail = raw.get("author_detail") or {}
+    author = _text(author_detail.get("name") or raw.get("author")) or None
+    tags = tuple(
+        dict.fromkeys(
+            t
+            for t in (_text(tag.get("term") or tag.get("label")) for tag in raw.get("tags", []))
+            if t
+        )
+    )
+    return Entry(
+        id=entry_id,
+        source=source,
+        title=title or "(untitled)",
+        link=link,
+        author=author,
+        published=published,
+        updated=updated if updated != published else None,
+        first_seen=now,
+        tags=tags,
+        content_html=sanitize_html(content, _id_prefix(source, entry_id)),
+        comments=_http_url(raw.get("comments"), base) or _replies_link(raw, base),
+        language=content_language or language,
+    )
+
+
+def _content(raw: Any) -> tuple[str, str | None]:
+    """The full content when the feed has it, else the summary, as HTML."""
+    candidates = [c for c in raw.get("content", []) if c.get("value")]
+    if not candidates and raw.get("summary"):
+        candidates = [raw.get("summary_detail") or {"value": raw["summary"], "type": "text/html"}]
+    if not candidates:
+        return "", None
+    best = max(candidates, key=lambda c: len(c.get("value", "")))
+    value: str = best.get("value", "")
+    if best.get("type") == "text/plain":
+        value = "".join(
+            f"<p>{html.escape(p.strip())}</p>" for p in value.split("\n\n") if p.strip()
+        )
+    return value, _text(best.get("language")) or None
+
+
+def _title(detail: Any, value: str) -> str:
+    if detail and detail.get("type") in ("text/html", "application/xhtml+xml"):
+        return html_to_text(value)
+    return " ".join(_text(value).split())
+
+
+def _text(value: object) -> str:
+    return value.strip() if isinstance(value, str) else ""
+
+
+def _http_url(value: object, base: str) -> str | None:
+    if not isinstance(value, str) or not value.strip():
+        return None
+    absolute = urljoin(base, value.strip())
+    return absolute if urlsplit(absolute).scheme in ("http", "https") else None
+
+
+def _replies_link(raw: Any, base: str) -> str | None:
+    for link in raw.get("links", []):
+        if link.get("rel") == "replies" and link.get("type", "text/html") == "text/html":
+            return _http_url(link.get("href"), base)
+    return None
+
+
+def _date(value: time.struct_time | None) -> datetime | None:
+    if not value:
+        return None
+    try:
+        return datetime.fromtimestamp(calendar.timegm(value), UTC)
+    except (OverflowError, ValueError, OSError):
+        return None
+
+
+def _hash_id(title: str, content: str) -> str:
+    digest = hashlib.sha1(f"{title}\n{content}".encode()).hexdigest()
+    return f"sha1:{digest}"
+
+
+def _id_prefix(source: str, entry_id: str) -> str:
+    return "e" + hashlib.sha1(f"{source}\n{entry_id}".encode()).hexdigest()[:8] + "-"
+
+
+# --- hand-written posts ----------------------------------------------------------------------
+
+_FRONT_MATTER = re.compile(r"\A---\s*\n(.*?)\n---\s*\n", re.DOTALL)
+POST_KEYS = {"title", "date", "tags", "author", "slug"}
+
+
+def parse_post(text: str, *, filename: str, timezone: str) -> Entry:
+    """A Markdown post with front matter (`title`, `date`, optional `tags`, `author`, `slug`).
+
+    A date without an offset is read in the site timezone.
+    """
+    match = _FRONT_MATTER.match(text)
+    if not match:
+        raise PostError(f"{filename}: no front matter; start the file with a '---' block")
+    meta: dict[str, str] = {}
+    problems: list[str] = []
+    for number, line in enumerate(match.group(1).splitlines(), start=2):
+        if not line.strip() or line.lstrip().startswith("#"):
+            continue
+        key, sep, value = line.partition(":")
+        key = key.strip().lower()
+        if not sep or key not in POST_KEYS:
+            problems.append(f"line {number}: expected one of {', '.join(sorted(POST_KEYS))}")
+            continue
+        meta[key] = value.strip().strip('"')
+    title = meta.get("title", "")
+    if not title:
+        problems.append("title: required")
+    published: datetime | None = None
+    try:
+        published = datetime.fromisoformat(meta.get("date", ""))
+    except ValueError:
+        problems.append("date: required, as YYYY-MM-DD or YYYY-MM-DD HH:MM")
+    if problems or published is None:
+        raise PostError(f"{filename}: " + "; ".join(problems))
+    if published.tzinfo is None:
+        published = published.replace(tzinfo=ZoneInfo(timezone))
+    published = published.astimezone(UTC)
+    tags = tuple(t.strip() for t in meta.get("tags", "").strip("[]").split(",") if t.strip())
+    slug = slugify(meta.get("slug") or PurePath(filename).stem, max_length=80) or "post"
+    body = markdown.markdown(
+        text[match.end() :], extensions=["extra", "sane_lists"], output_format="html"
+    )
+    return Entry(
+        id=f"{POSTS_SOURCE}/{slug}",
+        source=POSTS_SOURCE,
+        title=title,
+        link=None,
+        author=meta.get("author") or None,
+        published=published,
+        updated=None,
+        first_seen=published,
+        tags=tags,
+        content_html=sanitize_html(body, _id_prefix(POSTS_SOURCE, slug)),
+        slug=slug,
+    )

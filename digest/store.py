@@ -1,0 +1,225 @@
+"""Stage 4, store: the content cache in `content/`.
+
+`load_cache`/`save_cache` and `load_posts` touch the disk; `merge` and `refresh` are pure and
+decide what a fetch changes: new entries added, edited ones updated in place, nothing dropped
+because a feed's window moved on, `first_seen` set once and never changed.
+"""
+
+from __future__ import annotations
+
+import dataclasses
+import hashlib
+import json
+from datetime import UTC, datetime
+from pathlib import Path
+from typing import Any
+
+from digest.errors import CacheError, FeedError, PostError
+from digest.fetch import Response
+from digest.models import (
+    Config,
+    Entry,
+    FeedCache,
+    FeedConfig,
+    FeedInfo,
+    FeedReport,
+    HttpState,
+)
+from digest.parse import parse_feed, parse_post
+from digest.write import atomic_write
+
+SCHEMA = 1
+
+
+# --- pure decisions ------------------------------------------------------------------------
+
+
+def merge(old: tuple[Entry, ...], new: tuple[Entry, ...]) -> tuple[tuple[Entry, ...], int, int]:
+    """Old entries + freshly parsed ones -> (all entries, added, changed).
+
+    An entry absent from the new fetch stays. One present in both keeps its `first_seen`
+    and takes everything else from the new fetch.
+    """
+    by_id = {e.id: e for e in old}
+    added = changed = 0
+    for entry in new:
+        previous = by_id.get(entry.id)
+        if previous is None:
+            by_id[entry.id] = entry
+            added += 1
+            continue
+        kept = dataclasses.replace(entry, first_seen=previous.first_seen)
+        if kept != previous:
+            by_id[entry.id] = kept
+            changed += 1
+    return sort_entries(by_id.values()), added, changed
+
+
+def sort_entries(entries: Any) -> tuple[Entry, ...]:
+    """Newest first; ties broken by id so the order (and the cache file) is stable."""
+    return tuple(sorted(entries, key=lambda e: (-e.date.timestamp(), e.source, e.id)))
+
+
+def refresh(
+    cache: FeedCache, response: Response, feed: FeedConfig, now: datetime
+) -> tuple[FeedCache, FeedReport]:
+    """Apply one fetch to one feed's cache. A failure never touches the cached entries."""
+    http = cache.http
+
+    def failed(message: str) -> tuple[FeedCache, FeedReport]:
+        state = dataclasses.replace(
+            http, status="error", failures=http.failures + 1, last_error=message
+        )
+        return (
+            dataclasses.replace(cache, http=state),
+            FeedReport(feed.slug, feed.name, "error", error=message),
+        )
+
+    if response.outcome == "error":
+        return failed(response.error or "unknown error")
+    ok = dataclasses.replace(
+        http, status=response.outcome, failures=0, last_ok=now, last_error=None
+    )
+    if response.outcome == "not_modified":
+        return dataclasses.replace(cache, http=ok), FeedReport(feed.slug, feed.name, "not_modified")
+
+    headers = {k.lower(): v for k, v in response.headers.items()}
+    ok = dataclasses.replace(
+        ok,
+        status="ok",
+        etag=headers.get("etag"),
+        last_modified=headers.get("last-modified"),
+        body_sha256=hashlib.sha256(response.body).hexdigest(),
+    )
+    if ok.body_sha256 == http.body_sha256 and not cache.sample:
+        # Same bytes as last time (a server without validators): skip the costly parse.
+        return dataclasses.replace(cache, http=ok), FeedReport(feed.slug, feed.name, "unchanged")
+    try:
+        parsed = parse_feed(
+            response.body, url=response.url, headers=response.headers, source=feed.slug, now=now
+        )
+    except FeedError as e:
+        return failed(str(e))
+    # Sample entries (bundled for the offline example) give way to the first real fetch.
+    old = () if cache.sample else cache.entries
+    entries, added, changed = merge(old, parsed.entries)
+    new_cache = FeedCache(slug=feed.slug, feed=parsed.feed, http=ok, entries=entries)
+    return new_cache, FeedReport(feed.slug, feed.name, "ok", added=added, changed=changed)
+
+
+# --- the cache on disk ---------------------------------------------------------------------
+
+
+def cache_path(config: Config, slug: str) -> Path:
+    return config.content_dir / "feeds" / f"{slug}.json"
+
+
+def load_cache(path: Path, slug: str) -> FeedCache:
+    """Read one cache file; a missing file is an empty cache, a broken one an error."""
+    try:
+        raw = path.read_bytes()
+    except FileNotFoundError:
+        return FeedCache(slug=slug)
+    except OSError as e:
+        raise CacheError(f"{path}: cannot read the content cache: {e.strerror}") from e
+    fix = "restore it from git (git checkout -- FILE) or delete it to start that feed afresh"
+    try:
+        data = json.loads(raw)
+        if not isinstance(data, dict):
+            raise ValueError("not a JSON object")
+        if data.get("schema") != SCHEMA:
+            raise CacheError(
+                f"{path}: cache schema {data.get('schema')!r}, this digest reads {SCHEMA}; "
+                "upgrade digest or " + fix.replace("FILE", str(path))
+            )
+        return _cache_from_json(data, slug)
+    except CacheError:
+        raise
+    except (ValueError, KeyError, TypeError) as e:
+        raise CacheError(
+            f"{path}: not a valid cache file ({e}); " + fix.replace("FILE", str(path))
+        ) from e
+
+
+def save_cache(path: Path, cache: FeedCache) -> bool:
+    """Write atomically; returns False (and writes nothing) when the bytes would not change."""
+    return atomic_write(path, cache_to_json(cache))
+
+
+def cache_to_json(cache: FeedCache) -> bytes:
+    data = {
+        "schema": SCHEMA,
+        "sample": cache.sample,
+        "feed": _plain(dataclasses.asdict(cache.feed)),
+        "http": _plain(dataclasses.asdict(cache.http)),
+        "entries": [_entry_to_json(e) for e in cache.entries],
+    }
+    return (json.dumps(data, indent=1, sort_keys=True, ensure_ascii=False) + "\n").encode()
+
+
+def _entry_to_json(entry: Entry) -> dict[str, Any]:
+    data = dataclasses.asdict(entry)
+    del data["source"], data["slug"]  # implied by the file
+    data["tags"] = list(entry.tags)
+    return _plain(data)
+
+
+def _plain(data: dict[str, Any]) -> dict[str, Any]:
+    return {k: _format_time(v) if isinstance(v, datetime) else v for k, v in data.items()}
+
+
+def _format_time(value: datetime) -> str:
+    return value.astimezone(UTC).strftime("%Y-%m-%dT%H:%M:%SZ")
+
+
+def _parse_time(value: str | None) -> datetime | None:
+    return datetime.fromisoformat(value).astimezone(UTC) if value else None
+
+
+def _cache_from_json(data: dict[str, Any], slug: str) -> FeedCache:
+    http = dict(data.get("http", {}))
+    http["last_ok"] = _parse_time(http.get("last_ok"))
+    entries = []
+    for item in data.get("entries", []):
+        first_seen = _parse_time(item["first_seen"])
+        assert first_seen is not None
+        entries.append(
+            Entry(
+                id=item["id"],
+                source=slug,
+                title=item["title"],
+                link=item.get("link"),
+                author=item.get("author"),
+                published=_parse_time(item.get("published")),
+                updated=_parse_time(item.get("updated")),
+                first_seen=first_seen,
+                tags=tuple(item.get("tags", [])),
+                content_html=item.get("content_html", ""),
+                comments=item.get("comments"),
+                language=item.get("language"),
+            )
+        )
+    return FeedCache(
+        slug=slug,
+        feed=FeedInfo(**data.get("feed", {})),
+        http=HttpState(**http),
+        entries=sort_entries(entries),
+        sample=bool(data.get("sample", False)),
+    )
+
+
+def load_posts(config: Config) -> tuple[Entry, ...]:
+    """Hand-written posts, `content/posts/*.md`."""
+    folder = config.content_dir / "posts"
+    posts: dict[str, Entry] = {}
+    for path in sorted(folder.glob("*.md")):
+        try:
+            text = path.read_text(encoding="utf-8")
+        except (OSError, UnicodeDecodeError) as e:
+            raise PostError(f"{path}: cannot read: {e}") from e
+        post = parse_post(text, filename=str(path), timezone=config.site.timezone)
+        assert post.slug is not None
+        if post.slug in posts:
+            raise PostError(f"{path}: slug {post.slug!r} is used by another post; set `slug:`")
+        posts[post.slug] = post
+    return sort_entries(posts.values())

@@ -1,0 +1,98 @@
+"""Stage 7, write: rendered files -> `output/`, and atomic writes for everyone.
+
+Touches the disk only. Every file is written to a temp file and renamed over the old one, so a
+run killed at any moment leaves whole files; a file whose bytes did not change is not touched,
+and files the build no longer produces are removed.
+"""
+
+from __future__ import annotations
+
+import logging
+import os
+import tempfile
+from dataclasses import dataclass
+from pathlib import Path
+
+from digest.errors import OutputError
+from digest.models import OutputFile
+
+log = logging.getLogger(__name__)
+
+# Never delete or overwrite a folder that holds any of these: it is a project, not an output.
+PROJECT_MARKERS = ("content", "config.toml", "themes", "pyproject.toml", ".git")
+
+
+@dataclass(frozen=True, slots=True)
+class WriteReport:
+    written: int
+    unchanged: int
+    removed: int
+
+
+def atomic_write(path: Path, data: bytes) -> bool:
+    """Write `data` to `path` unless it already holds exactly that; True when written."""
+    try:
+        if path.read_bytes() == data:
+            return False
+    except (FileNotFoundError, IsADirectoryError, NotADirectoryError):
+        pass
+    path.parent.mkdir(parents=True, exist_ok=True)
+    fd, tmp = tempfile.mkstemp(prefix=f".{path.name}.", suffix=".tmp", dir=path.parent)
+    try:
+        with os.fdopen(fd, "wb") as f:
+            f.write(data)
+            f.flush()
+            os.fsync(f.fileno())
+        os.chmod(tmp, 0o644)  # mkstemp makes 0600; a web server must read these
+        os.replace(tmp, path)
+    except BaseException:
+        Path(tmp).unlink(missing_ok=True)
+        raise
+    return True
+
+
+def check_output_dir(output: Path, project: Path) -> None:
+    output = output.resolve()
+    if output == project.resolve() or project.resolve().is_relative_to(output):
+        raise OutputError(f"{output}: refusing to write the site over the project folder")
+    found = [m for m in PROJECT_MARKERS if (output / m).exists()]
+    if found:
+        raise OutputError(
+            f"{output}: refusing to write the site here, it holds {', '.join(found)}; "
+            "the output folder must hold the built site only"
+        )
+
+
+def write_site(files: tuple[OutputFile, ...], output: Path, project: Path) -> WriteReport:
+    """Make `output/` hold exactly `files`."""
+    check_output_dir(output, project)
+    wanted: set[Path] = set()
+    written = unchanged = 0
+    try:
+        for file in files:
+            path = output.joinpath(*file.path.split("/"))
+            if path in wanted:
+                raise OutputError(f"{path}: two pages want the same file (a bug in digest)")
+            wanted.add(path)
+            if atomic_write(path, file.data):
+                written += 1
+            else:
+                unchanged += 1
+        removed = _remove_stale(output, wanted)
+    except OSError as e:
+        raise OutputError(f"{e.filename or output}: cannot write the site: {e.strerror}") from e
+    return WriteReport(written, unchanged, removed)
+
+
+def _remove_stale(output: Path, wanted: set[Path]) -> int:
+    removed = 0
+    for dirpath, _dirnames, filenames in os.walk(output, topdown=False):
+        folder = Path(dirpath)
+        for name in filenames:
+            path = folder / name
+            if path not in wanted:
+                path.unlink()
+                removed += 1
+        if folder != output and not any(folder.iterdir()):
+            folder.rmdir()
+    return removed
