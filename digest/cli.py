@@ -65,13 +65,7 @@ def make_parser() -> argparse.ArgumentParser:
 def main(argv: Sequence[str] | None = None) -> int:
     args = make_parser().parse_args(argv)  # exits 2 on a usage error
     verbose, quiet = getattr(args, "verbose", False), getattr(args, "quiet", False)
-    logging.basicConfig(
-        level=logging.DEBUG if verbose else logging.WARNING if quiet else logging.INFO,
-        format="%(message)s",
-        stream=sys.stderr,
-    )
-    if not verbose:  # httpx logs every request at INFO
-        logging.getLogger("httpx").setLevel(logging.WARNING)
+    _setup_logging(logging.DEBUG if verbose else logging.WARNING if quiet else logging.INFO)
     try:
         config = load_config(getattr(args, "config", Path("config.toml")))
         now = now_from_env()
@@ -95,6 +89,17 @@ def main(argv: Sequence[str] | None = None) -> int:
     except DigestError as e:
         print(f"digest: error: {e}", file=sys.stderr)
         return e.exit_code
+
+
+def _setup_logging(level: int) -> None:
+    """Plain lines on stderr for our own messages; httpx's per-request lines only with -v."""
+    handler = logging.StreamHandler(sys.stderr)
+    handler.setFormatter(logging.Formatter("%(message)s"))
+    for name in ("digest", "httpx"):
+        logger = logging.getLogger(name)
+        logger.handlers = [handler]
+        logger.propagate = False
+        logger.setLevel(level if name == "digest" or level == logging.DEBUG else logging.WARNING)
 
 
 def _report_feeds(reports: Sequence[FeedReport]) -> None:

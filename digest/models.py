@@ -105,9 +105,9 @@ class HttpState:
     etag: str | None = None
     last_modified: str | None = None
     body_sha256: str | None = None  # skip re-parsing an unchanged body served without validators
-    status: str = "new"  # new | ok | not_modified | error
+    status: str = "new"  # new | ok | error
     failures: int = 0  # consecutive
-    last_ok: datetime | None = None
+    last_ok: datetime | None = None  # the last 200 with a new body
     last_error: str | None = None
 
 

@@ -8,6 +8,7 @@ stored, so nothing a feed sends can run in a page.
 from __future__ import annotations
 
 import calendar
+import dataclasses
 import hashlib
 import html
 import re
@@ -51,21 +52,24 @@ ALLOWED_ATTRIBUTES = {
 }
 URL_SCHEMES = {"http", "https", "mailto"}
 URL_ATTRIBUTES = {"href", "src", "cite"}
-_SCHEME = re.compile(r"^[a-zA-Z][a-zA-Z0-9+.-]*:")
 
 
-def sanitize_html(fragment: str, id_prefix: str) -> str:
-    """Allowlist-clean `fragment`. Ids get `id_prefix` (and `#fragment` links with them) so
-    footnotes keep working and two posts on one page never clash with each other or the page."""
+def sanitize_html(fragment: str, id_prefix: str, base: str | None = None) -> str:
+    """Allowlist-clean `fragment`, resolving relative URLs against `base`.
+
+    Ids get `id_prefix`, and `#fragment` links with them, so footnotes keep working and two
+    posts on one page never clash with each other or with the page's own ids.
+    """
 
     def keep_url(tag: str, attribute: str, value: str) -> str | None:
         if attribute not in URL_ATTRIBUTES:
             return value
         if value.startswith("#"):
             return f"#{id_prefix}{value[1:]}"
-        # Relative URLs were resolved against the entry's base already; one still relative
-        # (no base was known) would point into our own site, so it goes.
-        return value if _SCHEME.match(value.strip()) else None
+        # urljoin also strips the tabs and newlines browsers ignore ("java\tscript:").
+        absolute = urljoin(base, value.strip()) if base else value.strip()
+        # A URL still relative (no base known) would point into our own site, so it goes.
+        return absolute if urlsplit(absolute).scheme in URL_SCHEMES else None
 
     return nh3.clean(
         fragment,
@@ -96,7 +100,9 @@ def parse_feed(
         body,
         response_headers=response_headers,
         sanitize_html=False,  # nh3 does it below, faster and stricter
-        resolve_relative_uris=True,  # honours xml:base and the final URL
+        # We resolve relative URLs ourselves, while sanitising: feedparser would also turn
+        # "#footnote" links into links to the feed document.
+        resolve_relative_uris=False,
     )
     if not parsed.get("version") and not parsed.entries:
         reason = parsed.get("bozo_exception")
@@ -109,22 +115,32 @@ def parse_feed(
         link=_http_url(meta.get("link"), url),
         language=language,
     )
+    # RFC 4287 §4.2.1: an entry without an author has the feed's.
+    feed_author = _author(meta)
     entries: dict[str, Entry] = {}
     for raw in parsed.entries:
-        entry = _entry(raw, url, source, language, now)
+        entry = _entry(raw, url, info.link, source, language, now)
+        if entry.author is None and feed_author:
+            entry = dataclasses.replace(entry, author=feed_author)
         entries.setdefault(entry.id, entry)  # duplicate ids within one feed: first wins
     return ParsedFeed(info, tuple(entries.values()))
 
 
-def _entry(raw: Any, base: str, source: str, language: str | None, now: datetime) -> Entry:
+def _entry(
+    raw: Any, base: str, site: str | None, source: str, language: str | None, now: datetime
+) -> Entry:
     title = _title(raw.get("title_detail"), raw.get("title", ""))
     link = _http_url(raw.get("link"), base)
-    content, content_language = _content(raw)
+    content, content_language, content_base = _content(raw)
+    if urlsplit(content_base or "").scheme not in ("http", "https"):
+        # A local feed file: its relative links are the web site's, not the file's.
+        content_base = link or site
     entry_id = _text(raw.get("id")) or link or _hash_id(title, content)
-    published = _date(raw.get("published_parsed")) or _date(raw.get("created_parsed"))
-    updated = _date(raw.get("updated_parsed"))
-    author_detail = raw.get("author_detail") or {}
-    author = _text(author_detail.get("name") or raw.get("author")) or None
+    # dict.get, not raw.get: feedparser's own .get maps a missing `updated` onto `published`
+    # (and warns), which would make every entry look edited.
+    published = _date(dict.get(raw, "published_parsed")) or _date(dict.get(raw, "created_parsed"))
+    updated = _date(dict.get(raw, "updated_parsed"))
+    author = _author(raw)
     tags = tuple(
         dict.fromkeys(
             t
@@ -142,26 +158,31 @@ def _entry(raw: Any, base: str, source: str, language: str | None, now: datetime
         updated=updated if updated != published else None,
         first_seen=now,
         tags=tags,
-        content_html=sanitize_html(content, _id_prefix(source, entry_id)),
+        content_html=sanitize_html(content, _id_prefix(source, entry_id), content_base),
         comments=_http_url(raw.get("comments"), base) or _replies_link(raw, base),
         language=content_language or language,
     )
 
 
-def _content(raw: Any) -> tuple[str, str | None]:
-    """The full content when the feed has it, else the summary, as HTML."""
+def _content(raw: Any) -> tuple[str, str | None, str | None]:
+    """The full content when the feed has it, else the summary: HTML, language, base URL."""
     candidates = [c for c in raw.get("content", []) if c.get("value")]
     if not candidates and raw.get("summary"):
         candidates = [raw.get("summary_detail") or {"value": raw["summary"], "type": "text/html"}]
     if not candidates:
-        return "", None
+        return "", None, None
     best = max(candidates, key=lambda c: len(c.get("value", "")))
     value: str = best.get("value", "")
     if best.get("type") == "text/plain":
         value = "".join(
             f"<p>{html.escape(p.strip())}</p>" for p in value.split("\n\n") if p.strip()
         )
-    return value, _text(best.get("language")) or None
+    return value, _text(best.get("language")) or None, _text(best.get("base")) or None
+
+
+def _author(raw: Any) -> str | None:
+    detail = raw.get("author_detail") or {}
+    return " ".join(_text(detail.get("name") or raw.get("author")).split()) or None
 
 
 def _title(detail: Any, value: str) -> str:
@@ -212,10 +233,11 @@ _FRONT_MATTER = re.compile(r"\A---\s*\n(.*?)\n---\s*\n", re.DOTALL)
 POST_KEYS = {"title", "date", "tags", "author", "slug"}
 
 
-def parse_post(text: str, *, filename: str, timezone: str) -> Entry:
+def parse_post(text: str, *, filename: str, timezone: str, base_url: str) -> Entry:
     """A Markdown post with front matter (`title`, `date`, optional `tags`, `author`, `slug`).
 
-    A date without an offset is read in the site timezone.
+    A date without an offset is read in the site timezone; relative links resolve against the
+    post's own public URL (they must work wherever the post is shown, in listings too).
     """
     match = _FRONT_MATTER.match(text)
     if not match:
@@ -259,6 +281,8 @@ def parse_post(text: str, *, filename: str, timezone: str) -> Entry:
         updated=None,
         first_seen=published,
         tags=tags,
-        content_html=sanitize_html(body, _id_prefix(POSTS_SOURCE, slug)),
+        content_html=sanitize_html(
+            body, _id_prefix(POSTS_SOURCE, slug), f"{base_url}{POSTS_SOURCE}/{slug}/"
+        ),
         slug=slug,
     )

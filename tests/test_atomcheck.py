@@ -82,9 +82,7 @@ def test_relative_entry_id_fails_rules(tmp_path: Path) -> None:
     entry = ENTRY.replace("tag:example.org,2024:posts/first", "/posts/first/")
     path = write(tmp_path, atom_doc(entry=entry))
     problems = check_atom_rules(path)
-    assert any("'/posts/first/' is not an absolute IRI" in p for p in problems), (
-        problems
-    )
+    assert any("'/posts/first/' is not an absolute IRI" in p for p in problems), problems
 
 
 def test_entry_without_any_author_fails_rules(tmp_path: Path) -> None:
