@@ -108,7 +108,7 @@ def parse_feed(
         reason = parsed.get("bozo_exception")
         raise FeedError(f"not a feed{f' ({reason})' if reason else ''}")
     meta = parsed.feed
-    language = _text(meta.get("language")) or None
+    language = _language(meta.get("language"))
     info = FeedInfo(
         url=url,
         title=_title(meta.get("title_detail"), meta.get("title", "")),
@@ -177,7 +177,16 @@ def _content(raw: Any) -> tuple[str, str | None, str | None]:
         value = "".join(
             f"<p>{html.escape(p.strip())}</p>" for p in value.split("\n\n") if p.strip()
         )
-    return value, _text(best.get("language")) or None, _text(best.get("base")) or None
+    return value, _language(best.get("language")), _text(best.get("base")) or None
+
+
+_LANGUAGE = re.compile(r"^[A-Za-z]{1,8}(-[A-Za-z0-9]{1,8})*$")
+
+
+def _language(value: object) -> str | None:
+    """A BCP 47-shaped tag (it lands in lang= and xml:lang=), else None."""
+    text = _text(value).replace("_", "-")
+    return text if _LANGUAGE.match(text) else None
 
 
 def _author(raw: Any) -> str | None:

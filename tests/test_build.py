@@ -287,3 +287,27 @@ def test_feed_markup_cannot_run_in_pages(tmp_path: Path, server: FeedServer, epo
     assert "{{ 7*7 }}" in home  # text, never template source
     # A relative URL resolves against the feed's own URL (its document base).
     assert f'src="{server.url("/x.png")}"' in home
+
+
+def test_sample_posts_give_way_to_the_first_real_fetch(
+    tmp_path: Path, server: FeedServer, epoch: int
+) -> None:
+    server.serve("/feed.xml", rss("Real", "https://real.example/", make_items("Real", 2, START)))
+    config = write_config(tmp_path, [{"url": server.url("/feed.xml"), "name": "Real"}])
+    cache = tmp_path / "content" / "feeds" / "real.json"
+    # A cache seeded offline from a bundled sample, as scripts/seed_cache.py writes it.
+    sample = rss("Sample", "https://sample.example/", make_items("Sample", 3, START))
+    (tmp_path / "sample.xml").write_bytes(sample)
+    seed = write_config(tmp_path / "seed", [{"url": str(tmp_path / "sample.xml"), "name": "Real"}])
+    assert main(["fetch", "-q", "--config", str(seed)]) == 0
+    data = json.loads((tmp_path / "seed/content/feeds/real.json").read_text())
+    data["sample"] = True
+    cache.parent.mkdir(parents=True)
+    cache.write_text(json.dumps(data))
+    assert build(config, "--offline") == 0
+    assert "Sample post 2" in page_text(tmp_path / "output" / "index.html")
+
+    assert build(config) == 0
+    titles = listing_titles(tmp_path / "output", "index.html")
+    assert sorted(titles) == ["Real post 0", "Real post 1"]
+    assert json.loads(cache.read_text())["sample"] is False
