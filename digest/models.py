@@ -180,6 +180,18 @@ class Pagination:
     def next_path(self) -> str | None:
         return self.paths[self.number] if self.number < self.count else None
 
+    def window(self, around: int = 2) -> tuple[int | None, ...]:
+        """Page numbers to show: first, last and `around` either side of this one; None is a gap."""
+        shown = sorted(
+            {1, self.count} | set(range(max(1, self.number - around), self.number + around + 1))
+        )
+        numbers: list[int | None] = []
+        for n in (n for n in shown if n <= self.count):
+            if numbers and numbers[-1] is not None and n - numbers[-1] > 1:
+                numbers.append(None)
+            numbers.append(n)
+        return tuple(numbers)
+
 
 @dataclass(frozen=True, slots=True)
 class Page:

@@ -16,6 +16,7 @@ from xml.sax.saxutils import escape, quoteattr
 from zoneinfo import ZoneInfo
 
 import jinja2
+from markupsafe import Markup
 
 from digest import __version__
 from digest.errors import ThemeError
@@ -39,7 +40,18 @@ _XML_ILLEGAL = re.compile("[\x00-\x08\x0b\x0c\x0e-\x1f\ufffe\uffff]")
 
 def render_site(site: Site, theme: Path = BUILTIN_THEME) -> tuple[OutputFile, ...]:
     env = make_environment(theme)
-    files = [render_page(env, site, page) for page in site.pages]
+    # An entry's HTML depends on its page only through the page's depth (relative links), and
+    # each entry shows on ~5 pages: render it once per depth. Pages go depth by depth so the
+    # cache holds one depth at a time.
+    rendered: dict[str, OutputFile] = {}
+    cache: dict[tuple[str, str], Markup] = {}
+    depth = -1
+    for page in sorted(site.pages, key=lambda p: p.path.count("/")):
+        if page.path.count("/") != depth:
+            depth = page.path.count("/")
+            cache.clear()
+        rendered[page.path] = render_page(env, site, page, cache)
+    files = [rendered[page.path] for page in site.pages]
     files.append(OutputFile("atom.xml", render_atom(site)))
     static = theme / "static"
     if static.is_dir():
@@ -80,8 +92,15 @@ def relative_url(from_page: str, target: str) -> str:
     return "../" * from_page.count("/") + target
 
 
-def render_page(env: jinja2.Environment, site: Site, page: Page) -> OutputFile:
+def render_page(
+    env: jinja2.Environment,
+    site: Site,
+    page: Page,
+    entry_cache: dict[tuple[str, str], Markup] | None = None,
+) -> OutputFile:
+    """Render one page. `entry_cache` must only be shared between pages of the same depth."""
     tz = ZoneInfo(site.config.site.timezone)
+    cache = {} if entry_cache is None else entry_cache
 
     def url_for(target: str) -> str:
         return relative_url(page.path, target)
@@ -106,9 +125,17 @@ def render_page(env: jinja2.Environment, site: Site, page: Page) -> OutputFile:
             return moment.isoformat()
         return f"{moment.day} {moment:%B %Y}"
 
-    context: dict[str, object] = {
+    def render_entry(entry: Entry) -> Markup:
+        """entry.html for one entry; it sees the helpers and `entry`, not `page`."""
+        key = (entry.source, entry.id)
+        html = cache.get(key)
+        if html is None:
+            html = Markup(env.get_template("entry.html").render({**helpers, "entry": entry}))
+            cache[key] = html
+        return html
+
+    helpers: dict[str, object] = {
         "site": site.config.site,
-        "page": page,
         "sources": site.sources,
         "tags": site.tags,
         "url_for": url_for,
@@ -118,9 +145,10 @@ def render_page(env: jinja2.Environment, site: Site, page: Page) -> OutputFile:
         "tags_of": site.tags_of,
         "source_of": site.source_of,
         "POSTS_SOURCE": POSTS_SOURCE,
+        "render_entry": render_entry,
     }
     try:
-        html = env.get_template(page.template).render(context)
+        html = env.get_template(page.template).render({**helpers, "page": page})
     except jinja2.TemplateSyntaxError as e:
         raise ThemeError(
             f"{e.filename or e.name}:{e.lineno}: template syntax error: {e.message}"

@@ -150,7 +150,7 @@ def load_cache(path: Path, slug: str) -> FeedCache:
 
 def save_cache(path: Path, cache: FeedCache) -> bool:
     """Write atomically; returns False (and writes nothing) when the bytes would not change."""
-    return atomic_write(path, cache_to_json(cache))
+    return atomic_write(path, cache_to_json(cache), durable=True)
 
 
 def cache_to_json(cache: FeedCache) -> bytes:

@@ -29,8 +29,13 @@ class WriteReport:
     removed: int
 
 
-def atomic_write(path: Path, data: bytes) -> bool:
-    """Write `data` to `path` unless it already holds exactly that; True when written."""
+def atomic_write(path: Path, data: bytes, durable: bool = False) -> bool:
+    """Write `data` to `path` unless it already holds exactly that; True when written.
+
+    The rename makes every write whole even if the process is killed. `durable` also fsyncs
+    (kept for the content cache, which cannot be rebuilt; output pages can, and thousands of
+    fsyncs would dominate a build).
+    """
     try:
         if path.read_bytes() == data:
             return False
@@ -41,8 +46,9 @@ def atomic_write(path: Path, data: bytes) -> bool:
     try:
         with os.fdopen(fd, "wb") as f:
             f.write(data)
-            f.flush()
-            os.fsync(f.fileno())
+            if durable:
+                f.flush()
+                os.fsync(f.fileno())
         os.chmod(tmp, 0o644)  # mkstemp makes 0600; a web server must read these
         os.replace(tmp, path)
     except BaseException:
