@@ -84,10 +84,14 @@ def sanitize_html(fragment: str, id_prefix: str, base: str | None = None) -> str
     ).strip()
 
 
+# C0 controls (but tab, newline, return) and DEL: invalid in XML 1.0, never meant as text.
+_CONTROL = re.compile("[\x00-\x08\x0b\x0c\x0e-\x1f\x7f]")
+
+
 def html_to_text(fragment: str) -> str:
     """Text of an HTML fragment: tags dropped, entities decoded, whitespace folded."""
     text = html.unescape(nh3.clean(fragment, tags=set()))
-    return " ".join(text.split())
+    return " ".join(_CONTROL.sub("", text).split())
 
 
 def parse_feed(
@@ -201,7 +205,7 @@ def _title(detail: Any, value: str) -> str:
 
 
 def _text(value: object) -> str:
-    return value.strip() if isinstance(value, str) else ""
+    return _CONTROL.sub("", value).strip() if isinstance(value, str) else ""
 
 
 def _http_url(value: object, base: str) -> str | None:
@@ -261,7 +265,7 @@ def parse_post(text: str, *, filename: str, timezone: str, base_url: str) -> Ent
         if not sep or key not in POST_KEYS:
             problems.append(f"line {number}: expected one of {', '.join(sorted(POST_KEYS))}")
             continue
-        meta[key] = value.strip().strip('"')
+        meta[key] = _text(value).strip('"')
     title = meta.get("title", "")
     if not title:
         problems.append("title: required")

@@ -40,18 +40,10 @@ _XML_ILLEGAL = re.compile("[\x00-\x08\x0b\x0c\x0e-\x1f\ufffe\uffff]")
 
 def render_site(site: Site, theme: Path = BUILTIN_THEME) -> tuple[OutputFile, ...]:
     env = make_environment(theme)
-    # An entry's HTML depends on its page only through the page's depth (relative links), and
-    # each entry shows on ~5 pages: render it once per depth. Pages go depth by depth so the
-    # cache holds one depth at a time.
-    rendered: dict[str, OutputFile] = {}
-    cache: dict[tuple[str, str], Markup] = {}
-    depth = -1
-    for page in sorted(site.pages, key=lambda p: p.path.count("/")):
-        if page.path.count("/") != depth:
-            depth = page.path.count("/")
-            cache.clear()
-        rendered[page.path] = render_page(env, site, page, cache)
-    files = [rendered[page.path] for page in site.pages]
+    # Each entry shows on ~5 pages (home, day, tags, source): its HTML is rendered once and
+    # reused, which works because links in it are written root-relative (see `_ROOT`).
+    entry_cache: dict[tuple[str, str], Markup] = {}
+    files = [render_page(env, site, page, entry_cache) for page in site.pages]
     files.append(OutputFile("atom.xml", render_atom(site)))
     static = theme / "static"
     if static.is_dir():
@@ -83,13 +75,10 @@ def make_environment(theme: Path) -> jinja2.Environment:
     return env
 
 
-def relative_url(from_page: str, target: str) -> str:
-    """URL of output path `target` as seen from the page at output path `from_page`.
-
-    Both are "/"-separated paths inside output/; climbing to the root and back down is always
-    right and far cheaper than posixpath.relpath, which runs tens of thousands of times a build.
-    """
-    return "../" * from_page.count("/") + target
+# Templates write site links as _ROOT + path; each finished page replaces _ROOT with the
+# "../" its depth needs. A NUL never comes from a feed: the parser strips control characters
+# from text and the HTML sanitiser turns NUL into U+FFFD.
+_ROOT = "\x00/"
 
 
 def render_page(
@@ -98,12 +87,11 @@ def render_page(
     page: Page,
     entry_cache: dict[tuple[str, str], Markup] | None = None,
 ) -> OutputFile:
-    """Render one page. `entry_cache` must only be shared between pages of the same depth."""
     tz = ZoneInfo(site.config.site.timezone)
     cache = {} if entry_cache is None else entry_cache
 
     def url_for(target: str) -> str:
-        return relative_url(page.path, target)
+        return _ROOT + target
 
     def entry_url(entry: Entry) -> str:
         if entry.slug is not None:
@@ -155,6 +143,7 @@ def render_page(
         ) from e
     except jinja2.TemplateError as e:
         raise ThemeError(f"{_template_location(e)}: {e} (rendering {page.path})") from e
+    html = html.replace(_ROOT, "../" * page.path.count("/"))
     return OutputFile(page.path, html.encode("utf-8"))
 
 
