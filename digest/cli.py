@@ -11,6 +11,7 @@ import logging
 import os
 import sys
 import time
+from collections import Counter
 from collections.abc import Sequence
 from datetime import UTC, datetime
 from pathlib import Path
@@ -18,8 +19,7 @@ from pathlib import Path
 from digest import __version__, pipeline
 from digest.config import load_config
 from digest.errors import DigestError
-from digest.fetch import Response
-from digest.models import FeedConfig, FeedReport
+from digest.models import FeedHealth, FeedReport
 
 log = logging.getLogger("digest")
 
@@ -44,6 +44,14 @@ def make_parser() -> argparse.ArgumentParser:
     loudness = common.add_mutually_exclusive_group()
     loudness.add_argument("-v", "--verbose", action="store_true", default=argparse.SUPPRESS)
     loudness.add_argument("-q", "--quiet", action="store_true", default=argparse.SUPPRESS)
+    fetching = argparse.ArgumentParser(add_help=False)
+    fetching.add_argument(
+        "--force", action="store_true",
+        help="fetch every feed now: ignore the schedule, back-off, Retry-After and 410 Gone",
+    )  # fmt: skip
+    fetching.add_argument(
+        "--strict", action="store_true", help=f"exit {EXIT_FEEDS_FAILED} when any feed failed"
+    )
 
     parser = argparse.ArgumentParser(
         prog="digest",
@@ -53,13 +61,18 @@ def make_parser() -> argparse.ArgumentParser:
     parser.add_argument("--version", action="version", version=f"digest {__version__}")
     commands = parser.add_subparsers(dest="command", required=True, metavar="COMMAND")
     build = commands.add_parser(
-        "build", parents=[common], help="fetch the feeds, then render output/"
+        "build", parents=[common, fetching], help="fetch the feeds, then render output/"
     )
     build.add_argument(
         "--offline", action="store_true", help="render from content/ only; no network"
     )
-    commands.add_parser("fetch", parents=[common], help="fetch the feeds into content/ only")
+    commands.add_parser(
+        "fetch", parents=[common, fetching], help="fetch the feeds into content/ only"
+    )
     return parser
+
+
+EXIT_FEEDS_FAILED = 3
 
 
 def main(argv: Sequence[str] | None = None) -> int:
@@ -71,20 +84,30 @@ def main(argv: Sequence[str] | None = None) -> int:
         now = now_from_env()
         started = time.perf_counter()
         progress = _Progress(len(config.feeds), enabled=not quiet)
+        fetched: pipeline.FetchReport | None
         if args.command == "fetch":
-            reports = pipeline.fetch(config, now=now, progress=progress)
-            progress.close()
-            _report_feeds(reports)
-            return 0
-        report = pipeline.build(config, now=now, offline=args.offline, progress=progress)
+            fetched = pipeline.fetch(config, now=now, force=args.force, progress=progress)
+            health = fetched.health
+        else:
+            report = pipeline.build(
+                config, now=now, offline=args.offline, force=args.force, progress=progress
+            )
+            fetched, health = report.fetched, report.health
         progress.close()
-        _report_feeds(report.feeds)
-        w = report.written
-        log.info(
-            "built %s: %d entries, %d pages; %d files written, %d unchanged, %d removed (%.2f s)",
-            config.output_dir, report.entries, report.pages, w.written, w.unchanged, w.removed,
-            time.perf_counter() - started,
-        )  # fmt: skip
+        if fetched is not None:
+            _report_feeds(fetched.feeds)
+            _step_summary(health)
+        if args.command == "build":
+            w = report.written
+            log.info(
+                "built %s: %d entries, %d pages; %d files written, %d unchanged, %d removed"
+                " (%.2f s)",
+                config.output_dir, report.entries, report.pages, w.written, w.unchanged,
+                w.removed, time.perf_counter() - started,
+            )  # fmt: skip
+        if args.strict and fetched and any(r.outcome in ("error", "gone") for r in fetched.feeds):
+            log.error("digest: some feeds failed (--strict)")
+            return EXIT_FEEDS_FAILED
         return 0
     except DigestError as e:
         print(f"digest: error: {e}", file=sys.stderr)
@@ -103,40 +126,84 @@ def _setup_logging(level: int) -> None:
 
 
 def _report_feeds(reports: Sequence[FeedReport]) -> None:
-    failed = 0
+    """Problems one line each, then one summary line."""
+    counts = Counter(r.outcome for r in reports)
     for r in reports:
-        if r.outcome == "error":
-            failed += 1
-            log.warning("feed %s: failed: %s", r.name, r.error)
-        elif r.outcome == "ok":
-            log.info("feed %s: %d new, %d updated", r.name, r.added, r.changed)
-        else:
-            log.debug("feed %s: %s", r.name, r.outcome.replace("_", " "))
-    if reports:
-        log.info("fetched %d feeds, %d failed", len(reports), failed)
+        if r.note and r.outcome != "skipped":
+            log.warning("feed %s: %s", r.name, r.note)
+    added = sum(r.added for r in reports)
+    log.info(
+        "feeds: %d fetched, %d not modified, %d failed, %d skipped by schedule; %d new entries",
+        counts["ok"] + counts["unchanged"], counts["not_modified"],
+        counts["error"] + counts["gone"], counts["skipped"], added,
+    )  # fmt: skip
+
+
+def _step_summary(health: Sequence[FeedHealth]) -> None:
+    """In GitHub Actions, a Markdown table of the feeds that need attention."""
+    path = os.environ.get("GITHUB_STEP_SUMMARY")
+    bad = [h for h in health if h.needs_attention]
+    if not path or not bad:
+        return
+
+    def cell(text: str) -> str:
+        return text.replace("|", "\\|").replace("\n", " ")
+
+    lines = [
+        f"### digest: {len(bad)} feed(s) need attention",
+        "",
+        "| feed | URL | status | last error |",
+        "|---|---|---|---|",
+    ]
+    lines += [
+        f"| {cell(h.name)} | {cell(h.url)} | {cell(h.summary)} | {cell(h.last_error or '')} |"
+        for h in bad
+    ]
+    with open(path, "a", encoding="utf-8") as f:
+        f.write("\n".join(lines) + "\n\n")
 
 
 class _Progress:
-    """A progress bar on a terminal; plain lines elsewhere (CI logs)."""
+    """A progress bar on a terminal; one plain line per feed elsewhere (CI logs)."""
 
     def __init__(self, total: int, enabled: bool) -> None:
-        self.total, self.done, self.enabled = total, 0, enabled
+        self.total, self.done, self.failed, self.enabled = total, 0, 0, enabled
         self.tty = sys.stderr.isatty()
 
-    def __call__(self, feed: FeedConfig, response: Response) -> None:
+    def __call__(self, report: FeedReport) -> None:
         self.done += 1
+        failed = report.outcome in ("error", "gone")
+        self.failed += failed
         if not self.enabled:
+            if failed:  # -q still shows problems
+                log.warning("feed %s: failed: %s", report.name, report.error)
             return
         if self.tty:
             width = 30
             filled = width * self.done // max(self.total, 1)
             bar = "#" * filled + "-" * (width - filled)
-            sys.stderr.write(f"\rfetching [{bar}] {self.done}/{self.total} {feed.name[:30]:<30}")
+            sys.stderr.write(
+                f"\rfetching [{bar}] {self.done}/{self.total}, {self.failed} failed "
+                f"{report.name[:24]:<24}"
+            )
             sys.stderr.flush()
+            if failed:
+                self.close()
+                log.warning("feed %s: failed: %s", report.name, report.error)
         else:
-            log.info("[%d/%d] %s: %s", self.done, self.total, feed.name, response.outcome)
+            log.info("[%d/%d] feed %s: %s", self.done, self.total, report.name, _describe(report))
 
     def close(self) -> None:
         if self.enabled and self.tty and self.done:
-            sys.stderr.write("\r" + " " * 80 + "\r")
+            sys.stderr.write("\r" + " " * 90 + "\r")
             sys.stderr.flush()
+
+
+def _describe(report: FeedReport) -> str:
+    if report.outcome == "ok":
+        return f"ok, {report.added} new, {report.changed} updated"
+    if report.outcome in ("error", "gone"):
+        return f"failed: {report.error}"
+    if report.outcome == "skipped":
+        return f"skipped: {report.note}"
+    return report.outcome.replace("_", " ")

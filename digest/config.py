@@ -15,11 +15,14 @@ from zoneinfo import ZoneInfo, ZoneInfoNotFoundError
 from slugify import slugify
 
 from digest.errors import ConfigError
-from digest.models import POSTS_SOURCE, Config, FeedConfig, SiteConfig
+from digest.models import POSTS_SOURCE, Config, FeedConfig, FetchConfig, Retention, SiteConfig
 
 SITE_KEYS = {"title", "base_url", "timezone", "per_page", "feed_entries"}
-FEED_KEYS = {"url", "name", "tags"}
-TOP_KEYS = {"site", "feeds"}
+FEED_KEYS = {"url", "name", "tags", "min_interval", "retention"}
+FETCH_KEYS = {"timeout", "connect_timeout", "max_bytes", "workers", "per_host", "min_interval"}
+RETENTION_KEYS = {"max_age", "max_entries"}
+TOP_KEYS = {"site", "feeds", "fetch", "retention"}
+_UNITS = {"s": 1, "m": 60, "h": 3600, "d": 86400}
 
 
 def load_config(path: Path) -> Config:
@@ -42,9 +45,68 @@ def parse_config(data: dict[str, Any], path: Path) -> Config:
     problems += _unknown(data, TOP_KEYS, "")
     site = _parse_site(data.get("site"), problems)
     feeds = _parse_feeds(data.get("feeds", []), path.parent, problems)
+    fetch = _parse_fetch(_table(data, "fetch", problems), problems)
+    retention = _parse_retention(_table(data, "retention", problems), "retention", problems)
     if problems or site is None:
         raise ConfigError(path, problems)
-    return Config(path=path, site=site, feeds=feeds)
+    return Config(path=path, site=site, feeds=feeds, fetch=fetch, retention=retention)
+
+
+def _table(data: dict[str, Any], key: str, problems: list[str]) -> dict[str, Any]:
+    value = data.get(key, {})
+    if not isinstance(value, dict):
+        problems.append(f"{key}: must be a table ([{key}])")
+        return {}
+    return value
+
+
+def _parse_fetch(raw: dict[str, Any], problems: list[str]) -> FetchConfig:
+    problems += _unknown(raw, FETCH_KEYS, "fetch.")
+    d = FetchConfig()
+    return FetchConfig(
+        timeout=_number(raw, "fetch.timeout", d.timeout, 0.1, 3600, problems),
+        connect_timeout=_number(
+            raw, "fetch.connect_timeout", d.connect_timeout, 0.1, 600, problems
+        ),
+        max_bytes=int(_number(raw, "fetch.max_bytes", d.max_bytes, 1024, 2**31, problems)),
+        workers=int(_number(raw, "fetch.workers", d.workers, 1, 64, problems)),
+        per_host=int(_number(raw, "fetch.per_host", d.per_host, 1, 16, problems)),
+        min_interval=_duration(raw.get("min_interval", 0), "fetch.min_interval", problems) or 0,
+    )
+
+
+def _parse_retention(raw: dict[str, Any], where: str, problems: list[str]) -> Retention:
+    problems += _unknown(raw, RETENTION_KEYS, f"{where}.")
+    max_age = _duration(raw.get("max_age"), f"{where}.max_age", problems)
+    max_entries = None
+    if "max_entries" in raw:
+        max_entries = int(_number(raw, f"{where}.max_entries", 0, 1, 10**9, problems))
+    return Retention(max_age=max_age or None, max_entries=max_entries)
+
+
+def _number(
+    table: dict[str, Any], where: str, default: float, low: float, high: float, problems: list[str]
+) -> float:
+    key = where.rsplit(".", 1)[-1]
+    value = table.get(key, default)
+    if isinstance(value, bool) or not isinstance(value, int | float) or not low <= value <= high:
+        problems.append(f"{where}: must be a number from {low:g} to {high:g}, not {value!r}")
+        return default
+    return value
+
+
+def _duration(value: object, where: str, problems: list[str]) -> int | None:
+    """Seconds from 90 (seconds) or "90s", "30m", "2h", "7d"; None when absent."""
+    if value is None:
+        return None
+    if isinstance(value, int) and not isinstance(value, bool) and value >= 0:
+        return value
+    if isinstance(value, str):
+        text = value.strip().lower()
+        if text[:-1].isdigit() and text[-1:] in _UNITS:
+            return int(text[:-1]) * _UNITS[text[-1]]
+    problems.append(f'{where}: a duration such as "30m", "2h" or "7d", not {value!r}')
+    return None
 
 
 def _unknown(table: dict[str, Any], known: set[str], prefix: str) -> list[str]:
@@ -149,6 +211,13 @@ def _parse_feeds(raw: object, root: Path, problems: list[str]) -> tuple[FeedConf
         tags = item.get("tags", [])
         if not isinstance(tags, list) or not all(isinstance(t, str) and t.strip() for t in tags):
             problems.append(f'{where}.tags: must be a list of non-empty strings, e.g. ["ai"]')
+        min_interval = _duration(item.get("min_interval"), f"{where}.min_interval", problems)
+        retention = None
+        if "retention" in item:
+            if isinstance(item["retention"], dict):
+                retention = _parse_retention(item["retention"], f"{where}.retention", problems)
+            else:
+                problems.append(f'{where}.retention: must be a table, e.g. {{ max_age = "90d" }}')
 
         if len(problems) == before:
             assert isinstance(url, str) and isinstance(name, str)
@@ -159,6 +228,8 @@ def _parse_feeds(raw: object, root: Path, problems: list[str]) -> tuple[FeedConf
                     slug=slug,
                     tags=tuple(t.strip() for t in tags),
                     path=local,
+                    min_interval=min_interval,
+                    retention=retention,
                 )
             )
     return tuple(feeds)

@@ -1,98 +1,198 @@
 """Stage 2, fetch: a feed's URL + its saved HTTP state -> a `Response`.
 
 The only module that touches the network (and reads local feed files). It never raises for a
-failing feed: the failure is a `Response` with `outcome="error"` and a message in words.
+failing feed: the failure is a `Response` with an outcome and a message in words. What to do
+about it (back off, honour Retry-After, follow a move) is decided in `store.refresh`.
 feedparser parses; it never fetches.
 """
 
 from __future__ import annotations
 
-import logging
-from collections.abc import Callable, Mapping
+import threading
+import time
+import zlib
+from collections.abc import Callable, Iterator, Mapping
 from concurrent.futures import ThreadPoolExecutor, as_completed
 from dataclasses import dataclass, field
+from urllib.parse import urljoin, urlsplit
 
 import httpx
 
 from digest import __version__
-from digest.models import FeedConfig, HttpState
+from digest.models import FeedConfig, FetchConfig, HttpState
 
-log = logging.getLogger(__name__)
-
-CONNECT_TIMEOUT = 10.0  # seconds
-TOTAL_TIMEOUT = 30.0
-MAX_BODY = 10 * 1024 * 1024  # bytes after decompression; a bigger "feed" is cut and reported
 MAX_REDIRECTS = 5
-WORKERS = 8
+_REDIRECTS = {301, 302, 303, 307, 308}
+_PERMANENT = {301, 308}
 
 
 @dataclass(frozen=True, slots=True)
 class Response:
     """What one fetch gave. `url` is the final URL (after redirects), used to resolve links."""
 
-    outcome: str  # ok | not_modified | error
+    outcome: str  # ok | not_modified | gone | retry_later | error
     url: str
     body: bytes = b""
-    headers: Mapping[str, str] = field(default_factory=dict)
+    headers: Mapping[str, str] = field(default_factory=dict)  # lower-case names
     error: str | None = None
+    status: int = 0  # the final HTTP status; 0 for local files and network errors
+    moved_to: str | None = None  # where a chain of permanent redirects (301/308) led
 
 
 def user_agent(base_url: str) -> str:
     return f"digest/{__version__} (+{base_url})"
 
 
-def make_client(base_url: str) -> httpx.Client:
+def make_client(base_url: str, settings: FetchConfig) -> httpx.Client:
+    # Redirects are followed by hand: permanent and temporary ones are told apart (a 301/308
+    # moves the feed for good) and a redirect to a non-http(s) URL is refused.
     return httpx.Client(
         headers={"User-Agent": user_agent(base_url), "Accept-Encoding": "gzip, deflate"},
-        timeout=httpx.Timeout(TOTAL_TIMEOUT, connect=CONNECT_TIMEOUT),
-        follow_redirects=True,
-        max_redirects=MAX_REDIRECTS,
+        timeout=httpx.Timeout(settings.timeout, connect=settings.connect_timeout),
+        follow_redirects=False,
+        limits=httpx.Limits(max_connections=settings.workers * 2),
     )
 
 
-def fetch_feed(feed: FeedConfig, state: HttpState, client: httpx.Client) -> Response:
+def fetch_url(feed: FeedConfig, state: HttpState) -> str:
+    """Where to fetch: the target of a permanent redirect, once one was seen."""
+    return state.moved_to or feed.url
+
+
+def fetch_feed(
+    feed: FeedConfig, state: HttpState, client: httpx.Client, settings: FetchConfig
+) -> Response:
     if feed.path is not None:
-        return _read_file(feed)
+        return _read_file(feed, settings.max_bytes)
+    url = fetch_url(feed, state)
     headers = {
-        "Accept": "application/atom+xml, application/rss+xml, application/xml;q=0.9, */*;q=0.5",
+        "Accept": "application/atom+xml, application/rss+xml, application/feed+json, "
+        "application/xml;q=0.9, application/json;q=0.8, */*;q=0.5",
     }
     # RFC 9110 §13.1: conditional GET, so an unchanged feed costs the server a 304 only.
-    if state.etag:
-        headers["If-None-Match"] = state.etag
-    if state.last_modified:
-        headers["If-Modified-Since"] = state.last_modified
+    if state.url == url:
+        if state.etag:
+            headers["If-None-Match"] = state.etag
+        if state.last_modified:
+            headers["If-Modified-Since"] = state.last_modified
+    deadline = time.monotonic() + settings.timeout
+    seen = {url}
+    moved_to: str | None = None
+    permanent = True  # so far every hop was permanent
     try:
-        with client.stream("GET", feed.url, headers=headers) as r:
-            final_url = str(r.url)
-            if r.status_code == 304:
-                return Response("not_modified", final_url, headers=dict(r.headers))
-            if r.status_code != 200:
-                reason = r.reason_phrase or ""
-                return _error(final_url, f"HTTP {r.status_code} {reason}".strip())
-            chunks: list[bytes] = []
-            size = 0
-            for chunk in r.iter_bytes():  # decompressed, so a gzip bomb is cut here too
-                size += len(chunk)
-                if size > MAX_BODY:
-                    return _error(final_url, f"response larger than {MAX_BODY // 1_048_576} MB")
-                chunks.append(chunk)
-            return Response("ok", final_url, b"".join(chunks), dict(r.headers))
-    except httpx.TooManyRedirects:
-        return _error(feed.url, f"more than {MAX_REDIRECTS} redirects")
+        for _ in range(MAX_REDIRECTS + 1):
+            with client.stream("GET", url, headers=headers) as r:
+                got = {k.lower(): v for k, v in r.headers.items()}
+                if r.status_code in _REDIRECTS and "location" in got:
+                    target = urljoin(url, got["location"].strip())
+                    if urlsplit(target).scheme not in ("http", "https"):
+                        return _error(url, f"redirected to a non-http(s) URL: {target}")
+                    if target in seen:
+                        return _error(url, f"redirect loop at {target}")
+                    permanent = permanent and r.status_code in _PERMANENT
+                    moved_to = target if permanent else moved_to
+                    seen.add(target)
+                    url = target
+                    continue
+                if r.status_code == 304:
+                    return Response("not_modified", url, headers=got, status=304, moved_to=moved_to)
+                if r.status_code == 410:
+                    return Response("gone", url, headers=got, status=410, error="410 Gone")
+                if r.status_code in (429, 503):
+                    message = f"HTTP {r.status_code} {r.reason_phrase}".strip()
+                    return Response(
+                        "retry_later", url, headers=got, status=r.status_code, error=message
+                    )
+                if r.status_code != 200:
+                    message = f"HTTP {r.status_code} {r.reason_phrase}".strip()
+                    return Response("error", url, headers=got, status=r.status_code, error=message)
+                body = _read_body(r, got, settings.max_bytes, deadline, settings.timeout)
+                return Response("ok", url, body, got, status=200, moved_to=moved_to)
+        return _error(url, f"more than {MAX_REDIRECTS} redirects")
+    except _BodyError as e:
+        return _error(url, str(e))
     except httpx.TimeoutException:
-        return _error(feed.url, "timed out")
+        return _error(url, f"timed out after {settings.timeout:g} s")
+    except httpx.RemoteProtocolError as e:
+        return _error(url, f"the server broke off the response ({e})")
     except httpx.HTTPError as e:
-        return _error(feed.url, f"cannot fetch: {e}")
+        return _error(url, f"cannot fetch: {e}")
 
 
-def _read_file(feed: FeedConfig) -> Response:
+class _BodyError(Exception):
+    pass
+
+
+def _read_body(
+    r: httpx.Response, headers: Mapping[str, str], limit: int, deadline: float, timeout: float
+) -> bytes:
+    """The body, decompressed, cut off at `limit` bytes and at the deadline.
+
+    Decompression is ours (not httpx's) so that `max_length` bounds every step: a gzip bomb
+    is stopped after `limit` bytes, never inflated in memory first.
+    """
+    too_big = f"response larger than {limit / 1_048_576:g} MB"
+    length = headers.get("content-length", "")
+    encoding = headers.get("content-encoding", "identity").strip().lower()
+    if length.isdigit() and encoding == "identity" and int(length) > limit:
+        raise _BodyError(too_big)
+    decompress = _decompressor(encoding)
+    parts: list[bytes] = []
+    size = 0
+    for chunk in _raw_chunks(r):
+        if time.monotonic() > deadline:
+            raise _BodyError(f"timed out after {timeout:g} s (the body kept coming)")
+        for piece in decompress(chunk, limit - size + 1):
+            size += len(piece)
+            if size > limit:
+                raise _BodyError(too_big)
+            parts.append(piece)
+    return b"".join(parts)
+
+
+def _raw_chunks(r: httpx.Response) -> Iterator[bytes]:
+    yield from r.iter_raw(65536)
+
+
+def _decompressor(encoding: str) -> Callable[[bytes, int], Iterator[bytes]]:
+    if encoding in ("identity", ""):
+
+        def plain(chunk: bytes, room: int) -> Iterator[bytes]:
+            yield chunk
+
+        return plain
+    if encoding in ("gzip", "x-gzip"):
+        inflater = zlib.decompressobj(16 + zlib.MAX_WBITS)
+    elif encoding == "deflate":
+        inflater = zlib.decompressobj()
+    else:
+        raise _BodyError(f"unsupported Content-Encoding {encoding!r}")
+
+    def inflate(chunk: bytes, room: int) -> Iterator[bytes]:
+        data = chunk
+        try:
+            while data:
+                out = inflater.decompress(data, max(room, 1))
+                room -= len(out)
+                yield out
+                if room <= 0:
+                    return
+                data = inflater.unconsumed_tail
+        except zlib.error as e:
+            raise _BodyError(f"corrupt {encoding} body ({e})") from e
+
+    return inflate
+
+
+def _read_file(feed: FeedConfig, limit: int) -> Response:
     assert feed.path is not None
     try:
-        data = feed.path.read_bytes()
+        with feed.path.open("rb") as f:
+            data = f.read(limit + 1)
     except OSError as e:
         return _error(str(feed.path), f"cannot read {feed.path}: {e.strerror}")
-    if len(data) > MAX_BODY:
-        return _error(str(feed.path), f"file larger than {MAX_BODY // 1_048_576} MB")
+    if len(data) > limit:
+        return _error(str(feed.path), f"file larger than {limit / 1_048_576:g} MB")
     return Response("ok", feed.path.as_uri(), data)
 
 
@@ -101,21 +201,27 @@ def _error(url: str, message: str) -> Response:
 
 
 def fetch_all(
-    feeds: tuple[FeedConfig, ...],
-    states: Mapping[str, HttpState],
+    jobs: tuple[tuple[FeedConfig, HttpState], ...],
     client: httpx.Client,
-    on_done: Callable[[FeedConfig, Response], None] = lambda f, r: None,
-) -> dict[str, Response]:
-    """Fetch every feed, a few at a time; results keyed by feed slug."""
+    settings: FetchConfig,
+    on_done: Callable[[FeedConfig, Response], None],
+) -> None:
+    """Fetch every feed, `workers` at a time and at most `per_host` at once per host.
 
-    results: dict[str, Response] = {}
-    with ThreadPoolExecutor(max_workers=WORKERS) as pool:
-        futures = {
-            pool.submit(fetch_feed, feed, states.get(feed.slug, HttpState()), client): feed
-            for feed in feeds
-        }
-        for future in as_completed(futures):  # report progress as feeds finish, not in order
-            feed = futures[future]
-            results[feed.slug] = future.result()
-            on_done(feed, results[feed.slug])
-    return {feed.slug: results[feed.slug] for feed in feeds}
+    `on_done` runs in the calling thread as each feed finishes, so its result can be saved
+    at once: a run killed part-way keeps what it had fetched.
+    """
+    lock = threading.Lock()
+    hosts: dict[str, threading.Semaphore] = {}
+
+    def one(feed: FeedConfig, state: HttpState) -> Response:
+        host = urlsplit(fetch_url(feed, state)).netloc.lower()
+        with lock:
+            gate = hosts.setdefault(host, threading.Semaphore(settings.per_host))
+        with gate:
+            return fetch_feed(feed, state, client, settings)
+
+    with ThreadPoolExecutor(max_workers=settings.workers) as pool:
+        futures = {pool.submit(one, feed, state): feed for feed, state in jobs}
+        for future in as_completed(futures):
+            on_done(futures[future], future.result())

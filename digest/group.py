@@ -8,7 +8,7 @@ from __future__ import annotations
 
 from collections import Counter, defaultdict
 from collections.abc import Iterable
-from datetime import date
+from datetime import UTC, date, datetime
 from zoneinfo import ZoneInfo
 
 from slugify import slugify
@@ -19,6 +19,7 @@ from digest.models import (
     DayGroup,
     Entry,
     FeedCache,
+    FeedHealth,
     Page,
     Pagination,
     Site,
@@ -72,6 +73,9 @@ def make_site(config: Config, caches: Iterable[FeedCache], posts: tuple[Entry, .
     pages.append(
         Page(path="sources/index.html", template="sources.html", title="Sources", kind="sources")
     )
+    pages.append(
+        Page(path="feeds/index.html", template="feeds.html", title="Feed health", kind="feeds")
+    )
     for source in sources:
         pages += _listing(
             f"sources/{source.slug}/", "source", source.name, source.entries, per_page, tz,
@@ -95,6 +99,7 @@ def make_site(config: Config, caches: Iterable[FeedCache], posts: tuple[Entry, .
         pages=tuple(pages),
         entry_tags=entry_tags,
         source_index={s.slug: s for s in sources},
+        health=feed_health(config, tuple(by_slug.values())),
     )
 
 
@@ -172,3 +177,55 @@ def _listing(
         )
         for n, chunk in enumerate(chunks, start=1)
     ]
+
+
+def feed_health(config: Config, caches: tuple[FeedCache, ...]) -> tuple[FeedHealth, ...]:
+    """Each configured feed's health, from its saved state alone (so pages stay reproducible)."""
+    by_slug = {c.slug: c for c in caches}
+    rows = []
+    for feed in config.feeds:
+        cache = by_slug.get(feed.slug) or FeedCache(slug=feed.slug)
+        http = cache.http
+        since = _when(http.failing_since)
+        if http.status == "gone":
+            status, summary = "gone", "gone (HTTP 410): no longer fetched; its posts are kept"
+        elif http.failures and http.status == "not_a_feed":
+            status, summary = (
+                "not_a_feed",
+                f"not a feed: failing {http.failures} times since {since}",
+            )
+        elif http.failures:
+            status = "failing"
+            summary = f"failing {http.failures} times since {since}"
+            wait = max((t for t in (http.next_due, http.retry_after) if t), default=None)
+            if wait:
+                summary += f"; backing off until {_when(wait)}"
+        elif http.moved_to:
+            status, summary = "moved", f"moved permanently: update config.toml to {http.moved_to}"
+        elif http.status == "new":
+            status, summary = "new", "not fetched yet"
+        else:
+            status, summary = "ok", "ok"
+        rows.append(
+            FeedHealth(
+                slug=feed.slug,
+                name=feed.name,
+                url=feed.url,
+                status=status,
+                summary=summary,
+                failures=http.failures,
+                failing_since=http.failing_since,
+                last_ok=http.last_ok,
+                next_due=http.next_due,
+                retry_after=http.retry_after,
+                moved_to=http.moved_to,
+                newest=max((e.date for e in cache.entries), default=None),
+                entries=len(cache.entries),
+                last_error=http.last_error,
+            )
+        )
+    return tuple(rows)
+
+
+def _when(moment: datetime | None) -> str:
+    return moment.astimezone(UTC).strftime("%Y-%m-%d %H:%M UTC") if moment else "?"

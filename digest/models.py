@@ -16,6 +16,14 @@ POSTS_SOURCE = "posts"  # the built-in source of hand-written Markdown posts
 
 
 @dataclass(frozen=True, slots=True)
+class Retention:
+    """How long cached entries are kept; None keeps everything (the default)."""
+
+    max_age: int | None = None  # seconds since the entry's date
+    max_entries: int | None = None  # newest N per feed
+
+
+@dataclass(frozen=True, slots=True)
 class FeedConfig:
     """One `[[feeds]]` table. `url` is http(s), or `path` is set for a local feed file."""
 
@@ -24,6 +32,8 @@ class FeedConfig:
     slug: str
     tags: tuple[str, ...] = ()
     path: Path | None = None  # resolved local file, when `url` names one
+    min_interval: int | None = None  # seconds; overrides [fetch] min_interval
+    retention: Retention | None = None  # overrides [retention]
 
 
 @dataclass(frozen=True, slots=True)
@@ -36,10 +46,24 @@ class SiteConfig:
 
 
 @dataclass(frozen=True, slots=True)
+class FetchConfig:
+    """`[fetch]`: how politely and how long to wait."""
+
+    timeout: float = 30.0  # seconds for the whole response
+    connect_timeout: float = 10.0
+    max_bytes: int = 10 * 1024 * 1024  # after decompression
+    workers: int = 8
+    per_host: int = 2  # requests at once to one host
+    min_interval: int = 0  # seconds between fetches of one feed
+
+
+@dataclass(frozen=True, slots=True)
 class Config:
     path: Path  # the config file
     site: SiteConfig
     feeds: tuple[FeedConfig, ...]
+    fetch: FetchConfig = field(default_factory=FetchConfig)
+    retention: Retention = field(default_factory=Retention)
 
     @property
     def root(self) -> Path:
@@ -85,7 +109,9 @@ class Entry:
 
     @property
     def date(self) -> datetime:
-        return self.published or self.updated or self.first_seen
+        """When it was published; a date later than first seen is clamped to first seen, so a
+        future-dated post does not sit on top for months."""
+        return min(self.published or self.updated or self.first_seen, self.first_seen)
 
 
 @dataclass(frozen=True, slots=True)
@@ -96,19 +122,29 @@ class FeedInfo:
     title: str = ""
     link: str | None = None  # its web site
     language: str | None = None
+    ttl: int | None = None  # seconds the feed asks between fetches (RSS ttl, sy:updatePeriod)
 
 
 @dataclass(frozen=True, slots=True)
 class HttpState:
-    """What is remembered between runs to fetch politely (RFC 9110 conditional requests)."""
+    """What is remembered between runs to fetch politely (RFC 9110/9111), and feed health.
 
+    Written to the cache only when it changes: a run that gets a 304 with nothing new to
+    remember writes nothing.
+    """
+
+    url: str | None = None  # the URL the validators belong to
     etag: str | None = None
     last_modified: str | None = None
     body_sha256: str | None = None  # skip re-parsing an unchanged body served without validators
-    status: str = "new"  # new | ok | error
+    moved_to: str | None = None  # target of a permanent redirect (301/308): fetched from now on
+    status: str = "new"  # new | ok | error | not_a_feed | gone
     failures: int = 0  # consecutive
+    failing_since: datetime | None = None
     last_ok: datetime | None = None  # the last 200 with a new body
     last_error: str | None = None
+    next_due: datetime | None = None  # not fetched before (freshness, min_interval, backoff)
+    retry_after: datetime | None = None  # the server's 429/503 Retry-After: never before
 
 
 @dataclass(frozen=True, slots=True)
@@ -135,13 +171,38 @@ class FeedReport:
 
     slug: str
     name: str
-    outcome: str  # ok | not_modified | unchanged | error
+    outcome: str  # ok | not_modified | unchanged | skipped | error | gone
     added: int = 0
     changed: int = 0
     error: str | None = None
+    note: str | None = None  # e.g. "moved permanently: update config.toml to ..."
 
 
 # --- the site model (output of `group`) -------------------------------------------------
+
+
+@dataclass(frozen=True, slots=True)
+class FeedHealth:
+    """One row of the feed health report (feeds/index.html, feeds.json, the CI summary)."""
+
+    slug: str
+    name: str
+    url: str  # as configured
+    status: str  # ok | new | failing | not_a_feed | moved | gone
+    summary: str  # the status in words
+    failures: int
+    failing_since: datetime | None
+    last_ok: datetime | None
+    next_due: datetime | None
+    retry_after: datetime | None
+    moved_to: str | None
+    newest: datetime | None  # date of the newest cached entry
+    entries: int
+    last_error: str | None
+
+    @property
+    def needs_attention(self) -> bool:
+        return self.status not in ("ok", "new")
 
 
 @dataclass(frozen=True, slots=True)
@@ -217,6 +278,7 @@ class Site:
     pages: tuple[Page, ...]
     entry_tags: dict[tuple[str, str], tuple[Tag, ...]]  # (source, id) -> normalised tags
     source_index: dict[str, Source]  # slug -> source
+    health: tuple[FeedHealth, ...] = ()  # in config order
 
     def tags_of(self, entry: Entry) -> tuple[Tag, ...]:
         return self.entry_tags.get((entry.source, entry.id), ())

@@ -8,13 +8,16 @@ stored, so nothing a feed sends can run in a page.
 from __future__ import annotations
 
 import calendar
+import contextlib
 import dataclasses
 import hashlib
 import html
+import json
 import re
 import time
 from collections.abc import Mapping
 from datetime import UTC, datetime
+from html.parser import HTMLParser
 from pathlib import PurePath
 from typing import Any
 from urllib.parse import urljoin, urlsplit
@@ -118,6 +121,7 @@ def parse_feed(
         title=_title(meta.get("title_detail"), meta.get("title", "")),
         link=_http_url(meta.get("link"), url),
         language=language,
+        ttl=_ttl(meta),
     )
     # RFC 4287 §4.2.1: an entry without an author has the feed's.
     feed_author = _author(meta)
@@ -238,6 +242,150 @@ def _hash_id(title: str, content: str) -> str:
 
 def _id_prefix(source: str, entry_id: str) -> str:
     return "e" + hashlib.sha1(f"{source}\n{entry_id}".encode()).hexdigest()[:8] + "-"
+
+
+def _ttl(meta: Any) -> int | None:
+    """Seconds between fetches the feed asks for: RSS <ttl> (minutes) or sy:updatePeriod."""
+    ttl = _text(meta.get("ttl"))
+    if ttl.isdigit():
+        return int(ttl) * 60
+    period = _text(meta.get("sy_updateperiod")).lower()
+    seconds = {"hourly": 3600, "daily": 86400, "weekly": 604800, "monthly": 2592000,
+               "yearly": 31536000}.get(period)  # fmt: skip
+    frequency = _text(meta.get("sy_updatefrequency"))
+    if seconds and frequency.isdigit() and int(frequency) > 0:
+        return seconds // int(frequency)
+    return seconds
+
+
+# --- JSON Feed and things that are not feeds ----------------------------------------------
+
+_JSON_FEED = "https://jsonfeed.org/version/"
+
+
+def parse_body(
+    body: bytes, *, url: str, headers: Mapping[str, str], source: str, now: datetime
+) -> ParsedFeed:
+    """Any feed body: JSON Feed 1.0/1.1, else RSS/Atom through feedparser.
+
+    A body that is no feed raises FeedError("not a feed ..."), naming the feeds an HTML page
+    advertises, if any.
+    """
+    content_type = {k.lower(): v for k, v in headers.items()}.get("content-type", "").lower()
+    stripped = body.lstrip(b"\xef\xbb\xbf \t\r\n")
+    if not stripped:
+        raise FeedError("not a feed (empty body)")
+    if stripped[:1] in (b"{", b"[") or "json" in content_type:
+        return parse_json_feed(body, url=url, source=source, now=now)
+    try:
+        return parse_feed(body, url=url, headers=headers, source=source, now=now)
+    except FeedError:
+        links = find_feed_links(body, url)
+        if links:
+            raise FeedError(
+                "not a feed but a web page; it advertises " + ", ".join(links[:5])
+            ) from None
+        raise
+
+
+def parse_json_feed(body: bytes, *, url: str, source: str, now: datetime) -> ParsedFeed:
+    """JSON Feed 1.0/1.1 (https://jsonfeed.org/version/1.1) into the same `Entry` values."""
+    try:
+        data = json.loads(body)
+    except (ValueError, UnicodeDecodeError) as e:
+        raise FeedError(f"not a feed (invalid JSON: {e})") from e
+    if not isinstance(data, dict) or not str(data.get("version", "")).startswith(_JSON_FEED):
+        raise FeedError("not a feed (JSON, but not JSON Feed: no jsonfeed.org version)")
+    items = data.get("items")
+    if not isinstance(items, list):
+        raise FeedError("not a feed (JSON Feed without an items list)")
+    language = _language(data.get("language"))
+    site = _http_url(data.get("home_page_url"), url)
+    info = FeedInfo(url=url, title=_text(data.get("title")), link=site, language=language)
+    feed_author = _json_author(data)
+    entries: dict[str, Entry] = {}
+    for item in items:
+        if not isinstance(item, dict):
+            continue
+        link = _http_url(item.get("url"), url) or _http_url(item.get("external_url"), url)
+        title = _text(item.get("title")) or html_to_text(_text(item.get("summary")))[:80]
+        if isinstance(item.get("content_html"), str):
+            content = item["content_html"]
+        elif isinstance(item.get("content_text"), str):
+            content = _plain_to_html(item["content_text"])
+        else:
+            content = html.escape(_text(item.get("summary")))
+        entry_id = _text(str(item.get("id", ""))) or link or _hash_id(title, content)
+        published = _iso_date(item.get("date_published"))
+        updated = _iso_date(item.get("date_modified"))
+        raw_tags = item.get("tags")
+        tags: list[Any] = raw_tags if isinstance(raw_tags, list) else []
+        entry = Entry(
+            id=entry_id,
+            source=source,
+            title=title or "(untitled)",
+            link=link,
+            author=_json_author(item) or feed_author,
+            published=published,
+            updated=updated if updated != published else None,
+            first_seen=now,
+            tags=tuple(dict.fromkeys(t for t in (_text(t) for t in tags) if t)),
+            content_html=sanitize_html(content, _id_prefix(source, entry_id), link or url),
+            language=_language(item.get("language")) or language,
+        )
+        entries.setdefault(entry.id, entry)
+    return ParsedFeed(info, tuple(entries.values()))
+
+
+def _json_author(obj: dict[str, Any]) -> str | None:
+    authors = obj.get("authors")
+    if isinstance(authors, list) and authors and isinstance(authors[0], dict):
+        names = [_text(a.get("name")) for a in authors if isinstance(a, dict)]
+        return ", ".join(n for n in names if n) or None
+    author = obj.get("author")  # JSON Feed 1.0
+    return _text(author.get("name")) or None if isinstance(author, dict) else None
+
+
+def _iso_date(value: object) -> datetime | None:
+    if not isinstance(value, str):
+        return None
+    try:
+        moment = datetime.fromisoformat(value.strip().replace("Z", "+00:00"))
+    except ValueError:
+        return None
+    if moment.tzinfo is None:
+        moment = moment.replace(tzinfo=UTC)
+    return moment.astimezone(UTC)
+
+
+def _plain_to_html(text: str) -> str:
+    return "".join(f"<p>{html.escape(p.strip())}</p>" for p in text.split("\n\n") if p.strip())
+
+
+class _FeedLinks(HTMLParser):
+    """Collects <link rel="alternate" type="application/(rss|atom|feed)+..." href>."""
+
+    TYPES = ("application/rss+xml", "application/atom+xml", "application/feed+json",
+             "application/json", "application/rdf+xml")  # fmt: skip
+
+    def __init__(self) -> None:
+        super().__init__()
+        self.links: list[str] = []
+
+    def handle_starttag(self, tag: str, attrs: list[tuple[str, str | None]]) -> None:
+        a = {k: (v or "") for k, v in attrs}
+        rels = a.get("rel", "").lower().split()
+        if tag == "link" and "alternate" in rels and a.get("type", "").lower() in self.TYPES:
+            self.links.append(a.get("href", ""))
+
+
+def find_feed_links(body: bytes, base: str) -> list[str]:
+    """Feed URLs an HTML page advertises (feed autodiscovery), absolute, in page order."""
+    parser = _FeedLinks()
+    with contextlib.suppress(AssertionError):  # html.parser on hopeless markup
+        parser.feed(body[:1_000_000].decode("utf-8", errors="replace"))
+    found = (_http_url(link, base) for link in parser.links)
+    return list(dict.fromkeys(link for link in found if link))
 
 
 # --- hand-written posts ----------------------------------------------------------------------

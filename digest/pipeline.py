@@ -12,18 +12,26 @@ from datetime import datetime
 import httpx
 
 from digest.fetch import Response, fetch_all, make_client
-from digest.group import make_site
-from digest.models import Config, FeedCache, FeedConfig, FeedReport
+from digest.group import feed_health, make_site
+from digest.models import Config, FeedCache, FeedConfig, FeedHealth, FeedReport
 from digest.render import render_site
+from digest.schedule import not_due
 from digest.store import cache_path, load_cache, load_posts, refresh, save_cache
 from digest.write import WriteReport, check_output_dir, write_site
 
-Progress = Callable[[FeedConfig, Response], None]
+Progress = Callable[[FeedReport], None]
+
+
+@dataclass(frozen=True, slots=True)
+class FetchReport:
+    feeds: tuple[FeedReport, ...]  # in config order
+    health: tuple[FeedHealth, ...]
 
 
 @dataclass(frozen=True, slots=True)
 class BuildReport:
-    feeds: tuple[FeedReport, ...]  # empty when offline
+    fetched: FetchReport | None  # None when offline
+    health: tuple[FeedHealth, ...]
     entries: int
     pages: int
     written: WriteReport
@@ -37,21 +45,43 @@ def fetch(
     config: Config,
     *,
     now: datetime,
+    force: bool = False,
     client: httpx.Client | None = None,
-    progress: Progress = lambda f, r: None,
-) -> tuple[FeedReport, ...]:
-    """Fetch every feed and update its cache file. A failing feed is a report, not an error."""
+    progress: Progress = lambda report: None,
+) -> FetchReport:
+    """Fetch every due feed and save its cache as soon as it is done.
+
+    A failing feed is a report, not an error; a feed not due yet is skipped (`force` fetches
+    it anyway, 410 Gone and Retry-After included).
+    """
     # Load every cache first: a broken cache file stops the run before any network traffic.
     caches = {c.slug: c for c in load_caches(config)}
-    states = {slug: c.http for slug, c in caches.items()}
-    with client or make_client(config.site.base_url) as http:
-        responses = fetch_all(config.feeds, states, http, on_done=progress)
-    reports = []
+    reports: dict[str, FeedReport] = {}
+    jobs = []
     for feed in config.feeds:
-        cache, report = refresh(caches[feed.slug], responses[feed.slug], feed, now)
-        save_cache(cache_path(config, feed.slug), cache)
-        reports.append(report)
-    return tuple(reports)
+        reason = not_due(caches[feed.slug].http, now, force)
+        if reason:
+            reports[feed.slug] = FeedReport(feed.slug, feed.name, "skipped", note=reason)
+            progress(reports[feed.slug])
+        else:
+            jobs.append((feed, caches[feed.slug].http))
+
+    def done(feed: FeedConfig, response: Response) -> None:
+        cache, report = refresh(
+            caches[feed.slug], response, feed, now, config.fetch, config.retention
+        )
+        save_cache(cache_path(config, feed.slug), cache)  # unchanged bytes are not rewritten
+        caches[feed.slug] = cache
+        reports[feed.slug] = report
+        progress(report)
+
+    if jobs:
+        with client or make_client(config.site.base_url, config.fetch) as http:
+            fetch_all(tuple(jobs), http, config.fetch, done)
+    return FetchReport(
+        feeds=tuple(reports[f.slug] for f in config.feeds),
+        health=feed_health(config, tuple(caches.values())),
+    )
 
 
 def build(
@@ -59,14 +89,17 @@ def build(
     *,
     now: datetime,
     offline: bool = False,
+    force: bool = False,
     client: httpx.Client | None = None,
-    progress: Progress = lambda f, r: None,
+    progress: Progress = lambda report: None,
 ) -> BuildReport:
     check_output_dir(config.output_dir, config.root)  # before fetching, so a bad path fails fast
-    reports = () if offline else fetch(config, now=now, client=client, progress=progress)
+    fetched = (
+        None if offline else fetch(config, now=now, force=force, client=client, progress=progress)
+    )
     caches = load_caches(config)
     posts = load_posts(config)
     site = make_site(config, caches, posts)
     files = render_site(site)
     written = write_site(files, config.output_dir, config.root)
-    return BuildReport(reports, len(site.entries), len(site.pages), written)
+    return BuildReport(fetched, site.health, len(site.entries), len(site.pages), written)

@@ -8,6 +8,7 @@ only ever enters templates as data, never as template source. Links inside pages
 from __future__ import annotations
 
 import hashlib
+import json
 import re
 from datetime import UTC, date, datetime
 from pathlib import Path
@@ -45,6 +46,7 @@ def render_site(site: Site, theme: Path = BUILTIN_THEME) -> tuple[OutputFile, ..
     entry_cache: dict[tuple[str, str], Markup] = {}
     files = [render_page(env, site, page, entry_cache) for page in site.pages]
     files.append(OutputFile("atom.xml", render_atom(site)))
+    files.append(OutputFile("feeds.json", render_health_json(site)))
     static = theme / "static"
     if static.is_dir():
         for path in sorted(p for p in static.rglob("*") if p.is_file()):
@@ -126,6 +128,7 @@ def render_page(
         "site": site.config.site,
         "sources": site.sources,
         "tags": site.tags,
+        "health": site.health,
         "url_for": url_for,
         "entry_url": entry_url,
         "local": local,
@@ -157,6 +160,35 @@ def _template_location(error: Exception) -> str:
             where = f"{filename}:{tb.tb_lineno}"
         tb = tb.tb_next
     return where
+
+
+def render_health_json(site: Site) -> bytes:
+    """feeds.json: the feed health report, machine-readable (fields in the README)."""
+
+    def when(moment: datetime | None) -> str | None:
+        return _time(moment) if moment else None
+
+    feeds = [
+        {
+            "name": h.name,
+            "slug": h.slug,
+            "url": h.url,
+            "status": h.status,
+            "summary": h.summary,
+            "failures": h.failures,
+            "failing_since": when(h.failing_since),
+            "last_ok": when(h.last_ok),
+            "next_due": when(h.next_due),
+            "retry_after": when(h.retry_after),
+            "moved_to": h.moved_to,
+            "newest_entry": when(h.newest),
+            "entries": h.entries,
+            "last_error": h.last_error,
+        }
+        for h in site.health
+    ]
+    data = {"version": 1, "feeds": feeds}
+    return (json.dumps(data, indent=1, ensure_ascii=False) + "\n").encode("utf-8")
 
 
 # --- Atom (RFC 4287) ----------------------------------------------------------------------

@@ -10,12 +10,12 @@ from __future__ import annotations
 import dataclasses
 import hashlib
 import json
-from datetime import UTC, datetime
+from datetime import UTC, datetime, timedelta
 from pathlib import Path
 from typing import Any
 
 from digest.errors import CacheError, FeedError, PostError
-from digest.fetch import Response
+from digest.fetch import Response, fetch_url
 from digest.models import (
     Config,
     Entry,
@@ -23,12 +23,16 @@ from digest.models import (
     FeedConfig,
     FeedInfo,
     FeedReport,
+    FetchConfig,
     HttpState,
+    Retention,
 )
-from digest.parse import parse_feed, parse_post
+from digest.parse import parse_body, parse_post
+from digest.schedule import backoff, next_due, retry_after
 from digest.write import atomic_write
 
 SCHEMA = 1
+_HTTP_TIMES = ("last_ok", "failing_since", "next_due", "retry_after")
 
 
 # --- pure decisions ------------------------------------------------------------------------
@@ -38,20 +42,25 @@ def merge(old: tuple[Entry, ...], new: tuple[Entry, ...]) -> tuple[tuple[Entry, 
     """Old entries + freshly parsed ones -> (all entries, added, changed).
 
     An entry absent from the new fetch stays. One present in both keeps its `first_seen`
-    and takes everything else from the new fetch.
+    and takes everything else from the new fetch. An entry whose id changed but whose link
+    and title did not is the same entry under a new id (feeds do re-key their guids).
     """
     by_id = {e.id: e for e in old}
+    new_ids = {e.id for e in new}
+    by_page = {(e.link or "", e.title): e.id for e in old if e.link and e.id not in new_ids}
     added = changed = 0
     for entry in new:
         previous = by_id.get(entry.id)
+        if previous is None and (entry.link or "", entry.title) in by_page:
+            previous = by_id.pop(by_page.pop((entry.link or "", entry.title)))
         if previous is None:
             by_id[entry.id] = entry
             added += 1
             continue
         kept = dataclasses.replace(entry, first_seen=previous.first_seen)
         if kept != previous:
-            by_id[entry.id] = kept
             changed += 1
+        by_id[entry.id] = kept
     return sort_entries(by_id.values()), added, changed
 
 
@@ -60,58 +69,104 @@ def sort_entries(entries: Any) -> tuple[Entry, ...]:
     return tuple(sorted(entries, key=lambda e: (-e.date.timestamp(), e.source, e.id)))
 
 
+def retain(entries: tuple[Entry, ...], rule: Retention, now: datetime) -> tuple[Entry, ...]:
+    """Apply a retention rule (default: keep everything) to entries sorted newest first."""
+    if rule.max_age is not None:
+        oldest = now - timedelta(seconds=rule.max_age)
+        entries = tuple(e for e in entries if e.date >= oldest)
+    if rule.max_entries is not None:
+        entries = entries[: rule.max_entries]
+    return entries
+
+
 def refresh(
-    cache: FeedCache, response: Response, feed: FeedConfig, now: datetime
+    cache: FeedCache,
+    response: Response,
+    feed: FeedConfig,
+    now: datetime,
+    settings: FetchConfig,
+    retention: Retention,
 ) -> tuple[FeedCache, FeedReport]:
     """Apply one fetch to one feed's cache. A failure never touches the cached entries."""
     http = cache.http
+    moved_to = response.moved_to or http.moved_to
+    if moved_to == feed.url:  # the maintainer updated config.toml
+        moved_to = None
+    note = f"moved permanently: update config.toml to {moved_to}" if moved_to else None
 
-    def failed(message: str) -> tuple[FeedCache, FeedReport]:
+    def failed(message: str, status: str = "error") -> tuple[FeedCache, FeedReport]:
+        failures = http.failures + 1
         state = dataclasses.replace(
-            http, status="error", failures=http.failures + 1, last_error=message
+            http,
+            status=status,
+            failures=failures,
+            failing_since=http.failing_since or now,
+            last_error=message,
+            next_due=now + backoff(failures),
+            retry_after=retry_after(response.headers, now),
+            moved_to=moved_to,
         )
-        return (
-            dataclasses.replace(cache, http=state),
-            FeedReport(feed.slug, feed.name, "error", error=message),
-        )
+        report = FeedReport(feed.slug, feed.name, "error", error=message, note=note)
+        return dataclasses.replace(cache, http=state), report
 
-    if response.outcome == "error":
+    if response.outcome == "gone":
+        state = dataclasses.replace(
+            http, status="gone", last_error="the server says the feed is gone (HTTP 410)"
+        )
+        report = FeedReport(feed.slug, feed.name, "gone", error=state.last_error)
+        return dataclasses.replace(cache, http=state), report
+    if response.outcome in ("error", "retry_later"):
         return failed(response.error or "unknown error")
-    # A healthy feed with nothing new leaves its cache file byte-for-byte as it was.
-    healthy = dataclasses.replace(http, status="ok", failures=0, last_error=None)
-    if response.outcome == "not_modified":
-        return (
-            dataclasses.replace(cache, http=healthy),
-            FeedReport(feed.slug, feed.name, "not_modified"),
-        )
 
-    headers = {k.lower(): v for k, v in response.headers.items()}
+    # Success. A healthy feed with nothing new (and no new schedule) leaves its cache file
+    # byte-for-byte as it was.
+    min_interval = settings.min_interval if feed.min_interval is None else feed.min_interval
+    healthy = dataclasses.replace(
+        http,
+        status="ok",
+        failures=0,
+        failing_since=None,
+        last_error=None,
+        retry_after=None,
+        moved_to=moved_to,
+        next_due=next_due(response.headers, now, cache.feed.ttl, min_interval),
+    )
+    # Validators are sent only to the URL they came from (the config's, or where it moved).
+    healthy = dataclasses.replace(healthy, url=fetch_url(feed, healthy))
+    if response.outcome == "not_modified":
+        report = FeedReport(feed.slug, feed.name, "not_modified", note=note)
+        return dataclasses.replace(cache, http=healthy), report
+
     validators = dataclasses.replace(
         healthy,
-        etag=headers.get("etag"),
-        last_modified=headers.get("last-modified"),
+        etag=response.headers.get("etag"),
+        last_modified=response.headers.get("last-modified"),
         body_sha256=hashlib.sha256(response.body).hexdigest(),
     )
     if validators.body_sha256 == http.body_sha256 and not cache.sample:
         # Same bytes as last time (a server without validators): skip the costly parse.
-        return (
-            dataclasses.replace(cache, http=validators),
-            FeedReport(feed.slug, feed.name, "unchanged"),
-        )
-    ok = dataclasses.replace(validators, last_ok=now)
+        report = FeedReport(feed.slug, feed.name, "unchanged", note=note)
+        return dataclasses.replace(cache, http=validators), report
     try:
-        parsed = parse_feed(
+        parsed = parse_body(
             response.body, url=response.url, headers=response.headers, source=feed.slug, now=now
         )
     except FeedError as e:
-        return failed(str(e))
+        return failed(str(e), "not_a_feed" if str(e).startswith("not a feed") else "error")
+    ok = dataclasses.replace(
+        validators,
+        last_ok=now,
+        next_due=next_due(response.headers, now, parsed.feed.ttl, min_interval),
+    )
     # Sample entries (bundled for the offline example) give way to the first real fetch.
     old = () if cache.sample else cache.entries
     entries, added, changed = merge(old, parsed.entries)
+    entries = retain(entries, feed.retention or retention, now)
     # A local feed is recorded as configured, so the cache does not depend on where it sits.
     info = dataclasses.replace(parsed.feed, url=feed.url) if feed.path else parsed.feed
     new_cache = FeedCache(slug=feed.slug, feed=info, http=ok, entries=entries)
-    return new_cache, FeedReport(feed.slug, feed.name, "ok", added=added, changed=changed)
+    report = FeedReport(feed.slug, feed.name, "ok", added=added, changed=changed, note=note)
+    return new_cache, report
 
 
 # --- the cache on disk ---------------------------------------------------------------------
@@ -185,7 +240,8 @@ def _parse_time(value: str | None) -> datetime | None:
 
 def _cache_from_json(data: dict[str, Any], slug: str) -> FeedCache:
     http = dict(data.get("http", {}))
-    http["last_ok"] = _parse_time(http.get("last_ok"))
+    for name in _HTTP_TIMES:
+        http[name] = _parse_time(http.get(name))
     entries = []
     for item in data.get("entries", []):
         first_seen = _parse_time(item["first_seen"])

@@ -25,13 +25,15 @@ SEEDED_AT = datetime(2026, 3, 23, 0, 0, tzinfo=UTC)  # "first seen" of every sam
 
 def main() -> None:
     config = load_config(ROOT / "config.toml")
-    with make_client(config.site.base_url) as client:
+    with make_client(config.site.base_url, config.fetch) as client:
         for feed in config.feeds:
             if feed.slug not in SAMPLES:
                 continue
             local = dataclasses.replace(feed, path=ROOT / SAMPLES[feed.slug])
-            response = fetch_feed(local, HttpState(), client)
-            cache, report = refresh(FeedCache(feed.slug), response, local, SEEDED_AT)
+            response = fetch_feed(local, HttpState(), client, config.fetch)
+            cache, report = refresh(
+                FeedCache(feed.slug), response, local, SEEDED_AT, config.fetch, config.retention
+            )
             if report.outcome != "ok":
                 raise SystemExit(f"{SAMPLES[feed.slug]}: {report.error}")
             cache = dataclasses.replace(

@@ -224,7 +224,7 @@ def test_a_failing_feed_keeps_its_cached_entries(
     assert build(config) == 0
     cache = json.loads((tmp_path / "content/feeds/alpha-blog.json").read_text())
     assert cache["entries"] == entries
-    assert cache["http"]["status"] == "error" and cache["http"]["failures"] == 1
+    assert cache["http"]["status"] == "not_a_feed" and cache["http"]["failures"] == 1
     assert "Alpha post 11" in " ".join(listing_titles(tmp_path / "output", "index.html"))
 
 
