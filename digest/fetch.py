@@ -151,7 +151,7 @@ def _read_body(
 
 
 def _raw_chunks(r: httpx.Response) -> Iterator[bytes]:
-    yield from r.iter_raw(65536)
+    yield from r.iter_raw()  # whatever arrived: a chunk size would wait for a slow drip
 
 
 def _decompressor(encoding: str) -> Callable[[bytes, int], Iterator[bytes]]:

@@ -16,7 +16,14 @@ from digest.group import feed_health, make_site
 from digest.models import Config, FeedCache, FeedConfig, FeedHealth, FeedReport
 from digest.render import render_site
 from digest.schedule import not_due
-from digest.store import cache_path, load_cache, load_posts, refresh, save_cache
+from digest.store import (
+    cache_path,
+    load_cache,
+    load_posts,
+    refresh,
+    remove_temp_files,
+    save_cache,
+)
 from digest.write import WriteReport, check_output_dir, write_site
 
 Progress = Callable[[FeedReport], None]
@@ -56,6 +63,7 @@ def fetch(
     """
     # Load every cache first: a broken cache file stops the run before any network traffic.
     caches = {c.slug: c for c in load_caches(config)}
+    remove_temp_files(config)
     reports: dict[str, FeedReport] = {}
     jobs = []
     for feed in config.feeds:

@@ -176,6 +176,12 @@ def cache_path(config: Config, slug: str) -> Path:
     return config.content_dir / "feeds" / f"{slug}.json"
 
 
+def remove_temp_files(config: Config) -> None:
+    """Temp files a killed run left behind (the caches themselves are always whole)."""
+    for leftover in (config.content_dir / "feeds").glob(".*.tmp"):
+        leftover.unlink(missing_ok=True)
+
+
 def load_cache(path: Path, slug: str) -> FeedCache:
     """Read one cache file; a missing file is an empty cache, a broken one an error."""
     try:

@@ -177,7 +177,12 @@ def toml_value(value: object) -> str:
     return str(value)
 
 
-def write_config(folder: Path, feeds: list[dict[str, object]], **site: object) -> Path:
+def write_config(
+    folder: Path,
+    feeds: list[dict[str, object]],
+    fetch: dict[str, object] | None = None,
+    **site: object,
+) -> Path:
     settings: dict[str, object] = {
         "title": "Test Digest",
         "base_url": "https://example.github.io/digest/",
@@ -186,6 +191,8 @@ def write_config(folder: Path, feeds: list[dict[str, object]], **site: object) -
     }
     settings.update(site)
     lines = ["[site]"] + [f"{k} = {toml_value(v)}" for k, v in settings.items()]
+    if fetch:
+        lines += ["", "[fetch]"] + [f"{k} = {toml_value(v)}" for k, v in fetch.items()]
     for feed in feeds:
         lines += ["", "[[feeds]]"] + [f"{k} = {toml_value(v)}" for k, v in feed.items()]
     folder.mkdir(parents=True, exist_ok=True)
