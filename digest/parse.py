@@ -148,6 +148,8 @@ def _entry(
     # (and warns), which would make every entry look edited.
     published = _date(dict.get(raw, "published_parsed")) or _date(dict.get(raw, "created_parsed"))
     updated = _date(dict.get(raw, "updated_parsed"))
+    if published is None:  # e.g. RSS 1.0's dc:date: the only date there is
+        published, updated = updated, None
     author = _author(raw)
     tags = tuple(
         dict.fromkeys(

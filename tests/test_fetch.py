@@ -352,3 +352,41 @@ def test_strict_and_the_github_step_summary(tmp_path: Path, epoch: int) -> None:
     text = summary.read_text(encoding="utf-8")
     assert "| Bad feed |" in text and "HTTP 500" in text and "Good" not in text
     assert (tmp_path / "site" / "output" / "index.html").is_file()
+
+
+OLD_FORMATS = {
+    "rss091.xml": b"""<?xml version="1.0" encoding="iso-8859-1"?>
+<rss version="0.91"><channel><title>Old RSS</title><link>https://old.example/</link>
+<description>d</description><language>en</language>
+<item><title>Caf\xe9 au RSS 0.91</title><link>https://old.example/1</link>
+<description>Latin-1 text.</description></item></channel></rss>""",
+    "rss10.rdf": b"""<?xml version="1.0" encoding="utf-8"?>
+<rdf:RDF xmlns:rdf="http://www.w3.org/1999/02/22-rdf-syntax-ns#" xmlns="http://purl.org/rss/1.0/"
+ xmlns:dc="http://purl.org/dc/elements/1.1/">
+<channel rdf:about="https://rdf.example/"><title>RDF site</title><link>https://rdf.example/</link>
+<description>d</description></channel>
+<item rdf:about="https://rdf.example/1"><title>RSS 1.0 item</title><link>https://rdf.example/1</link>
+<dc:date>2026-03-20T10:00:00Z</dc:date><dc:creator>Rita Rdf</dc:creator>
+<description>Hello from RDF.</description></item></rdf:RDF>""",
+    "atom03.xml": b"""<?xml version="1.0" encoding="utf-8"?>
+<feed version="0.3" xmlns="http://purl.org/atom/ns#"><title>Atom 0.3</title>
+<link rel="alternate" type="text/html" href="https://a03.example/"/>
+<modified>2026-03-19T10:00:00Z</modified><author><name>Ann Old</name></author>
+<entry><title>Atom 0.3 entry</title><link rel="alternate" type="text/html" href="https://a03.example/1"/>
+<id>tag:a03.example,2026:1</id><issued>2026-03-19T10:00:00Z</issued><modified>2026-03-19T10:00:00Z</modified>
+<content type="text/html" mode="escaped">&lt;p&gt;Old Atom.&lt;/p&gt;</content></entry></feed>""",
+}
+
+
+def test_old_feed_formats(tmp_path: Path, epoch: int) -> None:
+    for name, data in OLD_FORMATS.items():
+        (tmp_path / name).write_bytes(data)
+    config = write_config(tmp_path, [{"url": n, "name": n.split(".")[0]} for n in OLD_FORMATS])
+    assert main(["build", "-q", "--config", str(config)]) == 0
+    assert cached_titles(tmp_path, "rss091") == {"Café au RSS 0.91"}
+    assert cached_titles(tmp_path, "rss10") == {"RSS 1.0 item"}
+    assert cached_titles(tmp_path, "atom03") == {"Atom 0.3 entry"}
+    rdf = json.loads((tmp_path / "content/feeds/rss10.json").read_text())["entries"][0]
+    assert rdf["author"] == "Rita Rdf" and rdf["published"] == "2026-03-20T10:00:00Z"
+    a03 = json.loads((tmp_path / "content/feeds/atom03.json").read_text())["entries"][0]
+    assert a03["author"] == "Ann Old" and a03["content_html"] == "<p>Old Atom.</p>"
