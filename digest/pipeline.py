@@ -11,10 +11,11 @@ from datetime import datetime
 
 import httpx
 
+from digest import __version__
 from digest.fetch import Response, fetch_all, make_client
 from digest.group import feed_health, make_site
 from digest.models import Config, FeedCache, FeedConfig, FeedHealth, FeedReport
-from digest.render import render_site
+from digest.render import BUILTIN_THEME, render_site
 from digest.schedule import not_due
 from digest.store import (
     cache_path,
@@ -24,7 +25,7 @@ from digest.store import (
     remove_temp_files,
     save_cache,
 )
-from digest.write import WriteReport, check_output_dir, write_site
+from digest.write import WriteReport, check_output_dir, fingerprint, is_current, write_site
 
 Progress = Callable[[FeedReport], None]
 
@@ -106,8 +107,24 @@ def build(
         None if offline else fetch(config, now=now, force=force, client=client, progress=progress)
     )
     caches = load_caches(config)
+    sources = [
+        config.path,
+        *(cache_path(config, feed.slug) for feed in config.feeds),
+        *(config.content_dir / "posts").glob("*.md"),
+    ]
+    theme = [p for p in BUILTIN_THEME.rglob("*") if p.is_file()]
+    inputs = fingerprint(
+        {str(p.relative_to(config.root)): p for p in sources}
+        | {"theme:" + str(p.relative_to(BUILTIN_THEME)): p for p in theme},
+        salt=__version__,
+    )
+    pages = is_current(config.output_dir, inputs)
+    if pages is not None:  # nothing it is built from changed: nothing to render or write
+        entries = sum(len(c.entries) for c in caches)
+        unchanged = WriteReport(written=0, unchanged=pages, removed=0)
+        return BuildReport(fetched, feed_health(config, caches), entries, pages, unchanged)
     posts = load_posts(config)
     site = make_site(config, caches, posts)
     files = render_site(site)
-    written = write_site(files, config.output_dir, config.root)
+    written = write_site(files, config.output_dir, config.root, inputs)
     return BuildReport(fetched, site.health, len(site.entries), len(site.pages), written)

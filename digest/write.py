@@ -7,6 +7,8 @@ and files the build no longer produces are removed.
 
 from __future__ import annotations
 
+import hashlib
+import json
 import logging
 import os
 import tempfile
@@ -17,6 +19,10 @@ from digest.errors import OutputError
 from digest.models import OutputFile
 
 log = logging.getLogger(__name__)
+
+# What the site was built from (a fingerprint of every input) and what it holds, so that a
+# build with unchanged inputs can stop before rendering anything.
+STAMP = ".digest-build.json"
 
 # Never delete or overwrite a folder that holds any of these: it is a project, not an output.
 PROJECT_MARKERS = ("content", "config.toml", "themes", "pyproject.toml", ".git")
@@ -69,9 +75,42 @@ def check_output_dir(output: Path, project: Path) -> None:
         )
 
 
-def write_site(files: tuple[OutputFile, ...], output: Path, project: Path) -> WriteReport:
-    """Make `output/` hold exactly `files`."""
+def fingerprint(inputs: dict[str, Path], salt: str) -> str:
+    """A hash of the files' labels and bytes (a missing file counts as missing). Labels, not
+    paths, so the same project built in two folders has one fingerprint."""
+    digest = hashlib.sha256(salt.encode())
+    for label, path in sorted(inputs.items()):
+        digest.update(label.encode() + b"\0")
+        try:
+            digest.update(hashlib.sha256(path.read_bytes()).digest())
+        except FileNotFoundError:
+            digest.update(b"missing")
+    return digest.hexdigest()
+
+
+def is_current(output: Path, inputs: str) -> int | None:
+    """When `output/` was built from exactly these inputs and still holds every file it wrote,
+    the number of pages it holds; else None."""
+    try:
+        stamp = json.loads((output / STAMP).read_bytes())
+        if stamp["inputs"] != inputs:
+            return None
+        for name, size in stamp["files"].items():
+            if (output / name).stat().st_size != size:
+                return None
+    except (OSError, ValueError, KeyError, TypeError, AttributeError):
+        return None
+    return sum(1 for name in stamp["files"] if name.endswith(".html"))
+
+
+def write_site(
+    files: tuple[OutputFile, ...], output: Path, project: Path, inputs: str = ""
+) -> WriteReport:
+    """Make `output/` hold exactly `files` (and the stamp that says what they were built from)."""
     check_output_dir(output, project)
+    stamp = {"inputs": inputs, "files": {f.path: len(f.data) for f in files}}
+    stamp_file = OutputFile(STAMP, (json.dumps(stamp, sort_keys=True, indent=0) + "\n").encode())
+    files = (*files, stamp_file)
     wanted: set[Path] = set()
     written = unchanged = 0
     try:

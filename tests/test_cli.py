@@ -118,3 +118,24 @@ def test_corrupt_cache_stops_with_the_file_name(
     err = capsys.readouterr().err
     assert str(cache) in err and "not a valid cache file" in err
     assert cache.read_text() == '{"schema": 1, "entries": ['
+
+
+def test_unchanged_inputs_skip_rendering_but_any_change_rebuilds(
+    tmp_path: Path, capsys: pytest.CaptureFixture[str], epoch: int
+) -> None:
+    config = write_config(tmp_path, [])
+    posts = tmp_path / "content" / "posts"
+    posts.mkdir(parents=True)
+    (posts / "a.md").write_text("---\ntitle: First title\ndate: 2026-03-01\n---\nHi\n")
+    assert main(["build", "--offline", "--config", str(config)]) == 0
+    capsys.readouterr()
+    assert main(["build", "--offline", "--config", str(config)]) == 0
+    assert "0 files written" in capsys.readouterr().err
+
+    (posts / "a.md").write_text("---\ntitle: Second title\ndate: 2026-03-01\n---\nHi\n")
+    assert main(["build", "--offline", "--config", str(config)]) == 0
+    assert "Second title" in (tmp_path / "output/posts/a/index.html").read_text()
+
+    (tmp_path / "output" / "tags" / "index.html").unlink()
+    assert main(["build", "--offline", "--config", str(config)]) == 0
+    assert (tmp_path / "output" / "tags" / "index.html").is_file()
