@@ -7,6 +7,7 @@ The only module that reads the clock (`SOURCE_DATE_EPOCH` when set) and prints. 
 from __future__ import annotations
 
 import argparse
+import dataclasses
 import logging
 import os
 import sys
@@ -17,9 +18,9 @@ from datetime import UTC, datetime
 from pathlib import Path
 
 from digest import __version__, pipeline
-from digest.config import load_config
+from digest.config import check_base_url, load_config
 from digest.errors import DigestError
-from digest.models import FeedHealth, FeedReport
+from digest.models import Config, FeedHealth, FeedReport
 
 log = logging.getLogger("digest")
 
@@ -66,9 +67,15 @@ def make_parser() -> argparse.ArgumentParser:
     build.add_argument(
         "--offline", action="store_true", help="render from content/ only; no network"
     )
-    commands.add_parser(
+    build.add_argument(
+        "--base-url", metavar="URL",
+        help="the site's public URL, overriding [site] base_url (also: DIGEST_BASE_URL)",
+    )  # fmt: skip
+    build.set_defaults(run=cmd_build)
+    fetch = commands.add_parser(
         "fetch", parents=[common, fetching], help="fetch the feeds into content/ only"
     )
+    fetch.set_defaults(run=cmd_fetch)
     return parser
 
 
@@ -80,38 +87,59 @@ def main(argv: Sequence[str] | None = None) -> int:
     verbose, quiet = getattr(args, "verbose", False), getattr(args, "quiet", False)
     _setup_logging(logging.DEBUG if verbose else logging.WARNING if quiet else logging.INFO)
     try:
-        config = load_config(getattr(args, "config", Path("config.toml")))
-        now = now_from_env()
-        started = time.perf_counter()
-        progress = _Progress(len(config.feeds), enabled=not quiet)
-        fetched: pipeline.FetchReport | None
-        if args.command == "fetch":
-            fetched = pipeline.fetch(config, now=now, force=args.force, progress=progress)
-            health = fetched.health
-        else:
-            report = pipeline.build(
-                config, now=now, offline=args.offline, force=args.force, progress=progress
-            )
-            fetched, health = report.fetched, report.health
-        progress.close()
-        if fetched is not None:
-            _report_feeds(fetched.feeds)
-            _step_summary(health)
-        if args.command == "build":
-            w = report.written
-            log.info(
-                "built %s: %d entries, %d pages; %d files written, %d unchanged, %d removed"
-                " (%.2f s)",
-                config.output_dir, report.entries, report.pages, w.written, w.unchanged,
-                w.removed, time.perf_counter() - started,
-            )  # fmt: skip
-        if args.strict and fetched and any(r.outcome in ("error", "gone") for r in fetched.feeds):
-            log.error("digest: some feeds failed (--strict)")
-            return EXIT_FEEDS_FAILED
-        return 0
+        code: int = args.run(args)
+        return code
     except DigestError as e:
         print(f"digest: error: {e}", file=sys.stderr)
         return e.exit_code
+
+
+def config_from(args: argparse.Namespace) -> Config:
+    """The config named by --config, with --base-url (or DIGEST_BASE_URL) applied."""
+    config = load_config(getattr(args, "config", Path("config.toml")))
+    base_url = getattr(args, "base_url", None) or os.environ.get("DIGEST_BASE_URL")
+    if base_url:
+        problems: list[str] = []
+        site = dataclasses.replace(config.site, base_url=check_base_url(base_url, problems))
+        if problems:
+            raise DigestError(f"--base-url / DIGEST_BASE_URL: {problems[0]}")
+        config = dataclasses.replace(config, site=site)
+    return config
+
+
+def cmd_fetch(args: argparse.Namespace) -> int:
+    config = config_from(args)
+    progress = _Progress(len(config.feeds), enabled=not getattr(args, "quiet", False))
+    fetched = pipeline.fetch(config, now=now_from_env(), force=args.force, progress=progress)
+    progress.close()
+    return _after_fetch(args, fetched)
+
+
+def cmd_build(args: argparse.Namespace) -> int:
+    config = config_from(args)
+    started = time.perf_counter()
+    progress = _Progress(len(config.feeds), enabled=not getattr(args, "quiet", False))
+    report = pipeline.build(
+        config, now=now_from_env(), offline=args.offline, force=args.force, progress=progress
+    )
+    progress.close()
+    code = _after_fetch(args, report.fetched) if report.fetched else 0
+    w = report.written
+    log.info(
+        "built %s: %d entries, %d pages; %d files written, %d unchanged, %d removed (%.2f s)",
+        config.output_dir, report.entries, report.pages, w.written, w.unchanged, w.removed,
+        time.perf_counter() - started,
+    )  # fmt: skip
+    return code
+
+
+def _after_fetch(args: argparse.Namespace, fetched: pipeline.FetchReport) -> int:
+    _report_feeds(fetched.feeds)
+    _step_summary(fetched.health)
+    if args.strict and any(r.outcome in ("error", "gone") for r in fetched.feeds):
+        log.error("digest: some feeds failed (--strict)")
+        return EXIT_FEEDS_FAILED
+    return 0
 
 
 def _setup_logging(level: int) -> None:

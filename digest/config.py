@@ -132,12 +132,10 @@ def _parse_site(raw: object, problems: list[str]) -> SiteConfig | None:
         problems.append("site.title: required, a non-empty string")
 
     base_url = raw.get("base_url")
-    if not isinstance(base_url, str) or not _is_http_url(base_url):
-        problems.append(
-            'site.base_url: required, an absolute http(s) URL such as "https://user.github.io/repo/"'
-        )
-    elif not base_url.endswith("/"):
-        base_url += "/"
+    if isinstance(base_url, str):
+        base_url = check_base_url(base_url, problems, "site.base_url: ")
+    else:
+        problems.append("site.base_url: " + BASE_URL_HINT)
 
     timezone = raw.get("timezone", "UTC")
     if not isinstance(timezone, str) or not _is_timezone(timezone):
@@ -158,6 +156,17 @@ def _parse_site(raw: object, problems: list[str]) -> SiteConfig | None:
         per_page=per_page,
         feed_entries=feed_entries,
     )
+
+
+BASE_URL_HINT = 'required, an absolute http(s) URL such as "https://user.github.io/repo/"'
+
+
+def check_base_url(value: str, problems: list[str], where: str = "") -> str:
+    """The site's public URL, absolute, ending in "/" (links in feeds are built on it)."""
+    if not _is_http_url(value):
+        problems.append(f"{where}{value!r} is not an absolute http(s) URL; {BASE_URL_HINT}")
+        return value
+    return value.strip() if value.strip().endswith("/") else value.strip() + "/"
 
 
 def _positive_int(table: dict[str, Any], key: str, default: int, problems: list[str]) -> int:
