@@ -6,6 +6,7 @@ at once, each with its TOML path, so one run tells the user everything to fix.
 
 from __future__ import annotations
 
+import re
 import tomllib
 from pathlib import Path
 from typing import Any
@@ -17,12 +18,18 @@ from slugify import slugify
 from digest.errors import ConfigError
 from digest.models import POSTS_SOURCE, Config, FeedConfig, FetchConfig, Retention, SiteConfig
 
-SITE_KEYS = {"title", "base_url", "timezone", "per_page", "feed_entries"}
+SITE_KEYS = {
+    "title", "base_url", "timezone", "per_page", "feed_entries", "language", "theme",
+    "full_content", "cname",
+}  # fmt: skip
 FEED_KEYS = {"url", "name", "tags", "min_interval", "retention"}
 FETCH_KEYS = {"timeout", "connect_timeout", "max_bytes", "workers", "per_host", "min_interval"}
 RETENTION_KEYS = {"max_age", "max_entries"}
 TOP_KEYS = {"site", "feeds", "fetch", "retention"}
 _UNITS = {"s": 1, "m": 60, "h": 3600, "d": 86400}
+_LANGUAGE = re.compile(r"^[A-Za-z]{2,8}(-[A-Za-z0-9]{1,8})*$")
+_NAME = re.compile(r"^[A-Za-z0-9][A-Za-z0-9_.-]*$")
+_HOST = re.compile(r"^(?=.{1,253}$)([A-Za-z0-9]([A-Za-z0-9-]{0,61}[A-Za-z0-9])?\.)+[A-Za-z]{2,63}$")
 
 
 def load_config(path: Path) -> Config:
@@ -145,16 +152,33 @@ def _parse_site(raw: object, problems: list[str]) -> SiteConfig | None:
 
     per_page = _positive_int(raw, "per_page", 20, problems)
     feed_entries = _positive_int(raw, "feed_entries", 50, problems)
+    language = raw.get("language", "en")
+    if not isinstance(language, str) or not _LANGUAGE.match(language):
+        problems.append(f'site.language: {language!r} is not a BCP 47 language tag such as "ru"')
+    theme = raw.get("theme", "default")
+    if not isinstance(theme, str) or not _NAME.match(theme):
+        problems.append(f"site.theme: {theme!r} is not a theme folder name (themes/<name>/)")
+    full_content = raw.get("full_content", True)
+    if not isinstance(full_content, bool):
+        problems.append(f"site.full_content: must be true or false, not {full_content!r}")
+    cname = raw.get("cname")
+    if cname is not None and (not isinstance(cname, str) or not _HOST.match(cname)):
+        problems.append(f'site.cname: {cname!r} is not a domain name such as "news.example.org"')
 
     if len(problems) > before:
         return None
     assert isinstance(title, str) and isinstance(base_url, str) and isinstance(timezone, str)
+    assert isinstance(language, str) and isinstance(theme, str)
     return SiteConfig(
         title=title.strip(),
         base_url=base_url,
         timezone=timezone,
         per_page=per_page,
         feed_entries=feed_entries,
+        language=language,
+        theme=theme,
+        full_content=bool(full_content),
+        cname=cname,
     )
 
 

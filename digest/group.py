@@ -54,28 +54,35 @@ def make_site(config: Config, caches: Iterable[FeedCache], posts: tuple[Entry, .
     feed_tags = {feed.slug: feed.tags for feed in config.feeds}
     entry_tags, tags = _tags(entries, feed_tags)
 
+    per_page = config.site.per_page
     pages: list[Page] = []
-    pages += _listing("", "home", config.site.title, entries, config.site.per_page, tz)
-    for day, day_entries in _by_day(entries, tz):
+    pages += _listing("", "home", config.site.title, entries, per_page, tz)
+    days = _by_day(entries, tz)
+    for day, day_entries in days:
         pages.append(
             Page(
                 path=f"{day:%Y/%m/%d}/index.html",
                 template="day.html",
-                title=f"{day.day} {day:%B %Y}",
+                title=day.isoformat(),
                 kind="day",
                 days=(DayGroup(day, day_entries),),
+                period=day,
             )
         )
-    pages.append(Page(path="tags/index.html", template="tags.html", title="Tags", kind="tags"))
-    per_page = config.site.per_page
+    months: dict[date, list[Entry]] = {}
+    for day, day_entries in days:
+        months.setdefault(day.replace(day=1), []).extend(day_entries)
+    for month, month_entries in months.items():
+        pages += _listing(
+            f"{month:%Y/%m}/", "month", month.isoformat(), tuple(month_entries), per_page, tz,
+            period=month,
+        )  # fmt: skip
+    pages.append(Page(path="archive/index.html", template="archive.html", title="", kind="archive"))
+    pages.append(Page(path="tags/index.html", template="tags.html", title="", kind="tags"))
     for tag in tags:
         pages += _listing(f"tags/{tag.slug}/", "tag", tag.name, tag.entries, per_page, tz, tag=tag)
-    pages.append(
-        Page(path="sources/index.html", template="sources.html", title="Sources", kind="sources")
-    )
-    pages.append(
-        Page(path="feeds/index.html", template="feeds.html", title="Feed health", kind="feeds")
-    )
+    pages.append(Page(path="sources/index.html", template="sources.html", title="", kind="sources"))
+    pages.append(Page(path="feeds/index.html", template="feeds.html", title="", kind="feeds"))
     for source in sources:
         pages += _listing(
             f"sources/{source.slug}/", "source", source.name, source.entries, per_page, tz,
@@ -100,6 +107,7 @@ def make_site(config: Config, caches: Iterable[FeedCache], posts: tuple[Entry, .
         entry_tags=entry_tags,
         source_index={s.slug: s for s in sources},
         health=feed_health(config, tuple(by_slug.values())),
+        months=tuple((month, len(items)) for month, items in months.items()),
     )
 
 
@@ -157,6 +165,7 @@ def _listing(
     tz: ZoneInfo,
     tag: Tag | None = None,
     source: Source | None = None,
+    period: date | None = None,
 ) -> list[Page]:
     """A paginated list: `prefix`index.html, then `prefix`page/N/index.html."""
     chunks = [entries[i : i + per_page] for i in range(0, len(entries), per_page)] or [()]
@@ -174,6 +183,7 @@ def _listing(
             pagination=Pagination(number=n, count=len(chunks), paths=paths),
             tag=tag,
             source=source,
+            period=period,
         )
         for n, chunk in enumerate(chunks, start=1)
     ]

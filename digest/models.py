@@ -42,7 +42,11 @@ class SiteConfig:
     base_url: str  # absolute, ends with "/"
     timezone: str  # IANA name
     per_page: int = 20
-    feed_entries: int = 50  # entries in atom.xml
+    feed_entries: int = 50  # entries in each Atom/JSON feed
+    language: str = "en"  # BCP 47: <html lang>, interface strings, dates
+    theme: str = "default"  # themes/<theme>/ is searched before the built-in theme
+    full_content: bool = True  # False: listings show a summary and "read more"
+    cname: str | None = None  # custom domain for GitHub Pages (writes output/CNAME)
 
 
 @dataclass(frozen=True, slots=True)
@@ -261,12 +265,13 @@ class Page:
     path: str
     template: str
     title: str
-    kind: str  # home | day | tag | source | tags | post
+    kind: str  # home | day | month | archive | tag | tags | source | sources | feeds | post
     days: tuple[DayGroup, ...] = ()
     pagination: Pagination | None = None
     entry: Entry | None = None  # post pages
     tag: Tag | None = None
     source: Source | None = None
+    period: date | None = None  # day and month pages: the day, or the month's first day
 
 
 @dataclass(frozen=True, slots=True)
@@ -279,6 +284,7 @@ class Site:
     entry_tags: dict[tuple[str, str], tuple[Tag, ...]]  # (source, id) -> normalised tags
     source_index: dict[str, Source]  # slug -> source
     health: tuple[FeedHealth, ...] = ()  # in config order
+    months: tuple[tuple[date, int], ...] = ()  # (first day of month, entries), newest first
 
     def tags_of(self, entry: Entry) -> tuple[Tag, ...]:
         return self.entry_tags.get((entry.source, entry.id), ())

@@ -15,7 +15,7 @@ from digest import __version__
 from digest.fetch import Response, fetch_all, make_client
 from digest.group import feed_health, make_site
 from digest.models import Config, FeedCache, FeedConfig, FeedHealth, FeedReport
-from digest.render import BUILTIN_THEME, render_site
+from digest.render import render_site
 from digest.schedule import not_due
 from digest.store import (
     cache_path,
@@ -25,6 +25,7 @@ from digest.store import (
     remove_temp_files,
     save_cache,
 )
+from digest.theme import load_theme
 from digest.write import WriteReport, check_output_dir, fingerprint, is_current, write_site
 
 Progress = Callable[[FeedReport], None]
@@ -112,10 +113,15 @@ def build(
         *(cache_path(config, feed.slug) for feed in config.feeds),
         *(config.content_dir / "posts").glob("*.md"),
     ]
-    theme = [p for p in BUILTIN_THEME.rglob("*") if p.is_file()]
+    theme = load_theme(config.themes_dir, config.site.theme)
+    theme_files = {
+        f"theme{n}:{p.relative_to(folder).as_posix()}": p
+        for n, folder in enumerate(theme.folders)
+        for p in folder.rglob("*")
+        if p.is_file()
+    }
     inputs = fingerprint(
-        {str(p.relative_to(config.root)): p for p in sources}
-        | {"theme:" + str(p.relative_to(BUILTIN_THEME)): p for p in theme},
+        {str(p.relative_to(config.root)): p for p in sources} | theme_files,
         salt=__version__,
     )
     pages = is_current(config.output_dir, inputs)
@@ -125,6 +131,6 @@ def build(
         return BuildReport(fetched, feed_health(config, caches), entries, pages, unchanged)
     posts = load_posts(config)
     site = make_site(config, caches, posts)
-    files = render_site(site)
+    files = render_site(site, theme)
     written = write_site(files, config.output_dir, config.root, inputs)
     return BuildReport(fetched, site.health, len(site.entries), len(site.pages), written)

@@ -10,11 +10,9 @@ from __future__ import annotations
 import hashlib
 import json
 import re
-from datetime import UTC, date, datetime
-from pathlib import Path
+from datetime import UTC, datetime
 from urllib.parse import urlsplit
 from xml.sax.saxutils import escape, quoteattr
-from zoneinfo import ZoneInfo
 
 import jinja2
 from markupsafe import Markup
@@ -22,59 +20,40 @@ from markupsafe import Markup
 from digest import __version__
 from digest.errors import ThemeError
 from digest.models import POSTS_SOURCE, Entry, OutputFile, Page, Site
-
-_PACKAGE = Path(__file__).resolve().parent
-# Inside a wheel the theme is packaged as digest/themes/default; in a source checkout
-# (editable install, tests) it is the top-level themes/default.
-BUILTIN_THEME = next(
-    (
-        p
-        for p in (_PACKAGE / "themes" / "default", _PACKAGE.parent / "themes" / "default")
-        if p.is_dir()
-    ),
-    _PACKAGE / "themes" / "default",
+from digest.parse import html_to_text
+from digest.theme import (
+    Theme,
+    date_formatter,
+    load_strings,
+    load_theme,
+    make_environment,
+    translator,
 )
+
 _SCHEME = re.compile(r"^[a-zA-Z][a-zA-Z0-9+.-]*:")
 # XML 1.0 forbids these even escaped; a feed that carries them must not break atom.xml.
 _XML_ILLEGAL = re.compile("[\x00-\x08\x0b\x0c\x0e-\x1f\ufffe\uffff]")
+_HEADING = re.compile(r"<(/?)h([1-6])\b")
+SUMMARY_CHARS = 400
 
 
-def render_site(site: Site, theme: Path = BUILTIN_THEME) -> tuple[OutputFile, ...]:
+def render_site(site: Site, theme: Theme | None = None) -> tuple[OutputFile, ...]:
+    cfg = site.config
+    theme = theme or load_theme(cfg.themes_dir, cfg.site.theme)
     env = make_environment(theme)
+    strings = load_strings(theme, cfg.site.language)
     # Each entry shows on ~5 pages (home, day, tags, source): its HTML is rendered once and
     # reused, which works because links in it are written root-relative (see `_ROOT`).
     entry_cache: dict[tuple[str, str], Markup] = {}
-    files = [render_page(env, site, page, entry_cache) for page in site.pages]
+    files = [render_page(env, site, page, strings, entry_cache) for page in site.pages]
     files.append(OutputFile("atom.xml", render_atom(site)))
+    for tag in site.tags:
+        feed = render_atom(site, tag.entries, f"tags/{tag.slug}/", f"{cfg.site.title}: {tag.name}")
+        files.append(OutputFile(f"tags/{tag.slug}/atom.xml", feed))
     files.append(OutputFile("feeds.json", render_health_json(site)))
-    static = theme / "static"
-    if static.is_dir():
-        for path in sorted(p for p in static.rglob("*") if p.is_file()):
-            files.append(
-                OutputFile("static/" + path.relative_to(static).as_posix(), path.read_bytes())
-            )
+    for name, path in theme.files("static").items():
+        files.append(OutputFile(f"static/{name}", path.read_bytes()))
     return tuple(files)
-
-
-def make_environment(theme: Path) -> jinja2.Environment:
-    templates = theme / "templates"
-    env = jinja2.Environment(
-        loader=jinja2.ChoiceLoader(
-            [
-                jinja2.FileSystemLoader(templates),
-                # `{% extends "default/base.html" %}` reaches the built-in original.
-                jinja2.PrefixLoader(
-                    {"default": jinja2.FileSystemLoader(BUILTIN_THEME / "templates")}
-                ),
-            ]
-        ),
-        autoescape=True,
-        undefined=jinja2.StrictUndefined,
-        trim_blocks=True,
-        lstrip_blocks=True,
-        keep_trailing_newline=True,
-    )
-    return env
 
 
 # Templates write site links as _ROOT + path; each finished page replaces _ROOT with the
@@ -83,13 +62,39 @@ def make_environment(theme: Path) -> jinja2.Environment:
 _ROOT = "\x00/"
 
 
+def content_html(entry: Entry, top: int) -> Markup:
+    """An entry's (sanitised) HTML for display: its headings moved down so the highest is
+    `top` (a post's own <h1> must not outrank the page's), and a trailing link to the
+    comments page dropped when the template shows one anyway."""
+    html = entry.content_html
+    levels = [int(m.group(2)) for m in _HEADING.finditer(html) if not m.group(1)]
+    if levels:
+        shift = top - min(levels)
+        html = _HEADING.sub(lambda m: f"<{m.group(1)}h{min(int(m.group(2)) + shift, 6)}", html)
+    if entry.comments:
+        tail = re.search(r'\s*<p>\s*<a href="([^"]*)"[^>]*>[^<]*</a>\s*</p>\s*$', html)
+        if tail and tail.group(1).replace("&amp;", "&") == entry.comments:
+            html = html[: tail.start()]
+    return Markup(html)
+
+
+def summary_text(entry: Entry) -> str:
+    """The first SUMMARY_CHARS characters of an entry's text, cut at a word."""
+    text = html_to_text(entry.content_html)
+    if len(text) <= SUMMARY_CHARS:
+        return text
+    return text[:SUMMARY_CHARS].rsplit(" ", 1)[0].rstrip(",;:") + " …"
+
+
 def render_page(
     env: jinja2.Environment,
     site: Site,
     page: Page,
+    strings: dict[str, str] | None = None,
     entry_cache: dict[tuple[str, str], Markup] | None = None,
 ) -> OutputFile:
-    tz = ZoneInfo(site.config.site.timezone)
+    """Render one page; `entry_cache` carries rendered entries from page to page."""
+    cfg = site.config.site
     cache = {} if entry_cache is None else entry_cache
 
     def url_for(target: str) -> str:
@@ -99,21 +104,6 @@ def render_page(
         if entry.slug is not None:
             return url_for(f"posts/{entry.slug}/index.html")
         return entry.link or ""
-
-    def local(moment: datetime) -> datetime:
-        return moment.astimezone(tz)
-
-    def format_date(moment: datetime | date, style: str = "date") -> str:
-        """English for now; 'date' -> '21 March 2026', 'time' -> '21:30', 'iso' -> RFC 3339."""
-        if isinstance(moment, datetime):
-            moment = local(moment)
-            if style == "time":
-                return f"{moment:%H:%M}"
-            if style == "iso":
-                return moment.isoformat()
-        if style == "iso":
-            return moment.isoformat()
-        return f"{moment.day} {moment:%B %Y}"
 
     def render_entry(entry: Entry) -> Markup:
         """entry.html for one entry; it sees the helpers and `entry`, not `page`."""
@@ -125,16 +115,19 @@ def render_page(
         return html
 
     helpers: dict[str, object] = {
-        "site": site.config.site,
+        "site": cfg,
         "sources": site.sources,
         "tags": site.tags,
+        "months": site.months,
         "health": site.health,
         "url_for": url_for,
         "entry_url": entry_url,
-        "local": local,
-        "format_date": format_date,
+        "format_date": date_formatter(cfg.language, cfg.timezone),
+        "t": translator(strings if strings is not None else {}),
         "tags_of": site.tags_of,
         "source_of": site.source_of,
+        "content_html": content_html,
+        "summary_text": summary_text,
         "POSTS_SOURCE": POSTS_SOURCE,
         "render_entry": render_entry,
     }
@@ -194,24 +187,30 @@ def render_health_json(site: Site) -> bytes:
 # --- Atom (RFC 4287) ----------------------------------------------------------------------
 
 
-def render_atom(site: Site) -> bytes:
-    """The site feed: the newest `feed_entries` entries, absolute URLs throughout."""
+def render_atom(
+    site: Site,
+    entries: tuple[Entry, ...] | None = None,
+    path: str = "",
+    title: str | None = None,
+) -> bytes:
+    """An Atom feed (RFC 4287) of the newest `feed_entries` entries, absolute URLs throughout:
+    the site's (path "") or a listing's such as a tag's (path "tags/ai/")."""
     cfg = site.config.site
     base = cfg.base_url
-    entries = site.entries[: cfg.feed_entries]
-    updated = max((_entry_updated(e) for e in entries), default=datetime.fromtimestamp(0, UTC))
+    chosen = (site.entries if entries is None else entries)[: cfg.feed_entries]
+    updated = max((_entry_updated(e) for e in chosen), default=datetime.fromtimestamp(0, UTC))
     lines = [
         '<?xml version="1.0" encoding="utf-8"?>',
-        '<feed xmlns="http://www.w3.org/2005/Atom">',
-        f"  <id>{_x(base)}</id>",
-        f"  <title>{_x(cfg.title)}</title>",
+        f'<feed xmlns="http://www.w3.org/2005/Atom" xml:lang={_a(cfg.language)}>',
+        f"  <id>{_x(base + path)}</id>",
+        f"  <title>{_x(title or cfg.title)}</title>",
         f"  <updated>{_time(updated)}</updated>",
-        f'  <link rel="self" type="application/atom+xml" href={_a(base + "atom.xml")}/>',
-        f'  <link rel="alternate" type="text/html" href={_a(base)}/>',
+        f'  <link rel="self" type="application/atom+xml" href={_a(base + path + "atom.xml")}/>',
+        f'  <link rel="alternate" type="text/html" href={_a(base + path)}/>',
         f"  <author><name>{_x(cfg.title)}</name></author>",
         f'  <generator version="{__version__}">digest</generator>',
     ]
-    for entry in entries:
+    for entry in chosen:
         lines += _atom_entry(site, entry)
     lines.append("</feed>")
     return ("\n".join(lines) + "\n").encode("utf-8")

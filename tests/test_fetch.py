@@ -146,7 +146,7 @@ def test_one_build_survives_every_fault_and_the_next_run_is_polite(
             tmp_path, "charset"
         )
         page = page_text(tmp_path / "output" / "feeds" / "index.html")
-        assert "failing 1 times since 2026-03-23 12:01 UTC; backing off until" in page
+        assert "failing 1 times since March 23, 2026, 1:01 PM ; backing off until" in page
         assert "gone (HTTP 410)" in page
 
         # The next run, a minute later: only feeds that are due are asked.

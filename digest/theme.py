@@ -1,0 +1,150 @@
+"""Part of stage 6, render: finding a theme's templates, static files and interface strings,
+and formatting dates in the reader's language. Reads theme files; writes nothing.
+
+A project's `themes/<name>/` is searched before the built-in theme, file by file: overriding
+one template, one CSS file or one language's strings is enough.
+"""
+
+from __future__ import annotations
+
+import tomllib
+from collections.abc import Callable
+from dataclasses import dataclass
+from datetime import date, datetime
+from pathlib import Path
+from zoneinfo import ZoneInfo
+
+import jinja2
+from babel import Locale, UnknownLocaleError
+from babel.dates import format_date, format_time, get_datetime_format
+
+from digest.errors import ThemeError
+
+_PACKAGE = Path(__file__).resolve().parent
+# Inside a wheel the theme is packaged as digest/themes/default; in a source checkout
+# (editable install, tests) it is the top-level themes/default.
+BUILTIN_THEME = next(
+    (
+        p
+        for p in (_PACKAGE / "themes" / "default", _PACKAGE.parent / "themes" / "default")
+        if p.is_dir()
+    ),
+    _PACKAGE / "themes" / "default",
+)
+FALLBACK_LANGUAGE = "en"
+
+
+@dataclass(frozen=True, slots=True)
+class Theme:
+    """The folders to search, the project's first; the built-in theme is always last."""
+
+    folders: tuple[Path, ...]
+
+    def files(self, sub: str) -> dict[str, Path]:
+        """Every file under `sub` (e.g. "static"), by relative path; earlier folders win."""
+        found: dict[str, Path] = {}
+        for folder in reversed(self.folders):
+            base = folder / sub
+            if base.is_dir():
+                for path in base.rglob("*"):
+                    if path.is_file():
+                        found[path.relative_to(base).as_posix()] = path
+        return dict(sorted(found.items()))
+
+
+def load_theme(project_themes: Path, name: str) -> Theme:
+    folder = project_themes / name
+    if name != "default" and not folder.is_dir():
+        raise ThemeError(f"{folder}: no such theme folder; create it or set [site] theme")
+    own = (folder,) if folder.is_dir() and folder.resolve() != BUILTIN_THEME.resolve() else ()
+    return Theme(folders=(*own, BUILTIN_THEME))
+
+
+def make_environment(theme: Theme) -> jinja2.Environment:
+    return jinja2.Environment(
+        loader=jinja2.ChoiceLoader(
+            [
+                jinja2.FileSystemLoader([str(f / "templates") for f in theme.folders]),
+                # `{% extends "default/base.html" %}` reaches the built-in original.
+                jinja2.PrefixLoader(
+                    {"default": jinja2.FileSystemLoader(BUILTIN_THEME / "templates")}
+                ),
+            ]
+        ),
+        autoescape=True,
+        undefined=jinja2.StrictUndefined,
+        trim_blocks=True,
+        lstrip_blocks=True,
+        keep_trailing_newline=True,
+    )
+
+
+def candidates(language: str) -> list[str]:
+    """ "pt-BR" -> ["pt-BR", "pt", "en"]: the most specific catalog first, English last."""
+    parts = language.replace("_", "-").split("-")
+    names = ["-".join(parts[:n]) for n in range(len(parts), 0, -1)]
+    return list(dict.fromkeys([*names, FALLBACK_LANGUAGE]))
+
+
+def load_strings(theme: Theme, language: str) -> dict[str, str]:
+    """Interface strings from `i18n/<language>.toml`, any missing one falling back to English."""
+    strings: dict[str, str] = {}
+    for name in reversed(candidates(language)):
+        for folder in reversed(theme.folders):
+            path = folder / "i18n" / f"{name}.toml"
+            if path.is_file():
+                try:
+                    data = tomllib.loads(path.read_text(encoding="utf-8"))
+                except (OSError, UnicodeDecodeError, tomllib.TOMLDecodeError) as e:
+                    raise ThemeError(f"{path}: cannot read interface strings: {e}") from e
+                strings.update({k: v for k, v in data.items() if isinstance(v, str)})
+    return strings
+
+
+def translator(strings: dict[str, str]) -> Callable[..., str]:
+    def t(key: str, **values: object) -> str:
+        """An interface string; `{name}` placeholders are filled from `values`."""
+        try:
+            text = strings[key]
+        except KeyError:
+            raise ThemeError(f"no interface string {key!r} in the theme's i18n/en.toml") from None
+        return text.format(**values) if values else text
+
+    return t
+
+
+def babel_locale(language: str) -> Locale:
+    for name in candidates(language):
+        try:
+            return Locale.parse(name, sep="-")
+        except (UnknownLocaleError, ValueError):
+            continue
+    return Locale.parse(FALLBACK_LANGUAGE)
+
+
+def date_formatter(language: str, timezone: str) -> Callable[..., str]:
+    """format_date(moment, style) in the site's language (Babel's CLDR data) and timezone."""
+    locale = babel_locale(language)
+    tz = ZoneInfo(timezone)
+    joined = str(get_datetime_format("medium", locale=locale)).replace("'", "")
+
+    def format_moment(moment: datetime | date, style: str = "date") -> str:
+        """Styles: date (21 March 2026), day (Saturday, 21 March 2026), month (March 2026),
+        time (21:30), datetime (21 March 2026, 21:30), iso (RFC 3339, for datetime=)."""
+        if isinstance(moment, datetime):
+            moment = moment.astimezone(tz)
+            if style == "time":
+                return format_time(moment, "short", locale=locale)
+            if style == "datetime":
+                time_text = format_time(moment, "short", locale=locale)
+                day_text = format_date(moment, "long", locale=locale)
+                return joined.replace("{1}", day_text).replace("{0}", time_text)
+        if style == "iso":
+            return moment.isoformat()
+        if style == "day":
+            return format_date(moment, "full", locale=locale)
+        if style == "month":
+            return str(format_date(moment, "LLLL y", locale=locale)).capitalize()
+        return format_date(moment, "long", locale=locale)
+
+    return format_moment
