@@ -20,7 +20,7 @@ from digest.models import POSTS_SOURCE, Config, FeedConfig, FetchConfig, Retenti
 
 SITE_KEYS = {
     "title", "base_url", "timezone", "per_page", "feed_entries", "language", "theme",
-    "full_content", "cname",
+    "full_content", "cname", "source_feeds",
 }  # fmt: skip
 FEED_KEYS = {"url", "name", "tags", "min_interval", "retention"}
 FETCH_KEYS = {"timeout", "connect_timeout", "max_bytes", "workers", "per_host", "min_interval"}
@@ -159,8 +159,10 @@ def _parse_site(raw: object, problems: list[str]) -> SiteConfig | None:
     if not isinstance(theme, str) or not _NAME.match(theme):
         problems.append(f"site.theme: {theme!r} is not a theme folder name (themes/<name>/)")
     full_content = raw.get("full_content", True)
-    if not isinstance(full_content, bool):
-        problems.append(f"site.full_content: must be true or false, not {full_content!r}")
+    source_feeds = raw.get("source_feeds", False)
+    for key, flag in (("full_content", full_content), ("source_feeds", source_feeds)):
+        if not isinstance(flag, bool):
+            problems.append(f"site.{key}: must be true or false, not {flag!r}")
     cname = raw.get("cname")
     if cname is not None and (not isinstance(cname, str) or not _HOST.match(cname)):
         problems.append(f'site.cname: {cname!r} is not a domain name such as "news.example.org"')
@@ -179,6 +181,7 @@ def _parse_site(raw: object, problems: list[str]) -> SiteConfig | None:
         theme=theme,
         full_content=bool(full_content),
         cname=cname,
+        source_feeds=bool(source_feeds),
     )
 
 

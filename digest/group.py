@@ -83,6 +83,7 @@ def make_site(config: Config, caches: Iterable[FeedCache], posts: tuple[Entry, .
         pages += _listing(f"tags/{tag.slug}/", "tag", tag.name, tag.entries, per_page, tz, tag=tag)
     pages.append(Page(path="sources/index.html", template="sources.html", title="", kind="sources"))
     pages.append(Page(path="feeds/index.html", template="feeds.html", title="", kind="feeds"))
+    pages.append(Page(path="404.html", template="404.html", title="", kind="notfound"))
     for source in sources:
         pages += _listing(
             f"sources/{source.slug}/", "source", source.name, source.entries, per_page, tz,

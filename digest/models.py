@@ -47,6 +47,7 @@ class SiteConfig:
     theme: str = "default"  # themes/<theme>/ is searched before the built-in theme
     full_content: bool = True  # False: listings show a summary and "read more"
     cname: str | None = None  # custom domain for GitHub Pages (writes output/CNAME)
+    source_feeds: bool = False  # also write sources/<slug>/atom.xml
 
 
 @dataclass(frozen=True, slots=True)

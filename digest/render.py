@@ -7,20 +7,16 @@ only ever enters templates as data, never as template source. Links inside pages
 
 from __future__ import annotations
 
-import hashlib
-import json
 import re
-from datetime import UTC, datetime
 from urllib.parse import urlsplit
-from xml.sax.saxutils import escape, quoteattr
 
 import jinja2
 from markupsafe import Markup
 
-from digest import __version__
 from digest.errors import ThemeError
 from digest.models import POSTS_SOURCE, Entry, OutputFile, Page, Site
 from digest.parse import html_to_text
+from digest.syndication import render_feeds
 from digest.theme import (
     Theme,
     date_formatter,
@@ -30,9 +26,6 @@ from digest.theme import (
     translator,
 )
 
-_SCHEME = re.compile(r"^[a-zA-Z][a-zA-Z0-9+.-]*:")
-# XML 1.0 forbids these even escaped; a feed that carries them must not break atom.xml.
-_XML_ILLEGAL = re.compile("[\x00-\x08\x0b\x0c\x0e-\x1f\ufffe\uffff]")
 _HEADING = re.compile(r"<(/?)h([1-6])\b")
 SUMMARY_CHARS = 400
 
@@ -46,11 +39,7 @@ def render_site(site: Site, theme: Theme | None = None) -> tuple[OutputFile, ...
     # reused, which works because links in it are written root-relative (see `_ROOT`).
     entry_cache: dict[tuple[str, str], Markup] = {}
     files = [render_page(env, site, page, strings, entry_cache) for page in site.pages]
-    files.append(OutputFile("atom.xml", render_atom(site)))
-    for tag in site.tags:
-        feed = render_atom(site, tag.entries, f"tags/{tag.slug}/", f"{cfg.site.title}: {tag.name}")
-        files.append(OutputFile(f"tags/{tag.slug}/atom.xml", feed))
-    files.append(OutputFile("feeds.json", render_health_json(site)))
+    files += render_feeds(site)
     for name, path in theme.files("static").items():
         files.append(OutputFile(f"static/{name}", path.read_bytes()))
     return tuple(files)
@@ -139,7 +128,10 @@ def render_page(
         ) from e
     except jinja2.TemplateError as e:
         raise ThemeError(f"{_template_location(e)}: {e} (rendering {page.path})") from e
-    html = html.replace(_ROOT, "../" * page.path.count("/"))
+    # 404.html is served for any missing URL, at any depth: its links are absolute paths.
+    notfound = page.kind == "notfound"
+    root = urlsplit(cfg.base_url).path if notfound else "../" * page.path.count("/")
+    html = html.replace(_ROOT, root)
     return OutputFile(page.path, html.encode("utf-8"))
 
 
@@ -153,130 +145,3 @@ def _template_location(error: Exception) -> str:
             where = f"{filename}:{tb.tb_lineno}"
         tb = tb.tb_next
     return where
-
-
-def render_health_json(site: Site) -> bytes:
-    """feeds.json: the feed health report, machine-readable (fields in the README)."""
-
-    def when(moment: datetime | None) -> str | None:
-        return _time(moment) if moment else None
-
-    feeds = [
-        {
-            "name": h.name,
-            "slug": h.slug,
-            "url": h.url,
-            "status": h.status,
-            "summary": h.summary,
-            "failures": h.failures,
-            "failing_since": when(h.failing_since),
-            "last_ok": when(h.last_ok),
-            "next_due": when(h.next_due),
-            "retry_after": when(h.retry_after),
-            "moved_to": h.moved_to,
-            "newest_entry": when(h.newest),
-            "entries": h.entries,
-            "last_error": h.last_error,
-        }
-        for h in site.health
-    ]
-    data = {"version": 1, "feeds": feeds}
-    return (json.dumps(data, indent=1, ensure_ascii=False) + "\n").encode("utf-8")
-
-
-# --- Atom (RFC 4287) ----------------------------------------------------------------------
-
-
-def render_atom(
-    site: Site,
-    entries: tuple[Entry, ...] | None = None,
-    path: str = "",
-    title: str | None = None,
-) -> bytes:
-    """An Atom feed (RFC 4287) of the newest `feed_entries` entries, absolute URLs throughout:
-    the site's (path "") or a listing's such as a tag's (path "tags/ai/")."""
-    cfg = site.config.site
-    base = cfg.base_url
-    chosen = (site.entries if entries is None else entries)[: cfg.feed_entries]
-    updated = max((_entry_updated(e) for e in chosen), default=datetime.fromtimestamp(0, UTC))
-    lines = [
-        '<?xml version="1.0" encoding="utf-8"?>',
-        f'<feed xmlns="http://www.w3.org/2005/Atom" xml:lang={_a(cfg.language)}>',
-        f"  <id>{_x(base + path)}</id>",
-        f"  <title>{_x(title or cfg.title)}</title>",
-        f"  <updated>{_time(updated)}</updated>",
-        f'  <link rel="self" type="application/atom+xml" href={_a(base + path + "atom.xml")}/>',
-        f'  <link rel="alternate" type="text/html" href={_a(base + path)}/>',
-        f"  <author><name>{_x(cfg.title)}</name></author>",
-        f'  <generator version="{__version__}">digest</generator>',
-    ]
-    for entry in chosen:
-        lines += _atom_entry(site, entry)
-    lines.append("</feed>")
-    return ("\n".join(lines) + "\n").encode("utf-8")
-
-
-def _atom_entry(site: Site, entry: Entry) -> list[str]:
-    base = site.config.site.base_url
-    source = site.source_of(entry)
-    page_url = base + f"posts/{entry.slug}/" if entry.slug else None
-    link = entry.link or page_url or base
-    lines = [
-        "  <entry>",
-        f"    <id>{_x(_atom_id(entry, base, page_url))}</id>",
-        f"    <title>{_x(entry.title)}</title>",
-        f'    <link rel="alternate" type="text/html" href={_a(link)}/>',
-    ]
-    if entry.comments:
-        lines.append(f'    <link rel="replies" type="text/html" href={_a(entry.comments)}/>')
-    if entry.published:
-        lines.append(f"    <published>{_time(entry.published)}</published>")
-    lines.append(f"    <updated>{_time(_entry_updated(entry))}</updated>")
-    lines.append(f"    <author><name>{_x(entry.author or source.name)}</name></author>")
-    for tag in site.tags_of(entry):
-        lines.append(
-            f"    <category term={_a(tag.slug)} label={_a(tag.name)} scheme={_a(base + 'tags/')}/>"
-        )
-    lang = f" xml:lang={_a(entry.language)}" if entry.language else ""
-    lines.append(f'    <content type="html"{lang}>{_x(entry.content_html)}</content>')
-    if entry.source != POSTS_SOURCE:
-        # RFC 4287 §4.2.11: keep the original feed's identity with the entry.
-        source_page = base + f"sources/{source.slug}/"
-        lines += [
-            "    <source>",
-            f"      <id>{_x(source.url or source_page)}</id>",
-            f"      <title>{_x(source.name)}</title>",
-            f'      <link rel="alternate" type="text/html" href={_a(source.link or source_page)}/>',
-        ]
-        if source.url:
-            lines.append(f'      <link rel="self" href={_a(source.url)}/>')
-        lines.append("    </source>")
-    lines.append("  </entry>")
-    return lines
-
-
-def _atom_id(entry: Entry, base: str, page_url: str | None) -> str:
-    """Keep the original id when it is an absolute IRI (RFC 4287 §4.2.6); else mint a stable one."""
-    if page_url:
-        return page_url
-    if _SCHEME.match(entry.id) and " " not in entry.id:
-        return entry.id
-    host = urlsplit(base).hostname or "localhost"
-    digest = hashlib.sha1(f"{entry.source}\n{entry.id}".encode()).hexdigest()
-    return f"tag:{host},{entry.first_seen:%Y-%m-%d}:{entry.source}/{digest}"
-
-
-def _entry_updated(entry: Entry) -> datetime:
-    return entry.updated or entry.date
-
-
-def _time(moment: datetime) -> str:
-    return moment.astimezone(UTC).strftime("%Y-%m-%dT%H:%M:%SZ")
-
-
-def _x(text: str) -> str:
-    return escape(_XML_ILLEGAL.sub("", text))
-
-
-def _a(text: str) -> str:
-    return quoteattr(_XML_ILLEGAL.sub("", text))

@@ -251,6 +251,13 @@ def test_site_under_a_sub_path_has_no_broken_relative_link(
                 continue
             if not parts.path:  # a fragment on the same page
                 continue
+            if parts.path.startswith("/"):  # only 404.html, which is served at any depth
+                assert page.name == "404.html", f"{page}: absolute link {url}"
+                assert parts.path.startswith("/some-repo/"), f"404.html: {url} leaves the site"
+                target = out / unquote(parts.path).removeprefix("/some-repo/")
+                assert target.is_file(), f"404.html: broken link {url}"
+                checked += 1
+                continue
             target = Path(posixpath.normpath((page.parent / unquote(parts.path)).as_posix()))
             assert target.is_relative_to(out), f"{page}: {url} leaves the site"
             assert target.is_file(), f"{page.relative_to(out)}: broken link {url}"
@@ -311,3 +318,60 @@ def test_sample_posts_give_way_to_the_first_real_fetch(
     titles = listing_titles(tmp_path / "output", "index.html")
     assert sorted(titles) == ["Real post 0", "Real post 1"]
     assert json.loads(cache.read_text())["sample"] is False
+
+
+def test_404_page_works_at_any_depth_under_a_sub_path(
+    tmp_path: Path, server: FeedServer, epoch: int
+) -> None:
+    """Like GitHub Pages: the site under /some-repo/, 404.html for any missing URL."""
+    import functools
+    import http.server
+    import threading
+    import urllib.error
+    import urllib.request
+
+    config = two_feed_project(tmp_path, server, base_url="https://someone.github.io/some-repo/")
+    assert build(config) == 0
+    out = tmp_path / "output"
+
+    class Pages(http.server.SimpleHTTPRequestHandler):
+        def translate_path(self, path: str) -> str:
+            rest = urlsplit(path).path.removeprefix("/some-repo")
+            return super().translate_path(rest)
+
+        def send_error(
+            self, code: int, message: str | None = None, explain: str | None = None
+        ) -> None:
+            body = (out / "404.html").read_bytes()
+            self.send_response(404)
+            self.send_header("Content-Type", "text/html; charset=utf-8")
+            self.send_header("Content-Length", str(len(body)))
+            self.end_headers()
+            self.wfile.write(body)
+
+        def log_message(self, format: str, *args: object) -> None:
+            pass
+
+    httpd = http.server.ThreadingHTTPServer(
+        ("127.0.0.1", 0), functools.partial(Pages, directory=str(out))
+    )
+    threading.Thread(target=httpd.serve_forever, daemon=True).start()
+    try:
+        missing = f"http://127.0.0.1:{httpd.server_address[1]}/some-repo/missing/deep/page"
+        with pytest.raises(urllib.error.HTTPError) as caught:
+            urllib.request.urlopen(missing)
+        html = caught.value.read().decode()
+        caught.value.close()
+        assert "Page not found" in html
+        from helpers import _Links
+
+        links = _Links()
+        links.feed(html)
+        local = [u for u in links.urls if not urlsplit(u).scheme and urlsplit(u).path]
+        assert len(local) >= 8
+        for url in local:
+            with urllib.request.urlopen(urllib.parse.urljoin(missing, url)) as response:
+                assert response.status == 200, url
+    finally:
+        httpd.shutdown()
+        httpd.server_close()

@@ -1,0 +1,259 @@
+"""Part of stage 6, render: what programs read. Atom (RFC 4287) and JSON Feed 1.1 feeds,
+feeds.json (feed health), sitemap.xml and robots.txt. Pure: values in, bytes out.
+
+Every URL here is absolute, built on `[site] base_url`; entries keep their original id, link
+and author, and say where they came from (atom:source, JSON Feed `_digest`).
+"""
+
+from __future__ import annotations
+
+import hashlib
+import json
+import re
+from datetime import UTC, datetime
+from urllib.parse import urlsplit
+from xml.sax.saxutils import escape, quoteattr
+
+from digest import __version__
+from digest.models import POSTS_SOURCE, Entry, OutputFile, Site
+
+_SCHEME = re.compile(r"^[a-zA-Z][a-zA-Z0-9+.-]*:")
+# XML 1.0 forbids these even escaped; a feed that carries them must not break atom.xml.
+_XML_ILLEGAL = re.compile("[\x00-\x08\x0b\x0c\x0e-\x1f\ufffe\uffff]")
+
+
+def render_feeds(site: Site) -> list[OutputFile]:
+    """Every machine-readable file of the site."""
+    cfg = site.config.site
+    files = [
+        OutputFile("atom.xml", render_atom(site)),
+        OutputFile("feed.json", render_json_feed(site)),
+        OutputFile("feeds.json", render_health_json(site)),
+        OutputFile("sitemap.xml", render_sitemap(site)),
+        OutputFile(
+            "robots.txt", f"User-agent: *\nAllow: /\nSitemap: {cfg.base_url}sitemap.xml\n".encode()
+        ),
+        # GitHub Pages: serve the files as they are (no Jekyll), on the custom domain if any.
+        OutputFile(".nojekyll", b""),
+    ]
+    if cfg.cname:
+        files.append(OutputFile("CNAME", f"{cfg.cname}\n".encode()))
+    for tag in site.tags:
+        title = f"{cfg.title}: {tag.name}"
+        files.append(
+            OutputFile(
+                f"tags/{tag.slug}/atom.xml",
+                render_atom(site, tag.entries, f"tags/{tag.slug}/", title),
+            )
+        )
+    if cfg.source_feeds:
+        for source in site.sources:
+            title = f"{cfg.title}: {source.name}"
+            path = f"sources/{source.slug}/"
+            files.append(
+                OutputFile(f"{path}atom.xml", render_atom(site, source.entries, path, title))
+            )
+    return files
+
+
+def entry_link(site: Site, entry: Entry) -> str:
+    """The entry's own page: the original's URL, or the post page of a hand-written post."""
+    base = site.config.site.base_url
+    if entry.slug:
+        return f"{base}posts/{entry.slug}/"
+    return entry.link or base
+
+
+def render_json_feed(site: Site) -> bytes:
+    """feed.json, JSON Feed 1.1 (https://jsonfeed.org/version/1.1), beside atom.xml."""
+    cfg = site.config.site
+    base = cfg.base_url
+    items = []
+    for entry in site.entries[: cfg.feed_entries]:
+        source = site.source_of(entry)
+        item: dict[str, object] = {
+            "id": _atom_id(entry, base, entry_link(site, entry) if entry.slug else None),
+            "url": entry_link(site, entry),
+            "title": entry.title,
+            "content_html": entry.content_html,
+            "date_published": _time(entry.date),
+        }
+        if entry.updated:
+            item["date_modified"] = _time(entry.updated)
+        item["authors"] = [{"name": entry.author or source.name}]
+        tags = [tag.name for tag in site.tags_of(entry)]
+        if tags:
+            item["tags"] = tags
+        if entry.language:
+            item["language"] = entry.language
+        if entry.source != POSTS_SOURCE:
+            # Where the entry came from (JSON Feed extensions start with "_").
+            origin: dict[str, object] = {"title": source.name}
+            if source.url:
+                origin["feed_url"] = source.url
+            if source.link:
+                origin["home_page_url"] = source.link
+            item["_digest"] = {"about": "https://github.com/digest", "source": origin}
+            if entry.comments:
+                item["_digest"]["comments"] = entry.comments  # type: ignore[index]
+        items.append(item)
+    feed = {
+        "version": "https://jsonfeed.org/version/1.1",
+        "title": cfg.title,
+        "home_page_url": base,
+        "feed_url": base + "feed.json",
+        "language": cfg.language,
+        "authors": [{"name": cfg.title}],
+        "items": items,
+    }
+    return (json.dumps(feed, indent=1, ensure_ascii=False) + "\n").encode("utf-8")
+
+
+def render_sitemap(site: Site) -> bytes:
+    """sitemap.xml: every page's absolute URL, with the date of its newest entry as lastmod."""
+    base = site.config.site.base_url
+    lines = [
+        '<?xml version="1.0" encoding="utf-8"?>',
+        '<urlset xmlns="http://www.sitemaps.org/schemas/sitemap/0.9">',
+    ]
+    for page in site.pages:
+        if page.kind == "notfound":
+            continue
+        url = base + (
+            page.path[: -len("index.html")] if page.path.endswith("index.html") else page.path
+        )
+        shown = [e for group in page.days for e in group.entries]
+        if page.entry:
+            shown.append(page.entry)
+        newest = max((_entry_updated(e) for e in shown), default=None)
+        lastmod = f"<lastmod>{_time(newest)}</lastmod>" if newest else ""
+        lines.append(f"  <url><loc>{_x(url)}</loc>{lastmod}</url>")
+    lines.append("</urlset>")
+    return ("\n".join(lines) + "\n").encode("utf-8")
+
+
+def render_health_json(site: Site) -> bytes:
+    """feeds.json: the feed health report, machine-readable (fields in the README)."""
+
+    def when(moment: datetime | None) -> str | None:
+        return _time(moment) if moment else None
+
+    feeds = [
+        {
+            "name": h.name,
+            "slug": h.slug,
+            "url": h.url,
+            "status": h.status,
+            "summary": h.summary,
+            "failures": h.failures,
+            "failing_since": when(h.failing_since),
+            "last_ok": when(h.last_ok),
+            "next_due": when(h.next_due),
+            "retry_after": when(h.retry_after),
+            "moved_to": h.moved_to,
+            "newest_entry": when(h.newest),
+            "entries": h.entries,
+            "last_error": h.last_error,
+        }
+        for h in site.health
+    ]
+    data = {"version": 1, "feeds": feeds}
+    return (json.dumps(data, indent=1, ensure_ascii=False) + "\n").encode("utf-8")
+
+
+# --- Atom (RFC 4287) ----------------------------------------------------------------------
+
+
+def render_atom(
+    site: Site,
+    entries: tuple[Entry, ...] | None = None,
+    path: str = "",
+    title: str | None = None,
+) -> bytes:
+    """An Atom feed (RFC 4287) of the newest `feed_entries` entries, absolute URLs throughout:
+    the site's (path "") or a listing's such as a tag's (path "tags/ai/")."""
+    cfg = site.config.site
+    base = cfg.base_url
+    chosen = (site.entries if entries is None else entries)[: cfg.feed_entries]
+    updated = max((_entry_updated(e) for e in chosen), default=datetime.fromtimestamp(0, UTC))
+    lines = [
+        '<?xml version="1.0" encoding="utf-8"?>',
+        f'<feed xmlns="http://www.w3.org/2005/Atom" xml:lang={_a(cfg.language)}>',
+        f"  <id>{_x(base + path)}</id>",
+        f"  <title>{_x(title or cfg.title)}</title>",
+        f"  <updated>{_time(updated)}</updated>",
+        f'  <link rel="self" type="application/atom+xml" href={_a(base + path + "atom.xml")}/>',
+        f'  <link rel="alternate" type="text/html" href={_a(base + path)}/>',
+        f"  <author><name>{_x(cfg.title)}</name></author>",
+        f'  <generator version="{__version__}">digest</generator>',
+    ]
+    for entry in chosen:
+        lines += _atom_entry(site, entry)
+    lines.append("</feed>")
+    return ("\n".join(lines) + "\n").encode("utf-8")
+
+
+def _atom_entry(site: Site, entry: Entry) -> list[str]:
+    base = site.config.site.base_url
+    source = site.source_of(entry)
+    page_url = base + f"posts/{entry.slug}/" if entry.slug else None
+    link = entry_link(site, entry)
+    lines = [
+        "  <entry>",
+        f"    <id>{_x(_atom_id(entry, base, page_url))}</id>",
+        f"    <title>{_x(entry.title)}</title>",
+        f'    <link rel="alternate" type="text/html" href={_a(link)}/>',
+    ]
+    if entry.comments:
+        lines.append(f'    <link rel="replies" type="text/html" href={_a(entry.comments)}/>')
+    if entry.published:
+        lines.append(f"    <published>{_time(entry.published)}</published>")
+    lines.append(f"    <updated>{_time(_entry_updated(entry))}</updated>")
+    lines.append(f"    <author><name>{_x(entry.author or source.name)}</name></author>")
+    for tag in site.tags_of(entry):
+        lines.append(
+            f"    <category term={_a(tag.slug)} label={_a(tag.name)} scheme={_a(base + 'tags/')}/>"
+        )
+    lang = f" xml:lang={_a(entry.language)}" if entry.language else ""
+    lines.append(f'    <content type="html"{lang}>{_x(entry.content_html)}</content>')
+    if entry.source != POSTS_SOURCE:
+        # RFC 4287 §4.2.11: keep the original feed's identity with the entry.
+        source_page = base + f"sources/{source.slug}/"
+        lines += [
+            "    <source>",
+            f"      <id>{_x(source.url or source_page)}</id>",
+            f"      <title>{_x(source.name)}</title>",
+            f'      <link rel="alternate" type="text/html" href={_a(source.link or source_page)}/>',
+        ]
+        if source.url:
+            lines.append(f'      <link rel="self" href={_a(source.url)}/>')
+        lines.append("    </source>")
+    lines.append("  </entry>")
+    return lines
+
+
+def _atom_id(entry: Entry, base: str, page_url: str | None) -> str:
+    """Keep the original id when it is an absolute IRI (RFC 4287 §4.2.6); else mint a stable one."""
+    if page_url:
+        return page_url
+    if _SCHEME.match(entry.id) and " " not in entry.id:
+        return entry.id
+    host = urlsplit(base).hostname or "localhost"
+    digest = hashlib.sha1(f"{entry.source}\n{entry.id}".encode()).hexdigest()
+    return f"tag:{host},{entry.first_seen:%Y-%m-%d}:{entry.source}/{digest}"
+
+
+def _entry_updated(entry: Entry) -> datetime:
+    return entry.updated or entry.date
+
+
+def _time(moment: datetime) -> str:
+    return moment.astimezone(UTC).strftime("%Y-%m-%dT%H:%M:%SZ")
+
+
+def _x(text: str) -> str:
+    return escape(_XML_ILLEGAL.sub("", text))
+
+
+def _a(text: str) -> str:
+    return quoteattr(_XML_ILLEGAL.sub("", text))
