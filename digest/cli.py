@@ -76,6 +76,49 @@ def make_parser() -> argparse.ArgumentParser:
         "fetch", parents=[common, fetching], help="fetch the feeds into content/ only"
     )
     fetch.set_defaults(run=cmd_fetch)
+    serve = commands.add_parser(
+        "serve", parents=[common],
+        help="build, serve output/ on 127.0.0.1, rebuild and reload the browser on every change",
+    )  # fmt: skip
+    serve.add_argument(
+        "--port", type=int, default=8000, help="the port (default 8000; 0 picks a free one)"
+    )
+    serve.add_argument("--open", action="store_true", help="open the site in a web browser")
+    serve.add_argument(
+        "--fetch", action="store_true",
+        help="fetch the feeds before the first build (rebuilds on change stay offline)",
+    )  # fmt: skip
+    serve.set_defaults(run=cmd_serve)
+    init = commands.add_parser(
+        "init", help="start a new digest: config.toml, a welcome post, the GitHub Pages workflow"
+    )
+    init.add_argument(
+        "dir", nargs="?", type=Path, default=Path("."), metavar="DIR",
+        help="the folder of the new digest (default: the current one)",
+    )  # fmt: skip
+    init.add_argument("--force", action="store_true", help="overwrite files that are there")
+    init.add_argument(
+        "--install", metavar="SPEC",
+        help='what the workflow pip-installs, e.g. "digest @ git+https://github.com/you/digest@v0.1.0"',
+    )  # fmt: skip
+    init.set_defaults(run=cmd_init)
+    import_opml = commands.add_parser(
+        "import-opml", parents=[common],
+        help="add the feeds of an OPML file (a feed reader's export) to config.toml",
+    )  # fmt: skip
+    import_opml.add_argument("file", type=Path, metavar="FILE", help="the OPML file")
+    import_opml.set_defaults(run=cmd_import_opml)
+    add = commands.add_parser(
+        "add", parents=[common],
+        help="find the feed of a URL (a feed, or a site's page) and add it to config.toml",
+    )  # fmt: skip
+    add.add_argument("url", metavar="URL", help="a feed's URL, or a page of the site")
+    add.add_argument("--name", help="the feed's name (default: the feed's own title)")
+    add.add_argument(
+        "--tag", action="append", dest="tags", default=[], metavar="TAG",
+        help="a tag for every entry of the feed (repeat for more)",
+    )  # fmt: skip
+    add.set_defaults(run=cmd_add)
     return parser
 
 
@@ -131,6 +174,71 @@ def cmd_build(args: argparse.Namespace) -> int:
         time.perf_counter() - started,
     )  # fmt: skip
     return code
+
+
+def cmd_serve(args: argparse.Namespace) -> int:
+    from digest import serve  # imported here: watchdog and the HTTP server serve no other command
+
+    config = config_from(args)
+    progress = _Progress(len(config.feeds), enabled=not getattr(args, "quiet", False))
+
+    def fetched(report: pipeline.FetchReport) -> None:
+        progress.close()
+        _report_feeds(report.feeds)
+
+    return serve.serve(
+        lambda: config_from(args), now=now_from_env, port=args.port, open_browser=args.open,
+        fetch=args.fetch, progress=progress, on_fetched=fetched,
+    )  # fmt: skip
+
+
+def cmd_init(args: argparse.Namespace) -> int:
+    from digest import scaffold
+
+    written = scaffold.init(args.dir, now=now_from_env(), force=args.force, install=args.install)
+    for path in written:
+        log.info("wrote %s", path)
+    config = args.dir / "config.toml"
+    log.info(
+        "next: add feeds (digest add URL --config %s), build (digest build --config %s), then "
+        "push the folder to GitHub: README, \"Publish on GitHub Pages\"", config, config,
+    )  # fmt: skip
+    return 0
+
+
+def cmd_import_opml(args: argparse.Namespace) -> int:
+    from digest import opml
+
+    path = getattr(args, "config", Path("config.toml"))
+    report = opml.import_opml(args.file, path)
+    for feed, name in report.skipped:
+        log.info("skipped %s: already in %s as %r", feed.xml_url, path, name)
+    for note in report.ignored:
+        log.warning("ignored %s", note)
+    for old, new in report.renamed:
+        log.info("renamed %r to %r: the name was taken", old, new)
+    for added in report.added:
+        tags = f" [{', '.join(added.tags)}]" if added.tags else ""
+        log.info("added %s: %s%s", added.name, added.url, tags)
+    log.info("%s: %d feed(s) added, %d already there", path, len(report.added), len(report.skipped))
+    return 0
+
+
+def cmd_add(args: argparse.Namespace) -> int:
+    from digest import discover
+
+    path = getattr(args, "config", Path("config.toml"))
+    report = discover.add(path, args.url, now=now_from_env(), name=args.name, tags=args.tags)
+    found = report.found
+    log.info(
+        "found %s (%s): %r, %s, %d entries", found.url, found.how, found.title, found.format,
+        found.entries,
+    )  # fmt: skip
+    if found.others:
+        log.info("the page also advertises %s", ", ".join(found.others))
+    tags = f" with tags {', '.join(report.added.tags)}" if report.added.tags else ""
+    log.info("added %r to %s%s", report.added.name, report.config, tags)
+    return 0
 
 
 def _after_fetch(args: argparse.Namespace, fetched: pipeline.FetchReport) -> int:

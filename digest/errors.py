@@ -40,3 +40,19 @@ class OutputError(DigestError):
 
 class FeedError(DigestError):
     """A feed's body is not a feed. Caught per feed and reported; never stops a build."""
+
+
+class ScaffoldError(DigestError):
+    """`digest init` would overwrite files, or cannot write them."""
+
+
+class OpmlError(DigestError):
+    """An OPML file cannot be read: not XML, not OPML, or unsafe (DOCTYPE, entities)."""
+
+
+class ConfigEditError(DigestError):
+    """`config.toml` cannot be changed as asked (the feed is already there, unwritable file)."""
+
+
+class DiscoveryError(DigestError):
+    """`digest add` found no feed at a URL, or cannot fetch it."""

@@ -108,10 +108,11 @@ def build(
         None if offline else fetch(config, now=now, force=force, client=client, progress=progress)
     )
     caches = load_caches(config)
+    post_files = sorted((config.content_dir / "posts").glob("*.md"))
     sources = [
         config.path,
         *(cache_path(config, feed.slug) for feed in config.feeds),
-        *(config.content_dir / "posts").glob("*.md"),
+        *post_files,
     ]
     theme = load_theme(config.themes_dir, config.site.theme)
     theme_files = {
@@ -126,7 +127,7 @@ def build(
     )
     pages = is_current(config.output_dir, inputs)
     if pages is not None:  # nothing it is built from changed: nothing to render or write
-        entries = sum(len(c.entries) for c in caches)
+        entries = sum(len(c.entries) for c in caches) + len(post_files)
         unchanged = WriteReport(written=0, unchanged=pages, removed=0)
         return BuildReport(fetched, feed_health(config, caches), entries, pages, unchanged)
     posts = load_posts(config)

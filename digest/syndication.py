@@ -16,6 +16,7 @@ from xml.sax.saxutils import escape, quoteattr
 
 from digest import __version__
 from digest.models import POSTS_SOURCE, Entry, OutputFile, Site
+from digest.opml import OpmlFeed, opml_document
 
 _SCHEME = re.compile(r"^[a-zA-Z][a-zA-Z0-9+.-]*:")
 # XML 1.0 forbids these even escaped; a feed that carries them must not break atom.xml.
@@ -38,6 +39,14 @@ def render_feeds(site: Site) -> list[OutputFile]:
     ]
     if cfg.cname:
         files.append(OutputFile("CNAME", f"{cfg.cname}\n".encode()))
+    # The digest's own subscription list, so a reader can follow every source at once.
+    links = {source.slug: source.link for source in site.sources}
+    subscriptions = [
+        OpmlFeed(feed.name, feed.url, links.get(feed.slug), feed.tags)
+        for feed in site.config.feeds
+        if feed.path is None  # a local file is no URL a reader could subscribe to
+    ]
+    files.append(OutputFile("opml.xml", opml_document(cfg.title, subscriptions)))
     for tag in site.tags:
         title = f"{cfg.title}: {tag.name}"
         files.append(

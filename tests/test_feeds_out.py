@@ -148,3 +148,21 @@ def test_sitemap_robots_and_github_pages_extras(out: Path) -> None:
     ).read_text() == f"User-agent: *\nAllow: /\nSitemap: {BASE}sitemap.xml\n"
     assert (out / ".nojekyll").read_bytes() == b""
     assert (out / "CNAME").read_text() == "news.example.org\n"
+
+
+def test_opml_lists_every_subscribable_source(tmp_path: Path, epoch: int) -> None:
+    config = tmp_path / "config.toml"
+    shutil.copy(Path(__file__).resolve().parent.parent / "config.toml", config)
+    shutil.copytree(Path(__file__).resolve().parent.parent / "content", tmp_path / "content")
+    assert main(["build", "--offline", "-q", "--config", str(config)]) == 0
+    root = ET.parse(tmp_path / "output" / "opml.xml").getroot()
+    outlines = {o.get("text"): o for o in root.iter("outline")}
+    assert set(outlines) == {
+        "LessWrong", "AI Alignment Forum", "Astral Codex Ten", "Import AI", "Simon Willison",
+    }  # fmt: skip
+    lw = outlines["LessWrong"]
+    assert lw.get("xmlUrl") == "https://www.lesswrong.com/feed.xml"
+    assert lw.get("htmlUrl") == "https://www.lesswrong.com"
+    assert lw.get("category") == "Rationality"
+    home = (tmp_path / "output" / "index.html").read_text(encoding="utf-8")
+    assert 'href="opml.xml"' in home
