@@ -56,3 +56,7 @@ class ConfigEditError(DigestError):
 
 class DiscoveryError(DigestError):
     """`digest add` found no feed at a URL, or cannot fetch it."""
+
+
+class ServeError(DigestError):
+    """The development server cannot start (port in use, bad port number)."""

@@ -37,7 +37,7 @@ from watchdog.observers.api import BaseObserver, ObservedWatch
 from watchdog.observers.polling import PollingObserver
 
 from digest import pipeline
-from digest.errors import DigestError
+from digest.errors import DigestError, ServeError
 from digest.models import Config
 from digest.write import check_output_dir
 
@@ -54,10 +54,6 @@ POLL_MS = 1000
 
 WATCHED_FOLDERS = ("content", "themes")
 HTML_SUFFIXES = (".html", ".htm")
-
-
-class ServeError(DigestError):
-    """The development server cannot start (port in use, bad port number)."""
 
 
 # --- which file a URL names -----------------------------------------------------------------
