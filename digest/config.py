@@ -13,10 +13,9 @@ from typing import Any
 from urllib.parse import urlsplit
 from zoneinfo import ZoneInfo, ZoneInfoNotFoundError
 
-from slugify import slugify
-
 from digest.errors import ConfigError
 from digest.models import POSTS_SOURCE, Config, FeedConfig, FetchConfig, Retention, SiteConfig
+from digest.sanitize import safe_slug
 
 SITE_KEYS = {
     "title", "base_url", "timezone", "per_page", "feed_entries", "language", "theme",
@@ -233,7 +232,7 @@ def _parse_feeds(raw: object, root: Path, problems: list[str]) -> tuple[FeedConf
         if not isinstance(name, str) or not name.strip():
             problems.append(f"{where}.name: required, a non-empty string")
         else:
-            slug = slugify(name, max_length=60) or "feed"
+            slug = safe_slug(name, fallback="feed")
             if slug == POSTS_SOURCE:
                 problems.append(f"{where}.name: {name!r} is reserved for hand-written posts")
             elif slug in slugs:

@@ -6,12 +6,11 @@ categories, folded (case, whitespace) onto one slug each with one display name.
 
 from __future__ import annotations
 
+import logging
 from collections import Counter, defaultdict
 from collections.abc import Iterable
 from datetime import UTC, date, datetime
 from zoneinfo import ZoneInfo
-
-from slugify import slugify
 
 from digest.models import (
     POSTS_SOURCE,
@@ -26,11 +25,17 @@ from digest.models import (
     Source,
     Tag,
 )
+from digest.sanitize import safe_slug
 from digest.store import sort_entries
+
+log = logging.getLogger(__name__)
 
 
 def tag_slug(name: str) -> str:
-    return slugify(name, max_length=60) or "tag"
+    """The tag's folder under tags/: the same for the same name on every run, and distinct
+    where slugify alone would merge or lose a name: "C++" is c-plus-plus and "C#" c-sharp,
+    "!!!" is tag-<hash>, a long name keeps a hash of its end, "CON" is con-tag (Windows)."""
+    return safe_slug(name, fallback="tag")
 
 
 def make_site(config: Config, caches: Iterable[FeedCache], posts: tuple[Entry, ...]) -> Site:
@@ -109,6 +114,9 @@ def make_site(config: Config, caches: Iterable[FeedCache], posts: tuple[Entry, .
         source_index={s.slug: s for s in sources},
         health=feed_health(config, tuple(by_slug.values())),
         months=tuple((month, len(items)) for month, items in months.items()),
+        shared_ids=frozenset(
+            entry_id for entry_id, count in Counter(e.id for e in entries).items() if count > 1
+        ),
     )
 
 
@@ -128,6 +136,18 @@ def _tags(
             spellings[slug][name] += 1
             slugs[slug] = None
         slugs_of[(entry.source, entry.id)] = tuple(slugs)
+
+    for slug, counts in sorted(spellings.items()):
+        # Case and spacing fold silently ("News", "news"); names that differ otherwise
+        # ("Café", "Cafe"; "AI/ML", "AI-ML") share a page too, which the user should know.
+        names = sorted({name.casefold(): name for name in sorted(counts)}.values())
+        if len(names) > 1:
+            log.warning(
+                "tags %s are listed as one tag (tags/%s/): their names differ only in "
+                "punctuation or accents",
+                " and ".join(repr(n) for n in names[:5]) + (" ..." if len(names) > 5 else ""),
+                slug,
+            )
 
     members: dict[str, list[Entry]] = defaultdict(list)
     for entry in entries:  # newest first, so each tag's entries are too

@@ -286,6 +286,7 @@ class Site:
     source_index: dict[str, Source]  # slug -> source
     health: tuple[FeedHealth, ...] = ()  # in config order
     months: tuple[tuple[date, int], ...] = ()  # (first day of month, entries), newest first
+    shared_ids: frozenset[str] = frozenset()  # entry ids that more than one source uses
 
     def tags_of(self, entry: Entry) -> tuple[Tag, ...]:
         return self.entry_tags.get((entry.source, entry.id), ())

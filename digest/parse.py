@@ -16,85 +16,35 @@ import json
 import re
 import time
 from collections.abc import Mapping
-from datetime import UTC, datetime
+from datetime import UTC, datetime, timedelta
 from html.parser import HTMLParser
 from pathlib import PurePath
 from typing import Any
-from urllib.parse import urljoin, urlsplit
+from urllib.parse import urlsplit
 from zoneinfo import ZoneInfo
 
 import feedparser
 import markdown
-import nh3
 from slugify import slugify
 
 from digest.errors import FeedError, PostError
 from digest.models import POSTS_SOURCE, Entry, FeedInfo, ParsedFeed
 
-# Tags and attributes of long-form writing. Everything else is dropped (its text kept);
-# script/style/iframe/object/form content is dropped whole by nh3.
-ALLOWED_TAGS = {
-    "a", "abbr", "b", "blockquote", "br", "caption", "cite", "code", "col", "colgroup",
-    "dd", "del", "details", "dfn", "div", "dl", "dt", "em", "figcaption", "figure",
-    "h1", "h2", "h3", "h4", "h5", "h6", "hr", "i", "img", "ins", "kbd", "li", "mark",
-    "ol", "p", "pre", "q", "s", "samp", "section", "small", "span", "strong", "sub",
-    "summary", "sup", "table", "tbody", "td", "tfoot", "th", "thead", "time", "tr", "u",
-    "ul", "var",
-}  # fmt: skip
-ALLOWED_ATTRIBUTES = {
-    "*": {"id", "title", "lang", "dir"},
-    "a": {"href"},
-    "img": {"src", "alt", "width", "height"},
-    "td": {"colspan", "rowspan"},
-    "th": {"colspan", "rowspan", "scope"},
-    "ol": {"start", "reversed"},
-    "li": {"value"},
-    "time": {"datetime"},
-    "q": {"cite"},
-    "blockquote": {"cite"},
-}
-URL_SCHEMES = {"http", "https", "mailto"}
-URL_ATTRIBUTES = {"href", "src", "cite"}
+# The sanitiser and the text, URL and language rules live in digest.sanitize; the names
+# imported "as" themselves are re-exported here, where the pipeline has always found them.
+from digest.sanitize import ALLOWED_ATTRIBUTES as ALLOWED_ATTRIBUTES
+from digest.sanitize import ALLOWED_TAGS as ALLOWED_TAGS
+from digest.sanitize import URL_SCHEMES as URL_SCHEMES
+from digest.sanitize import clean_text, http_url, language_tag, prepare_feed, short_hash
+from digest.sanitize import html_to_text as html_to_text
+from digest.sanitize import sanitize_html as sanitize_html
 
-
-def sanitize_html(fragment: str, id_prefix: str, base: str | None = None) -> str:
-    """Allowlist-clean `fragment`, resolving relative URLs against `base`.
-
-    Ids get `id_prefix`, and `#fragment` links with them, so footnotes keep working and two
-    posts on one page never clash with each other or with the page's own ids.
-    """
-
-    def keep_url(tag: str, attribute: str, value: str) -> str | None:
-        if attribute not in URL_ATTRIBUTES:
-            return value
-        if value.startswith("#"):
-            return f"#{id_prefix}{value[1:]}"
-        # urljoin also strips the tabs and newlines browsers ignore ("java\tscript:").
-        absolute = urljoin(base, value.strip()) if base else value.strip()
-        # A URL still relative (no base known) would point into our own site, so it goes.
-        return absolute if urlsplit(absolute).scheme in URL_SCHEMES else None
-
-    return nh3.clean(
-        fragment,
-        tags=ALLOWED_TAGS,
-        attributes=ALLOWED_ATTRIBUTES,
-        attribute_filter=keep_url,
-        url_schemes=URL_SCHEMES,
-        link_rel="nofollow noopener noreferrer",
-        set_tag_attribute_values={"img": {"loading": "lazy"}},
-        id_prefix=id_prefix,
-        strip_comments=True,
-    ).strip()
-
-
-# C0 controls (but tab, newline, return) and DEL: invalid in XML 1.0, never meant as text.
-_CONTROL = re.compile("[\x00-\x08\x0b\x0c\x0e-\x1f\x7f]")
-
-
-def html_to_text(fragment: str) -> str:
-    """Text of an HTML fragment: tags dropped, entities decoded, whitespace folded."""
-    text = html.unescape(nh3.clean(fragment, tags=set()))
-    return " ".join(_CONTROL.sub("", text).split())
+MAX_TITLE = 500  # characters of a title kept (a feed may send megabytes)
+MAX_NAME = 500  # characters of an author or a tag name kept
+MAX_TAGS = 50  # categories kept per entry: each becomes a page
+# Dates outside these bounds are not dates (the epoch, 1900-01-01, 2999-12-31): unknown.
+EARLIEST = datetime(1970, 1, 2, tzinfo=UTC)
+FUTURE_SLACK = timedelta(days=1)
 
 
 def parse_feed(
@@ -102,6 +52,10 @@ def parse_feed(
 ) -> ParsedFeed:
     """Parse RSS 0.9x/1.0/2.0 or Atom. `url` is the final URL, the base for relative links."""
     response_headers = {k.lower(): v for k, v in headers.items()}
+    # One decoding, no DOCTYPE (so no entities), UTF-8 out: see digest.sanitize.prepare_feed.
+    body, content_type = prepare_feed(body, response_headers.get("content-type"))
+    if content_type:
+        response_headers["content-type"] = content_type
     response_headers["content-location"] = url
     parsed: Any = feedparser.parse(
         body,
@@ -127,15 +81,22 @@ def parse_feed(
     feed_author = _author(meta)
     entries: dict[str, Entry] = {}
     for raw in parsed.entries:
-        entry = _entry(raw, url, info.link, source, language, now)
+        entry = _entry(raw, url, info.link, source, language, now, entries)
         if entry.author is None and feed_author:
             entry = dataclasses.replace(entry, author=feed_author)
-        entries.setdefault(entry.id, entry)  # duplicate ids within one feed: first wins
+        # An id seen before is the same post again (first wins) unless _entry gave it its own.
+        entries.setdefault(entry.id, entry)
     return ParsedFeed(info, tuple(entries.values()))
 
 
 def _entry(
-    raw: Any, base: str, site: str | None, source: str, language: str | None, now: datetime
+    raw: Any,
+    base: str,
+    site: str | None,
+    source: str,
+    language: str | None,
+    now: datetime,
+    seen: Mapping[str, Entry] | None = None,
 ) -> Entry:
     title = _title(raw.get("title_detail"), raw.get("title", ""))
     link = _http_url(raw.get("link"), base)
@@ -143,21 +104,26 @@ def _entry(
     if urlsplit(content_base or "").scheme not in ("http", "https"):
         # A local feed file: its relative links are the web site's, not the file's.
         content_base = link or site
-    entry_id = _text(raw.get("id")) or link or _hash_id(title, content)
+    entry_id = " ".join(_text(raw.get("id")).split()) or link or _hash_id(title, content)
+    twin = (seen or {}).get(entry_id)
+    if twin is not None and (twin.link, twin.title) != (link, title or "(untitled)"):
+        entry_id = _twin_id(entry_id, link, title, seen or {})
     # dict.get, not raw.get: feedparser's own .get maps a missing `updated` onto `published`
     # (and warns), which would make every entry look edited.
-    published = _date(dict.get(raw, "published_parsed")) or _date(dict.get(raw, "created_parsed"))
-    updated = _date(dict.get(raw, "updated_parsed"))
+    published = _date(dict.get(raw, "published_parsed"), now) or _date(
+        dict.get(raw, "created_parsed"), now
+    )
+    updated = _date(dict.get(raw, "updated_parsed"), now)
     if published is None:  # e.g. RSS 1.0's dc:date: the only date there is
         published, updated = updated, None
     author = _author(raw)
     tags = tuple(
         dict.fromkeys(
-            t
+            t[:MAX_NAME]
             for t in (_text(tag.get("term") or tag.get("label")) for tag in raw.get("tags", []))
             if t
         )
-    )
+    )[:MAX_TAGS]
     return Entry(
         id=entry_id,
         source=source,
@@ -190,35 +156,36 @@ def _content(raw: Any) -> tuple[str, str | None, str | None]:
     return value, _language(best.get("language")), _text(best.get("base")) or None
 
 
-_LANGUAGE = re.compile(r"^[A-Za-z]{1,8}(-[A-Za-z0-9]{1,8})*$")
-
-
 def _language(value: object) -> str | None:
-    """A BCP 47-shaped tag (it lands in lang= and xml:lang=), else None."""
-    text = _text(value).replace("_", "-")
-    return text if _LANGUAGE.match(text) else None
+    """A language tag a validator accepts (it lands in lang= and xml:lang=), else None."""
+    return language_tag(value)
 
 
 def _author(raw: Any) -> str | None:
     detail = raw.get("author_detail") or {}
-    return " ".join(_text(detail.get("name") or raw.get("author")).split()) or None
+    return " ".join(_text(detail.get("name") or raw.get("author")).split())[:MAX_NAME] or None
 
 
 def _title(detail: Any, value: str) -> str:
+    """Plain text. HTML titles (Atom type="html", RSS titles feedparser finds HTML in, such
+    as "&lt;b&gt;x&lt;/b&gt;" or CDATA "<b>x</b>") are read as HTML: their text, no tags."""
+    if not isinstance(value, str):
+        return ""
     if detail and detail.get("type") in ("text/html", "application/xhtml+xml"):
-        return html_to_text(value)
-    return " ".join(_text(value).split())
+        text = html_to_text(value[: MAX_TITLE * 20])
+    else:
+        text = " ".join(_text(value).split())
+    return text if len(text) <= MAX_TITLE else text[: MAX_TITLE - 1].rstrip() + "…"
 
 
 def _text(value: object) -> str:
-    return _CONTROL.sub("", value).strip() if isinstance(value, str) else ""
+    """A feed's string as text: no control characters, surrogates or noncharacters."""
+    return clean_text(value).strip() if isinstance(value, str) else ""
 
 
 def _http_url(value: object, base: str) -> str | None:
-    if not isinstance(value, str) or not value.strip():
-        return None
-    absolute = urljoin(base, value.strip())
-    return absolute if urlsplit(absolute).scheme in ("http", "https") else None
+    """An absolute, normalised http(s) URL, or None (javascript:, data:, unresolvable ...)."""
+    return http_url(value, base)
 
 
 def _replies_link(raw: Any, base: str) -> str | None:
@@ -228,18 +195,41 @@ def _replies_link(raw: Any, base: str) -> str | None:
     return None
 
 
-def _date(value: time.struct_time | None) -> datetime | None:
+def _date(value: time.struct_time | None, now: datetime | None = None) -> datetime | None:
+    """An aware UTC datetime, or None: no date, or one no post can have (see `plausible`).
+    A date without a zone was read as UTC by feedparser."""
     if not value:
         return None
     try:
-        return datetime.fromtimestamp(calendar.timegm(value), UTC)
+        return plausible(datetime.fromtimestamp(calendar.timegm(value), UTC), now)
     except (OverflowError, ValueError, OSError):
         return None
+
+
+def plausible(moment: datetime | None, now: datetime | None) -> datetime | None:
+    """`moment`, or None when no post can have it: before 1970-01-02 (the epoch, 1900-01-01,
+    year 1, which atom.xml could not even write) or more than a day after `now` (2999)."""
+    if moment is None or moment < EARLIEST or (now is not None and moment > now + FUTURE_SLACK):
+        return None
+    return moment
 
 
 def _hash_id(title: str, content: str) -> str:
     digest = hashlib.sha1(f"{title}\n{content}".encode()).hexdigest()
     return f"sha1:{digest}"
+
+
+def _twin_id(entry_id: str, link: str | None, title: str, seen: Mapping[str, Entry]) -> str:
+    """A second, different post under an id already taken in this feed keeps both: the later
+    one's id gets a suffix from its link and title (stable across fetches)."""
+    separator = "-" if "#" in entry_id else "#"
+    key = f"{link}\n{title}"
+    candidate = f"{entry_id}{separator}dup-{short_hash(key)}"
+    n = 1
+    while candidate in seen:
+        n += 1
+        candidate = f"{entry_id}{separator}dup-{short_hash(key + str(n))}"
+    return candidate
 
 
 def _id_prefix(source: str, entry_id: str) -> str:

@@ -81,7 +81,7 @@ def render_json_feed(site: Site) -> bytes:
     for entry in site.entries[: cfg.feed_entries]:
         source = site.source_of(entry)
         item: dict[str, object] = {
-            "id": _atom_id(entry, base, entry_link(site, entry) if entry.slug else None),
+            "id": _atom_id(site, entry, entry_link(site, entry) if entry.slug else None),
             "url": entry_link(site, entry),
             "title": entry.title,
             "content_html": entry.content_html,
@@ -209,7 +209,7 @@ def _atom_entry(site: Site, entry: Entry) -> list[str]:
     link = entry_link(site, entry)
     lines = [
         "  <entry>",
-        f"    <id>{_x(_atom_id(entry, base, page_url))}</id>",
+        f"    <id>{_x(_atom_id(site, entry, page_url))}</id>",
         f"    <title>{_x(entry.title)}</title>",
         f'    <link rel="alternate" type="text/html" href={_a(link)}/>',
     ]
@@ -241,13 +241,14 @@ def _atom_entry(site: Site, entry: Entry) -> list[str]:
     return lines
 
 
-def _atom_id(entry: Entry, base: str, page_url: str | None) -> str:
-    """Keep the original id when it is an absolute IRI (RFC 4287 §4.2.6); else mint a stable one."""
+def _atom_id(site: Site, entry: Entry, page_url: str | None) -> str:
+    """Keep the original id when it is an absolute IRI (RFC 4287 §4.2.6) that no other source
+    uses (readers would merge two posts with one id); else mint a stable one."""
     if page_url:
         return page_url
-    if _SCHEME.match(entry.id) and " " not in entry.id:
+    if _SCHEME.match(entry.id) and " " not in entry.id and entry.id not in site.shared_ids:
         return entry.id
-    host = urlsplit(base).hostname or "localhost"
+    host = urlsplit(site.config.site.base_url).hostname or "localhost"
     digest = hashlib.sha1(f"{entry.source}\n{entry.id}".encode()).hexdigest()
     return f"tag:{host},{entry.first_seen:%Y-%m-%d}:{entry.source}/{digest}"
 
