@@ -57,14 +57,17 @@ def parse_feed(
     if content_type:
         response_headers["content-type"] = content_type
     response_headers["content-location"] = url
-    parsed: Any = feedparser.parse(
-        body,
-        response_headers=response_headers,
-        sanitize_html=False,  # nh3 does it below, faster and stricter
-        # We resolve relative URLs ourselves, while sanitising: feedparser would also turn
-        # "#footnote" links into links to the feed document.
-        resolve_relative_uris=False,
-    )
+    try:
+        parsed: Any = feedparser.parse(
+            body,
+            response_headers=response_headers,
+            sanitize_html=False,  # nh3 does it below, faster and stricter
+            # We resolve relative URLs ourselves, while sanitising: feedparser would also turn
+            # "#footnote" links into links to the feed document.
+            resolve_relative_uris=False,
+        )
+    except Exception as e:  # feedparser's lenient parser has bugs broken XML can reach
+        raise FeedError(f"not a feed (the parser failed: {type(e).__name__}: {e})") from e
     if not parsed.get("version") and not parsed.entries:
         reason = parsed.get("bozo_exception")
         raise FeedError(f"not a feed{f' ({reason})' if reason else ''}")
