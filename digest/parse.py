@@ -311,8 +311,8 @@ def parse_json_feed(body: bytes, *, url: str, source: str, now: datetime) -> Par
         else:
             content = html.escape(_text(item.get("summary")))
         entry_id = _text(str(item.get("id", ""))) or link or _hash_id(title, content)
-        published = _iso_date(item.get("date_published"))
-        updated = _iso_date(item.get("date_modified"))
+        published = plausible(_iso_date(item.get("date_published")), now)
+        updated = plausible(_iso_date(item.get("date_modified")), now)
         raw_tags = item.get("tags")
         tags: list[Any] = raw_tags if isinstance(raw_tags, list) else []
         entry = Entry(

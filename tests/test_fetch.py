@@ -10,6 +10,7 @@ from email.utils import format_datetime
 from pathlib import Path
 
 import pytest
+from atomcheck import validate_atom
 from faults import (
     FaultServer,
     conditional,
@@ -390,3 +391,22 @@ def test_old_feed_formats(tmp_path: Path, epoch: int) -> None:
     assert rdf["author"] == "Rita Rdf" and rdf["published"] == "2026-03-20T10:00:00Z"
     a03 = json.loads((tmp_path / "content/feeds/atom03.json").read_text())["entries"][0]
     assert a03["author"] == "Ann Old" and a03["content_html"] == "<p>Old Atom.</p>"
+
+
+def test_json_feed_dates_out_of_range_are_unknown(tmp_path: Path, epoch: int) -> None:
+    doc = {
+        "version": "https://jsonfeed.org/version/1.1",
+        "title": "Odd dates",
+        "items": [
+            {"id": "a", "url": "https://odd.example/a", "title": "Year one",
+             "content_text": "x", "date_published": "0001-01-01T00:00:00Z"},
+            {"id": "b", "url": "https://odd.example/b", "title": "Year 2999",
+             "content_text": "y", "date_published": "2999-01-01T00:00:00Z"},
+        ],
+    }  # fmt: skip
+    (tmp_path / "feed.json").write_text(json.dumps(doc))
+    config = write_config(tmp_path, [{"url": "feed.json", "name": "Odd"}])
+    assert main(["build", "-q", "--config", str(config)]) == 0
+    entries = json.loads((tmp_path / "content/feeds/odd.json").read_text())["entries"]
+    assert [e["published"] for e in entries] == [None, None]
+    assert validate_atom(tmp_path / "output" / "atom.xml") == []
