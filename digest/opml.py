@@ -8,7 +8,6 @@ reference is refused, never expanded.
 
 from __future__ import annotations
 
-import re
 import xml.etree.ElementTree as ET
 from collections.abc import Iterator, Sequence
 from dataclasses import dataclass
@@ -22,11 +21,9 @@ from defusedxml import DefusedXmlException
 from digest.config import load_config
 from digest.configedit import NewFeed, add_feeds, configured, unique_name, url_key
 from digest.errors import OpmlError
+from digest.sanitize import xml_text
 
 MAX_BYTES = 10 * 1024 * 1024  # a reader's export of thousands of feeds is well below this
-
-# Characters XML 1.0 cannot carry, even escaped.
-_NOT_XML = re.compile("[\x00-\x08\x0b\x0c\x0e-\x1f\ufffe\uffff]")
 
 
 @dataclass(frozen=True, slots=True)
@@ -48,16 +45,16 @@ def opml_document(title: str, feeds: Sequence[OpmlFeed]) -> bytes:
         '<?xml version="1.0" encoding="utf-8"?>',
         '<opml version="2.0">',
         "  <head>",
-        f"    <title>{escape(_clean(title))}</title>",
+        f"    <title>{escape(xml_text(title))}</title>",
         "  </head>",
         "  <body>",
     ]
     for feed in feeds:
-        name = _clean(feed.name)
+        name = xml_text(feed.name)
         attributes = [("type", "rss"), ("text", name), ("title", name), ("xmlUrl", feed.xml_url)]
         if feed.html_url:
             attributes.append(("htmlUrl", feed.html_url))
-        tags = [" ".join(_clean(tag).replace(",", " ").split()) for tag in feed.tags]
+        tags = [" ".join(xml_text(tag).replace(",", " ").split()) for tag in feed.tags]
         if any(tags):
             attributes.append(("category", ",".join(tag for tag in tags if tag)))
         text = " ".join(f"{key}={_attribute(value)}" for key, value in attributes)
@@ -66,14 +63,10 @@ def opml_document(title: str, feeds: Sequence[OpmlFeed]) -> bytes:
     return "\n".join(lines).encode("utf-8")
 
 
-def _clean(text: str) -> str:
-    return _NOT_XML.sub("", text)
-
-
 def _attribute(value: str) -> str:
     # quoteattr escapes &, <, > and the quote; tabs and newlines are escaped too, so that
     # attribute-value normalisation does not turn them into spaces on the way back.
-    return quoteattr(_clean(value), {"\n": "&#10;", "\r": "&#13;", "\t": "&#9;"})
+    return quoteattr(xml_text(value), {"\n": "&#10;", "\r": "&#13;", "\t": "&#9;"})
 
 
 # --- reading ---------------------------------------------------------------------------------

@@ -48,6 +48,15 @@ _ASTRAL_NONCHARACTERS = re.compile(
 )
 
 
+# What XML 1.0 cannot carry, even escaped: every XML file we write drops these.
+_NOT_XML = re.compile("[\x00-\x08\x0b\x0c\x0e-\x1f\ufffe\uffff]")
+
+
+def xml_text(value: str) -> str:
+    """`value` without the characters XML 1.0 forbids (atom.xml, sitemap.xml, opml.xml)."""
+    return _NOT_XML.sub("", value)
+
+
 def clean_text(value: str) -> str:
     """`value` without the characters no text needs (C1 controls read as Windows-1252)."""
     value = _BAD_CHARS.sub(lambda m: _C1_AS_CP1252.get(m.group(), ""), value)

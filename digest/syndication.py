@@ -17,10 +17,9 @@ from xml.sax.saxutils import escape, quoteattr
 from digest import __version__
 from digest.models import POSTS_SOURCE, Entry, OutputFile, Site
 from digest.opml import OpmlFeed, opml_document
+from digest.sanitize import xml_text
 
 _SCHEME = re.compile(r"^[a-zA-Z][a-zA-Z0-9+.-]*:")
-# XML 1.0 forbids these even escaped; a feed that carries them must not break atom.xml.
-_XML_ILLEGAL = re.compile("[\x00-\x08\x0b\x0c\x0e-\x1f\ufffe\uffff]")
 
 
 def render_feeds(site: Site) -> list[OutputFile]:
@@ -262,8 +261,8 @@ def _time(moment: datetime) -> str:
 
 
 def _x(text: str) -> str:
-    return escape(_XML_ILLEGAL.sub("", text))
+    return escape(xml_text(text))
 
 
 def _a(text: str) -> str:
-    return quoteattr(_XML_ILLEGAL.sub("", text))
+    return quoteattr(xml_text(text))
