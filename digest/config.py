@@ -10,12 +10,11 @@ import re
 import tomllib
 from pathlib import Path
 from typing import Any
-from urllib.parse import urlsplit
 from zoneinfo import ZoneInfo, ZoneInfoNotFoundError
 
 from digest.errors import ConfigError
 from digest.models import POSTS_SOURCE, Config, FeedConfig, FetchConfig, Retention, SiteConfig
-from digest.sanitize import safe_slug
+from digest.sanitize import is_http_url, safe_slug
 
 SITE_KEYS = {
     "title", "base_url", "timezone", "per_page", "feed_entries", "language", "theme",
@@ -189,7 +188,7 @@ BASE_URL_HINT = 'required, an absolute http(s) URL such as "https://user.github.
 
 def check_base_url(value: str, problems: list[str], where: str = "") -> str:
     """The site's public URL, absolute, ending in "/" (links in feeds are built on it)."""
-    if not _is_http_url(value):
+    if not is_http_url(value):
         problems.append(f"{where}{value!r} is not an absolute http(s) URL; {BASE_URL_HINT}")
         return value
     return value.strip() if value.strip().endswith("/") else value.strip() + "/"
@@ -222,7 +221,7 @@ def _parse_feeds(raw: object, root: Path, problems: list[str]) -> tuple[FeedConf
         local: Path | None = None
         if not isinstance(url, str) or not url.strip():
             problems.append(f"{where}.url: required, an http(s) URL or a path to a feed file")
-        elif not _is_http_url(url):
+        elif not is_http_url(url):
             local = (root / url).resolve()
             if not local.is_file():
                 problems.append(f"{where}.url: {url!r} is not an http(s) URL or an existing file")
@@ -268,11 +267,6 @@ def _parse_feeds(raw: object, root: Path, problems: list[str]) -> tuple[FeedConf
                 )
             )
     return tuple(feeds)
-
-
-def _is_http_url(value: str) -> bool:
-    parts = urlsplit(value.strip())
-    return parts.scheme in ("http", "https") and bool(parts.netloc)
 
 
 def _is_timezone(name: str) -> bool:

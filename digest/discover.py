@@ -24,6 +24,7 @@ from digest.errors import ConfigEditError, DiscoveryError, FeedError
 from digest.fetch import Response, fetch_feed, make_client
 from digest.models import Config, FeedConfig, HttpState, ParsedFeed
 from digest.parse import find_feed_links, parse_body
+from digest.sanitize import is_http_url
 
 COMMON_PATHS = ("feed", "feed.xml", "rss", "rss.xml", "atom.xml", "index.xml", "feed.json")
 _SOURCE = "add"  # the source slug parse_body needs; nothing is stored under it
@@ -54,8 +55,7 @@ def add(
     """Find the feed of `url` and append it to the config file."""
     config = load_config(config_path)  # a broken config is reported first, and left alone
     url = url.strip()
-    parts = urlsplit(url)
-    if parts.scheme.lower() not in ("http", "https") or not parts.netloc:
+    if not is_http_url(url):
         raise DiscoveryError(f"{url}: not an http(s) URL (a local feed file is added by hand)")
     _refuse_known(config, url)
     with make_client(config.site.base_url, config.fetch) as client:

@@ -20,6 +20,7 @@ import httpx
 
 from digest import __version__
 from digest.models import FeedConfig, FetchConfig, HttpState
+from digest.sanitize import is_http_url
 
 MAX_REDIRECTS = 5
 _REDIRECTS = {301, 302, 303, 307, 308}
@@ -85,7 +86,7 @@ def fetch_feed(
                 got = {k.lower(): v for k, v in r.headers.items()}
                 if r.status_code in _REDIRECTS and "location" in got:
                     target = urljoin(url, got["location"].strip())
-                    if urlsplit(target).scheme not in ("http", "https"):
+                    if not is_http_url(target):
                         return _error(url, f"redirected to a non-http(s) URL: {target}")
                     if target in seen:
                         return _error(url, f"redirect loop at {target}")

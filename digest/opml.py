@@ -21,7 +21,7 @@ from defusedxml import DefusedXmlException
 from digest.config import load_config
 from digest.configedit import NewFeed, add_feeds, configured, unique_name, url_key
 from digest.errors import OpmlError
-from digest.sanitize import xml_text
+from digest.sanitize import is_http_url, xml_text
 
 MAX_BYTES = 10 * 1024 * 1024  # a reader's export of thousands of feeds is well below this
 
@@ -120,13 +120,12 @@ def parse_opml(data: bytes, source: str) -> OpmlList:
         name = " ".join((attributes.get("text") or attributes.get("title") or "").split())
         if not xml_url:
             continue
-        parts = urlsplit(xml_url)
-        if parts.scheme.lower() not in ("http", "https") or not parts.netloc:
+        if not is_http_url(xml_url):
             ignored.append(f"{name or xml_url}: {xml_url!r} is not an http(s) URL")
             continue
         tags = folders + _categories(attributes.get("category", ""))
         html_url = attributes.get("htmlurl") or None
-        feed = OpmlFeed(name or parts.netloc, xml_url, html_url, _unique(tags))
+        feed = OpmlFeed(name or urlsplit(xml_url).netloc, xml_url, html_url, _unique(tags))
         key = url_key(xml_url)
         if key in feeds:  # the same feed in two folders
             first = feeds[key]

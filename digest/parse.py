@@ -20,7 +20,6 @@ from datetime import UTC, datetime, timedelta
 from html.parser import HTMLParser
 from pathlib import PurePath
 from typing import Any
-from urllib.parse import urlsplit
 from zoneinfo import ZoneInfo
 
 import feedparser
@@ -35,7 +34,14 @@ from digest.models import POSTS_SOURCE, Entry, FeedInfo, ParsedFeed
 from digest.sanitize import ALLOWED_ATTRIBUTES as ALLOWED_ATTRIBUTES
 from digest.sanitize import ALLOWED_TAGS as ALLOWED_TAGS
 from digest.sanitize import URL_SCHEMES as URL_SCHEMES
-from digest.sanitize import clean_text, http_url, language_tag, prepare_feed, short_hash
+from digest.sanitize import (
+    clean_text,
+    http_url,
+    is_http_url,
+    language_tag,
+    prepare_feed,
+    short_hash,
+)
 from digest.sanitize import html_to_text as html_to_text
 from digest.sanitize import sanitize_html as sanitize_html
 
@@ -104,7 +110,7 @@ def _entry(
     title = _title(raw.get("title_detail"), raw.get("title", ""))
     link = _http_url(raw.get("link"), base)
     content, content_language, content_base = _content(raw)
-    if urlsplit(content_base or "").scheme not in ("http", "https"):
+    if not is_http_url(content_base or ""):
         # A local feed file: its relative links are the web site's, not the file's.
         content_base = link or site
     entry_id = " ".join(_text(raw.get("id")).split()) or link or _hash_id(title, content)

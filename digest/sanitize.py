@@ -138,6 +138,15 @@ def clean_url(
     )
 
 
+def is_http_url(value: str) -> bool:
+    """The one test for "an absolute http(s) URL with a host" (config, fetch, add, OPML)."""
+    try:
+        parts = urlsplit(value.strip())
+        return parts.scheme.lower() in HTTP_SCHEMES and bool(parts.hostname)
+    except ValueError:  # a bad port or IPv6 literal
+        return False
+
+
 def http_url(value: object, base: str | None) -> str | None:
     """An absolute http(s) URL from a feed's link field, or None."""
     if not isinstance(value, str):
