@@ -42,6 +42,7 @@ __all__ = [
     "RELOAD_SCRIPT_PATH",
     "Burst",
     "Rebuilder",
+    "Server",
     "SiteState",
     "Target",
     "content_type",
