@@ -74,9 +74,9 @@ def _parse_fetch(raw: dict[str, Any], problems: list[str]) -> FetchConfig:
         connect_timeout=_number(
             raw, "fetch.connect_timeout", d.connect_timeout, 0.1, 600, problems
         ),
-        max_bytes=int(_number(raw, "fetch.max_bytes", d.max_bytes, 1024, 2**31, problems)),
-        workers=int(_number(raw, "fetch.workers", d.workers, 1, 64, problems)),
-        per_host=int(_number(raw, "fetch.per_host", d.per_host, 1, 16, problems)),
+        max_bytes=_whole(raw, "fetch.max_bytes", d.max_bytes, 1024, 2**31, problems),
+        workers=_whole(raw, "fetch.workers", d.workers, 1, 64, problems),
+        per_host=_whole(raw, "fetch.per_host", d.per_host, 1, 16, problems),
         min_interval=_duration(raw.get("min_interval", 0), "fetch.min_interval", problems) or 0,
     )
 
@@ -86,7 +86,7 @@ def _parse_retention(raw: dict[str, Any], where: str, problems: list[str]) -> Re
     max_age = _duration(raw.get("max_age"), f"{where}.max_age", problems)
     max_entries = None
     if "max_entries" in raw:
-        max_entries = int(_number(raw, f"{where}.max_entries", 0, 1, 10**9, problems))
+        max_entries = _whole(raw, f"{where}.max_entries", 0, 1, 10**9, problems)
     return Retention(max_age=max_age or None, max_entries=max_entries)
 
 
@@ -99,6 +99,19 @@ def _number(
         problems.append(f"{where}: must be a number from {low:g} to {high:g}, not {value!r}")
         return default
     return value
+
+
+def _whole(
+    table: dict[str, Any], where: str, default: int, low: int, high: int, problems: list[str]
+) -> int:
+    """A count or a size: a whole number within [low, high]. `1e6` is one (TOML writes big
+    numbers that way), `2.5` is not: it used to be cut to 2 without a word."""
+    value = table.get(where.rsplit(".", 1)[-1], default)
+    whole = isinstance(value, int) or (isinstance(value, float) and value.is_integer())
+    if isinstance(value, bool) or not whole or not low <= value <= high:
+        problems.append(f"{where}: must be a whole number from {low} to {high}, not {value!r}")
+        return default
+    return int(value)
 
 
 def _duration(value: object, where: str, problems: list[str]) -> int | None:
