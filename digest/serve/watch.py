@@ -2,7 +2,7 @@
 has settled, and the rebuild it triggers (on its own thread, never raising for a failed build).
 
 The deciding pieces (`is_change`, `Burst`) are plain functions and small classes; the watchdog
-observer and the rebuild thread sit at the end. Touches the disk only through the build.
+observer and the rebuild thread sit at the end. Writes only through the build.
 """
 
 from __future__ import annotations
@@ -109,6 +109,9 @@ class Burst:
 
     def clear(self) -> None:
         self.first = self.last = None
+
+
+# --- the rebuild ---------------------------------------------------------------------------
 
 
 def rebuild(
