@@ -16,6 +16,7 @@ from collections import Counter
 from collections.abc import Sequence
 from datetime import UTC, datetime
 from pathlib import Path
+from typing import TypeAlias
 
 from digest import __version__, pipeline
 from digest.config import check_base_url, load_config
@@ -37,6 +38,30 @@ def now_from_env() -> datetime:
 
 
 def make_parser() -> argparse.ArgumentParser:
+    common, fetching = _common_options(), _fetching_options()
+    parser = argparse.ArgumentParser(
+        prog="digest",
+        parents=[common],
+        description="Turn a list of feeds into a static digest site.",
+    )
+    parser.add_argument("--version", action="version", version=f"digest {__version__}")
+    commands = parser.add_subparsers(dest="command", required=True, metavar="COMMAND")
+    _add_build(commands, common, fetching)
+    _add_fetch(commands, common, fetching)
+    _add_serve(commands, common)
+    _add_init(commands)
+    _add_import_opml(commands, common)
+    _add_add(commands, common)
+    return parser
+
+
+# What add_subparsers returns: argparse does not name its type publicly (nor subscript it).
+_Commands: TypeAlias = "argparse._SubParsersAction[argparse.ArgumentParser]"
+
+
+def _common_options() -> argparse.ArgumentParser:
+    """--config, -v, -q: accepted before the command and after it (SUPPRESS keeps the one
+    given first from being reset by the subparser's default)."""
     common = argparse.ArgumentParser(add_help=False)
     common.add_argument(
         "--config", type=Path, default=argparse.SUPPRESS,
@@ -45,6 +70,10 @@ def make_parser() -> argparse.ArgumentParser:
     loudness = common.add_mutually_exclusive_group()
     loudness.add_argument("-v", "--verbose", action="store_true", default=argparse.SUPPRESS)
     loudness.add_argument("-q", "--quiet", action="store_true", default=argparse.SUPPRESS)
+    return common
+
+
+def _fetching_options() -> argparse.ArgumentParser:
     fetching = argparse.ArgumentParser(add_help=False)
     fetching.add_argument(
         "--force", action="store_true",
@@ -53,14 +82,12 @@ def make_parser() -> argparse.ArgumentParser:
     fetching.add_argument(
         "--strict", action="store_true", help=f"exit {EXIT_FEEDS_FAILED} when any feed failed"
     )
+    return fetching
 
-    parser = argparse.ArgumentParser(
-        prog="digest",
-        parents=[common],
-        description="Turn a list of feeds into a static digest site.",
-    )
-    parser.add_argument("--version", action="version", version=f"digest {__version__}")
-    commands = parser.add_subparsers(dest="command", required=True, metavar="COMMAND")
+
+def _add_build(
+    commands: _Commands, common: argparse.ArgumentParser, fetching: argparse.ArgumentParser
+) -> None:
     build = commands.add_parser(
         "build", parents=[common, fetching], help="fetch the feeds, then render output/"
     )
@@ -72,10 +99,18 @@ def make_parser() -> argparse.ArgumentParser:
         help="the site's public URL, overriding [site] base_url (also: DIGEST_BASE_URL)",
     )  # fmt: skip
     build.set_defaults(run=cmd_build)
+
+
+def _add_fetch(
+    commands: _Commands, common: argparse.ArgumentParser, fetching: argparse.ArgumentParser
+) -> None:
     fetch = commands.add_parser(
         "fetch", parents=[common, fetching], help="fetch the feeds into content/ only"
     )
     fetch.set_defaults(run=cmd_fetch)
+
+
+def _add_serve(commands: _Commands, common: argparse.ArgumentParser) -> None:
     serve = commands.add_parser(
         "serve", parents=[common],
         help="build, serve output/ on 127.0.0.1, rebuild and reload the browser on every change",
@@ -89,6 +124,9 @@ def make_parser() -> argparse.ArgumentParser:
         help="fetch the feeds before the first build (rebuilds on change stay offline)",
     )  # fmt: skip
     serve.set_defaults(run=cmd_serve)
+
+
+def _add_init(commands: _Commands) -> None:
     init = commands.add_parser(
         "init", help="start a new digest: config.toml, a welcome post, the GitHub Pages workflow"
     )
@@ -102,12 +140,18 @@ def make_parser() -> argparse.ArgumentParser:
         help='what the workflow pip-installs, e.g. "digest @ git+https://github.com/you/digest@v0.1.0"',
     )  # fmt: skip
     init.set_defaults(run=cmd_init)
+
+
+def _add_import_opml(commands: _Commands, common: argparse.ArgumentParser) -> None:
     import_opml = commands.add_parser(
         "import-opml", parents=[common],
         help="add the feeds of an OPML file (a feed reader's export) to config.toml",
     )  # fmt: skip
     import_opml.add_argument("file", type=Path, metavar="FILE", help="the OPML file")
     import_opml.set_defaults(run=cmd_import_opml)
+
+
+def _add_add(commands: _Commands, common: argparse.ArgumentParser) -> None:
     add = commands.add_parser(
         "add", parents=[common],
         help="find the feed of a URL (a feed, or a site's page) and add it to config.toml",
@@ -119,7 +163,6 @@ def make_parser() -> argparse.ArgumentParser:
         help="a tag for every entry of the feed (repeat for more)",
     )  # fmt: skip
     add.set_defaults(run=cmd_add)
-    return parser
 
 
 EXIT_FEEDS_FAILED = 3

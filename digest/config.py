@@ -8,6 +8,7 @@ from __future__ import annotations
 
 import re
 import tomllib
+from collections.abc import Callable
 from pathlib import Path
 from typing import Any
 from zoneinfo import ZoneInfo, ZoneInfoNotFoundError
@@ -73,9 +74,9 @@ def _parse_fetch(raw: dict[str, Any], problems: list[str]) -> FetchConfig:
         connect_timeout=_number(
             raw, "fetch.connect_timeout", d.connect_timeout, 0.1, 600, problems
         ),
-        max_bytes=int(_number(raw, "fetch.max_bytes", d.max_bytes, 1024, 2**31, problems)),
-        workers=int(_number(raw, "fetch.workers", d.workers, 1, 64, problems)),
-        per_host=int(_number(raw, "fetch.per_host", d.per_host, 1, 16, problems)),
+        max_bytes=_whole(raw, "fetch.max_bytes", d.max_bytes, 1024, 2**31, problems),
+        workers=_whole(raw, "fetch.workers", d.workers, 1, 64, problems),
+        per_host=_whole(raw, "fetch.per_host", d.per_host, 1, 16, problems),
         min_interval=_duration(raw.get("min_interval", 0), "fetch.min_interval", problems) or 0,
     )
 
@@ -85,19 +86,32 @@ def _parse_retention(raw: dict[str, Any], where: str, problems: list[str]) -> Re
     max_age = _duration(raw.get("max_age"), f"{where}.max_age", problems)
     max_entries = None
     if "max_entries" in raw:
-        max_entries = int(_number(raw, f"{where}.max_entries", 0, 1, 10**9, problems))
+        max_entries = _whole(raw, f"{where}.max_entries", 0, 1, 10**9, problems)
     return Retention(max_age=max_age or None, max_entries=max_entries)
 
 
 def _number(
     table: dict[str, Any], where: str, default: float, low: float, high: float, problems: list[str]
 ) -> float:
-    key = where.rsplit(".", 1)[-1]
-    value = table.get(key, default)
+    """The number at `where` (its last part is the key in `table`), within [low, high]."""
+    value = table.get(where.rsplit(".", 1)[-1], default)
     if isinstance(value, bool) or not isinstance(value, int | float) or not low <= value <= high:
         problems.append(f"{where}: must be a number from {low:g} to {high:g}, not {value!r}")
         return default
     return value
+
+
+def _whole(
+    table: dict[str, Any], where: str, default: int, low: int, high: int, problems: list[str]
+) -> int:
+    """A count or a size: a whole number within [low, high]. `1e6` is one (TOML writes big
+    numbers that way), `2.5` is not: it used to be cut to 2 without a word."""
+    value = table.get(where.rsplit(".", 1)[-1], default)
+    whole = isinstance(value, int) or (isinstance(value, float) and value.is_integer())
+    if isinstance(value, bool) or not whole or not low <= value <= high:
+        problems.append(f"{where}: must be a whole number from {low} to {high}, not {value!r}")
+        return default
+    return int(value)
 
 
 def _duration(value: object, where: str, problems: list[str]) -> int | None:
@@ -122,6 +136,9 @@ def _unknown(table: dict[str, Any], known: set[str], prefix: str) -> list[str]:
     ]
 
 
+# --- [site] -----------------------------------------------------------------------------------
+
+
 def _parse_site(raw: object, problems: list[str]) -> SiteConfig | None:
     if raw is None:
         problems.append("site: missing [site] table (title, base_url, timezone)")
@@ -131,56 +148,75 @@ def _parse_site(raw: object, problems: list[str]) -> SiteConfig | None:
         return None
     problems += _unknown(raw, SITE_KEYS, "site.")
     before = len(problems)
+    site = SiteConfig(
+        title=_site_title(raw, problems),
+        base_url=_site_base_url(raw, problems),
+        timezone=_site_text(raw, "timezone", "UTC", _is_timezone, _TIMEZONE_HINT, problems),
+        per_page=_positive_int(raw, "per_page", 20, problems),
+        feed_entries=_positive_int(raw, "feed_entries", 50, problems),
+        language=_site_text(raw, "language", "en", _LANGUAGE.match, _LANGUAGE_HINT, problems),
+        theme=_site_text(raw, "theme", "default", _NAME.match, _THEME_HINT, problems),
+        full_content=_site_flag(raw, "full_content", True, problems),
+        source_feeds=_site_flag(raw, "source_feeds", False, problems),
+        cname=_site_cname(raw, problems),
+    )
+    return site if len(problems) == before else None
 
+
+_TIMEZONE_HINT = "is not an IANA time zone such as 'Europe/Berlin'"
+_LANGUAGE_HINT = 'is not a BCP 47 language tag such as "ru"'
+_THEME_HINT = "is not a theme folder name (themes/<name>/)"
+_CNAME_HINT = 'is not a domain name such as "news.example.org"'
+
+
+def _site_title(raw: dict[str, Any], problems: list[str]) -> str:
     title = raw.get("title")
     if not isinstance(title, str) or not title.strip():
         problems.append("site.title: required, a non-empty string")
+        return ""
+    return title.strip()
 
+
+def _site_base_url(raw: dict[str, Any], problems: list[str]) -> str:
     base_url = raw.get("base_url")
-    if isinstance(base_url, str):
-        base_url = check_base_url(base_url, problems, "site.base_url: ")
-    else:
+    if not isinstance(base_url, str):
         problems.append("site.base_url: " + BASE_URL_HINT)
+        return ""
+    return check_base_url(base_url, problems, "site.base_url: ")
 
-    timezone = raw.get("timezone", "UTC")
-    if not isinstance(timezone, str) or not _is_timezone(timezone):
-        problems.append(
-            f"site.timezone: {timezone!r} is not an IANA time zone such as 'Europe/Berlin'"
-        )
 
-    per_page = _positive_int(raw, "per_page", 20, problems)
-    feed_entries = _positive_int(raw, "feed_entries", 50, problems)
-    language = raw.get("language", "en")
-    if not isinstance(language, str) or not _LANGUAGE.match(language):
-        problems.append(f'site.language: {language!r} is not a BCP 47 language tag such as "ru"')
-    theme = raw.get("theme", "default")
-    if not isinstance(theme, str) or not _NAME.match(theme):
-        problems.append(f"site.theme: {theme!r} is not a theme folder name (themes/<name>/)")
-    full_content = raw.get("full_content", True)
-    source_feeds = raw.get("source_feeds", False)
-    for key, flag in (("full_content", full_content), ("source_feeds", source_feeds)):
-        if not isinstance(flag, bool):
-            problems.append(f"site.{key}: must be true or false, not {flag!r}")
+def _site_text(
+    raw: dict[str, Any],
+    key: str,
+    default: str,
+    valid: Callable[[str], object],
+    hint: str,
+    problems: list[str],
+) -> str:
+    """A string setting that `valid` accepts; the message quotes the value, then `hint`."""
+    value = raw.get(key, default)
+    if not isinstance(value, str) or not valid(value):
+        problems.append(f"site.{key}: {value!r} {hint}")
+        return default
+    return value
+
+
+def _site_flag(raw: dict[str, Any], key: str, default: bool, problems: list[str]) -> bool:
+    value = raw.get(key, default)
+    if not isinstance(value, bool):
+        problems.append(f"site.{key}: must be true or false, not {value!r}")
+        return default
+    return value
+
+
+def _site_cname(raw: dict[str, Any], problems: list[str]) -> str | None:
     cname = raw.get("cname")
-    if cname is not None and (not isinstance(cname, str) or not _HOST.match(cname)):
-        problems.append(f'site.cname: {cname!r} is not a domain name such as "news.example.org"')
-
-    if len(problems) > before:
+    if cname is None:
         return None
-    assert isinstance(title, str) and isinstance(base_url, str) and isinstance(timezone, str)
-    assert isinstance(language, str) and isinstance(theme, str)
-    return SiteConfig(
-        title=title.strip(),
-        base_url=base_url,
-        timezone=timezone,
-        per_page=per_page,
-        feed_entries=feed_entries,
-        language=language,
-        theme=theme,
-        full_content=bool(full_content),
-        cname=cname,
-        source_feeds=bool(source_feeds),
-    )
+    if not isinstance(cname, str) or not _HOST.match(cname):
+        problems.append(f"site.cname: {cname!r} {_CNAME_HINT}")
+        return None
+    return cname
 
 
 BASE_URL_HINT = 'required, an absolute http(s) URL such as "https://user.github.io/repo/"'
@@ -203,70 +239,93 @@ def _positive_int(table: dict[str, Any], key: str, default: int, problems: list[
     return value
 
 
+# --- [[feeds]] --------------------------------------------------------------------------------
+
+
 def _parse_feeds(raw: object, root: Path, problems: list[str]) -> tuple[FeedConfig, ...]:
     if not isinstance(raw, list):
         problems.append("feeds: must be an array of tables ([[feeds]])")
         return ()
     feeds: list[FeedConfig] = []
-    slugs: dict[str, int] = {}
+    slugs: dict[str, int] = {}  # slug -> index of the feed that has it
     for i, item in enumerate(raw):
-        where = f"feeds[{i}]"
         if not isinstance(item, dict):
-            problems.append(f"{where}: must be a table ([[feeds]])")
+            problems.append(f"feeds[{i}]: must be a table ([[feeds]])")
             continue
-        problems += _unknown(item, FEED_KEYS, f"{where}.")
-        before = len(problems)
-
-        url = item.get("url")
-        local: Path | None = None
-        if not isinstance(url, str) or not url.strip():
-            problems.append(f"{where}.url: required, an http(s) URL or a path to a feed file")
-        elif not is_http_url(url):
-            local = (root / url).resolve()
-            if not local.is_file():
-                problems.append(f"{where}.url: {url!r} is not an http(s) URL or an existing file")
-
-        name = item.get("name")
-        slug = ""
-        if not isinstance(name, str) or not name.strip():
-            problems.append(f"{where}.name: required, a non-empty string")
-        else:
-            slug = safe_slug(name, fallback="feed")
-            if slug == POSTS_SOURCE:
-                problems.append(f"{where}.name: {name!r} is reserved for hand-written posts")
-            elif slug in slugs:
-                problems.append(
-                    f"{where}.name: {name!r} gives the same slug {slug!r} as feeds[{slugs[slug]}];"
-                    " names must differ"
-                )
-            else:
-                slugs[slug] = i
-
-        tags = item.get("tags", [])
-        if not isinstance(tags, list) or not all(isinstance(t, str) and t.strip() for t in tags):
-            problems.append(f'{where}.tags: must be a list of non-empty strings, e.g. ["ai"]')
-        min_interval = _duration(item.get("min_interval"), f"{where}.min_interval", problems)
-        retention = None
-        if "retention" in item:
-            if isinstance(item["retention"], dict):
-                retention = _parse_retention(item["retention"], f"{where}.retention", problems)
-            else:
-                problems.append(f'{where}.retention: must be a table, e.g. {{ max_age = "90d" }}')
-
-        if len(problems) == before:
-            assert isinstance(url, str) and isinstance(name, str)
-            feeds.append(
-                FeedConfig(
-                    url=url.strip(),
-                    name=name.strip(),
-                    slug=slug,
-                    tags=tuple(t.strip() for t in tags),
-                    path=local,
-                    min_interval=min_interval,
-                    retention=retention,
-                )
-            )
+        feed = _parse_feed(item, i, root, slugs, problems)
+        if feed is not None:
+            feeds.append(feed)
     return tuple(feeds)
+
+
+def _parse_feed(
+    item: dict[str, Any], i: int, root: Path, slugs: dict[str, int], problems: list[str]
+) -> FeedConfig | None:
+    """One `[[feeds]]` table; None when it has a problem (each one added to `problems`)."""
+    where = f"feeds[{i}]"
+    problems += _unknown(item, FEED_KEYS, f"{where}.")
+    before = len(problems)
+    url, local = _feed_url(item, where, root, problems)
+    name, slug = _feed_name(item, i, slugs, problems)
+    tags = item.get("tags", [])
+    if not isinstance(tags, list) or not all(isinstance(t, str) and t.strip() for t in tags):
+        problems.append(f'{where}.tags: must be a list of non-empty strings, e.g. ["ai"]')
+    min_interval = _duration(item.get("min_interval"), f"{where}.min_interval", problems)
+    retention = None
+    if "retention" in item:
+        if isinstance(item["retention"], dict):
+            retention = _parse_retention(item["retention"], f"{where}.retention", problems)
+        else:
+            problems.append(f'{where}.retention: must be a table, e.g. {{ max_age = "90d" }}')
+    if len(problems) > before:
+        return None
+    return FeedConfig(
+        url=url,
+        name=name,
+        slug=slug,
+        tags=tuple(t.strip() for t in tags),
+        path=local,
+        min_interval=min_interval,
+        retention=retention,
+    )
+
+
+def _feed_url(
+    item: dict[str, Any], where: str, root: Path, problems: list[str]
+) -> tuple[str, Path | None]:
+    """The URL, and the resolved file when it names a local feed file rather than http(s)."""
+    url = item.get("url")
+    if not isinstance(url, str) or not url.strip():
+        problems.append(f"{where}.url: required, an http(s) URL or a path to a feed file")
+        return "", None
+    if is_http_url(url):
+        return url.strip(), None
+    local = (root / url).resolve()
+    if not local.is_file():
+        problems.append(f"{where}.url: {url!r} is not an http(s) URL or an existing file")
+    return url.strip(), local
+
+
+def _feed_name(
+    item: dict[str, Any], i: int, slugs: dict[str, int], problems: list[str]
+) -> tuple[str, str]:
+    """The name and its slug, which names the feed's files: it must be unique and not ours."""
+    where = f"feeds[{i}].name"
+    name = item.get("name")
+    if not isinstance(name, str) or not name.strip():
+        problems.append(f"{where}: required, a non-empty string")
+        return "", ""
+    slug = safe_slug(name, fallback="feed")
+    if slug == POSTS_SOURCE:
+        problems.append(f"{where}: {name!r} is reserved for hand-written posts")
+    elif slug in slugs:
+        problems.append(
+            f"{where}: {name!r} gives the same slug {slug!r} as feeds[{slugs[slug]}];"
+            " names must differ"
+        )
+    else:
+        slugs[slug] = i
+    return name.strip(), slug
 
 
 def _is_timezone(name: str) -> bool:

@@ -25,6 +25,7 @@ from digest.serve import (
     RELOAD_SCRIPT_PATH,
     Burst,
     Rebuilder,
+    Server,
     SiteState,
     content_type,
     error_page,
@@ -119,6 +120,48 @@ def test_error_page_escapes_the_message_and_reloads() -> None:
     assert "&lt;script&gt;alert(1)&lt;/script&gt;" in text
     assert "<script>alert" not in text
     assert RELOAD_TAG in text and 'data-build="4"' in text
+
+
+def test_the_handler_answers_get_head_redirects_and_refusals(output: Path) -> None:
+    """The request handler on a real socket: what a browser sees for each kind of URL."""
+    state = SiteState(output)
+    state.record(None, changed=True)
+    server = Server(0, state)
+    threading.Thread(target=server.serve_forever, daemon=True).start()
+
+    def ask(method: str, path: str) -> tuple[int, dict[str, str], bytes]:
+        conn = http.client.HTTPConnection("127.0.0.1", server.server_address[1], timeout=10)
+        try:
+            conn.request(method, path)
+            response = conn.getresponse()
+            return response.status, dict(response.getheaders()), response.read()
+        finally:
+            conn.close()
+
+    try:
+        status, headers, body = ask("GET", "/posts/one/")
+        assert status == 200 and body.startswith(b"post") and RELOAD_TAG.encode() in body
+        # HEAD: the same headers, no body.
+        head_status, head_headers, head_body = ask("HEAD", "/posts/one/")
+        assert (head_status, head_body) == (200, b"")
+        assert head_headers["Content-Length"] == headers["Content-Length"] == str(len(body))
+        status, headers, body = ask("GET", "/atom.xml")
+        assert (status, body) == (200, b"<feed/>")  # not a page: no script
+        assert headers["Content-Type"] == "application/atom+xml"
+        status, headers, _ = ask("GET", "/posts/one?x=1")
+        assert (status, headers["Location"]) == (301, "/posts/one/?x=1")
+        assert headers["Cache-Control"] == "no-store"  # a redirect is not remembered either
+        status, _, body = ask("GET", "/.digest-build.json")
+        assert status == 404 and RELOAD_TAG.encode() in body  # our page, which reloads
+        assert ask("GET", "/posts/")[0] == 404  # a folder without index.html: never a listing
+        assert ask("GET", "/%2e%2e/config.toml")[0] == 403
+        state.record("broken template", changed=False)
+        status, _, body = ask("GET", "/")
+        assert status == 500 and b"broken template" in body
+        assert ask("GET", "/atom.xml")[0] == 200  # the last good files still serve
+    finally:
+        server.shutdown()
+        server.server_close()
 
 
 # --- which file change matters --------------------------------------------------------------
