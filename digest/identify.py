@@ -23,16 +23,19 @@ def is_json(body: bytes, content_type: str) -> bool:
 _RDF = "http://www.w3.org/1999/02/22-rdf-syntax-ns#"
 # A feed is known by its root element: (local name, namespace) -> format. RSS 0.9x/2.0 have
 # no namespace (a stray one is tolerated) and say their version in an attribute; rdf:RDF is
-# RSS 1.0 (or 0.90) only with that format's namespace declared (https://web.resource.org/rss/1.0/spec
-# §5.2); RSS 1.1: http://inamidst.com/rss1.1/ §3; Atom 1.0: RFC 4287 §4.1.1.
+# RSS 1.0 (or 0.90) only with that format's namespace declared (RSS 1.0 spec §5.2,
+# https://web.resource.org/rss/1.0/spec); RSS 1.1's root is Channel in its own namespace
+# (http://inamidst.com/rss1.1/); Atom's is feed (RFC 4287 §4.1.1; 0.3 had its own namespace).
 _FEED_ROOTS = {
     ("Channel", "http://purl.org/net/rss1.1#"): "RSS 1.1",
     ("feed", "http://www.w3.org/2005/Atom"): "Atom 1.0",
     ("feed", "http://purl.org/atom/ns#"): "Atom 0.3",
 }
 _RSS_VERSIONS = ("0.91", "0.92", "0.93", "0.94", "2.0")
-_RDF_FORMATS = {"http://purl.org/rss/1.0/": "RSS 1.0", "http://my.netscape.com/rdf/simple/0.9/":
-                "RSS 0.90"}  # fmt: skip
+_RDF_FORMATS = {
+    "http://purl.org/rss/1.0/": "RSS 1.0",
+    "http://my.netscape.com/rdf/simple/0.9/": "RSS 0.90",
+}
 # What well-formed documents that are not feeds are, to say so (by namespace, or root name).
 _NOT_FEEDS = {
     "http://www.w3.org/2007/app": "an Atom Publishing Protocol service document",

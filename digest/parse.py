@@ -12,13 +12,13 @@ stored, so nothing a feed sends can run in a page.
 from __future__ import annotations
 
 import calendar
-import dataclasses
 import hashlib
 import html
 import json
 import re
 import time
 from collections.abc import Iterable, Mapping
+from dataclasses import replace
 from datetime import UTC, datetime, timedelta
 from email.utils import parsedate_to_datetime
 from pathlib import PurePath
@@ -97,7 +97,7 @@ def parse_feed(
         if entry is None:
             continue
         if entry.author is None and feed_author:
-            entry = dataclasses.replace(entry, author=feed_author)
+            entry = replace(entry, author=feed_author)
         entries[entry.id] = entry
     return ParsedFeed(info, tuple(entries.values()), feed_format)
 
@@ -317,17 +317,13 @@ def parse_json_feed(body: bytes, *, url: str, source: str, now: datetime) -> Par
         raise FeedError("not a feed (JSON Feed without an items list)")
     language = language_tag(data.get("language"))
     site = http_url(data.get("home_page_url"), url)
-    info = FeedInfo(url=url, title=_text(data.get("title")), link=site, language=language)
+    info = FeedInfo(url=url, title=_title(None, data.get("title")), link=site, language=language)
     feed_author = _json_author(data)
     entries: dict[str, Entry] = {}
     for item in items:
-        entry = _json_entry(item, url, source, language, now, entries) if isinstance(
-            item, dict
-        ) else None  # fmt: skip
-        if entry is not None and entry.author is None and feed_author:
-            entry = dataclasses.replace(entry, author=feed_author)
+        entry = _json_entry(item, url, source, language, now, entries)
         if entry is not None:
-            entries[entry.id] = entry
+            entries[entry.id] = entry if entry.author else replace(entry, author=feed_author)
     number = _JSON_VERSIONS.get(number, number)
     return ParsedFeed(info, tuple(entries.values()), f"JSON Feed {number}")
 
@@ -337,14 +333,16 @@ _JSON_VERSIONS = {"1": "1.0"}
 
 
 def _json_entry(
-    item: dict[str, Any],
+    item: object,
     url: str,
     source: str,
     language: str | None,
     now: datetime,
     seen: Mapping[str, Entry],
 ) -> Entry | None:
-    """One JSON Feed item; None when it repeats one already in `seen` (see `unique_id`)."""
+    """One JSON Feed item; None when it is no object or repeats one in `seen` (`unique_id`)."""
+    if not isinstance(item, dict):
+        return None
     link = http_url(item.get("url"), url) or http_url(item.get("external_url"), url)
     title = _title(None, item.get("title")) or html_to_text(_text(item.get("summary")))[:80]
     if isinstance(item.get("content_html"), str):
