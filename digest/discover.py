@@ -8,22 +8,21 @@ paths where sites usually keep their feed are tried, beside the page first, then
 
 from __future__ import annotations
 
-import json
-from collections.abc import Mapping, Sequence
+from collections.abc import Sequence
 from dataclasses import dataclass
 from datetime import datetime
 from pathlib import Path
 from urllib.parse import urljoin, urlsplit
 
-import feedparser
 import httpx
 
 from digest.config import load_config
 from digest.configedit import NewFeed, add_feeds, configured, unique_name, url_key
 from digest.errors import ConfigEditError, DiscoveryError, FeedError
 from digest.fetch import Response, fetch_feed, make_client
+from digest.identify import find_feed_links
 from digest.models import Config, FeedConfig, HttpState, ParsedFeed
-from digest.parse import find_feed_links, parse_body
+from digest.parse import parse_body
 from digest.sanitize import is_http_url
 
 COMMON_PATHS = ("feed", "feed.xml", "rss", "rss.xml", "atom.xml", "index.xml", "feed.json")
@@ -86,10 +85,11 @@ def discover(url: str, config: Config, client: httpx.Client, now: datetime) -> F
     feed_url = first.moved_to or url  # a permanent redirect: the feed's address now
     try:
         parsed = _parse(first, now)
-    except FeedError:
-        pass
+    except FeedError as e:
+        if str(e).startswith("refused"):  # a feed too big or hostile to read: say so, stop
+            raise DiscoveryError(f"{url}: {e}") from e
     else:
-        return _found(feed_url, first, parsed, "the URL is a feed")
+        return _found(feed_url, parsed, "the URL is a feed")
 
     advertised = find_feed_links(first.body, first.url)
     tried: dict[str, str] = {}  # URL -> why it is not the feed
@@ -114,13 +114,13 @@ def discover(url: str, config: Config, client: httpx.Client, now: datetime) -> F
 
 def _try(
     url: str, config: Config, client: httpx.Client, now: datetime, tried: dict[str, str]
-) -> tuple[str, Response, ParsedFeed] | None:
+) -> tuple[str, ParsedFeed] | None:
     response = _get(url, config, client)
     if response.outcome != "ok":
         tried[url] = response.error or response.outcome
         return None
     try:
-        return response.moved_to or url, response, _parse(response, now)
+        return response.moved_to or url, _parse(response, now)
     except FeedError as e:
         tried[url] = str(e).split(";")[0]  # "not a feed ...", without the links it advertises
         return None
@@ -138,13 +138,11 @@ def _parse(response: Response, now: datetime) -> ParsedFeed:
     )
 
 
-def _found(
-    url: str, response: Response, parsed: ParsedFeed, how: str, others: tuple[str, ...] = ()
-) -> Found:
+def _found(url: str, parsed: ParsedFeed, how: str, others: tuple[str, ...] = ()) -> Found:
     return Found(
         url=url,
         title=parsed.feed.title,
-        format=feed_format(response.body, response.headers),
+        format=parsed.format,  # as parse_body read it: no second parser here
         entries=len(parsed.entries),
         how=how,
         others=others,
@@ -156,26 +154,3 @@ def _common_urls(page: str) -> list[str]:
     beside = [urljoin(page, path) for path in COMMON_PATHS]
     root = [urljoin(page, "/" + path) for path in COMMON_PATHS]
     return list(dict.fromkeys(beside + root))
-
-
-_VERSIONS = {
-    "rss090": "RSS 0.90", "rss091n": "RSS 0.91", "rss091u": "RSS 0.91", "rss092": "RSS 0.92",
-    "rss093": "RSS 0.93", "rss094": "RSS 0.94", "rss10": "RSS 1.0", "rss20": "RSS 2.0",
-    "atom01": "Atom 0.1", "atom02": "Atom 0.2", "atom03": "Atom 0.3", "atom10": "Atom 1.0",
-}  # fmt: skip
-
-
-def feed_format(body: bytes, headers: Mapping[str, str]) -> str:
-    """ "RSS 2.0", "Atom 1.0", "JSON Feed 1.1", ...: what kind of feed a body is."""
-    stripped = body.lstrip(b"\xef\xbb\xbf \t\r\n")
-    content_type = {k.lower(): v for k, v in headers.items()}.get("content-type", "").lower()
-    if stripped[:1] in (b"{", b"[") or "json" in content_type:
-        try:
-            version = str(json.loads(body).get("version", ""))
-        except (ValueError, AttributeError):
-            version = ""
-        return "JSON Feed " + version.rsplit("/", 1)[-1] if version else "JSON Feed"
-    version = str(feedparser.parse(body).get("version", ""))
-    if version in _VERSIONS:
-        return _VERSIONS[version]
-    return "Atom" if version.startswith("atom") else "RSS"

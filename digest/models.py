@@ -168,6 +168,7 @@ class FeedCache:
 class ParsedFeed:
     feed: FeedInfo
     entries: tuple[Entry, ...]
+    format: str = ""  # what the body was: "RSS 2.0", "Atom 1.0", "JSON Feed 1.1", ...
 
 
 @dataclass(frozen=True, slots=True)

@@ -1,5 +1,9 @@
 """Stage 3, parse: bytes + headers -> `ParsedFeed`; Markdown text -> `Entry`. Pure.
 
+`parse_body` is the one way from feed bytes to entries, and this the one module that imports
+feedparser: every body goes through the same prolog guard and caps (`prepare_feed`), and is
+known for a feed by its root element (`digest.identify`), not by what feedparser makes of it.
+
 Normalises what feeds disagree on: ids, aware UTC dates, plain-text titles and authors,
 absolute links, and content HTML passed through an allowlist sanitiser (nh3) before it is
 stored, so nothing a feed sends can run in a page.
@@ -8,16 +12,15 @@ stored, so nothing a feed sends can run in a page.
 from __future__ import annotations
 
 import calendar
-import contextlib
-import dataclasses
 import hashlib
 import html
 import json
 import re
 import time
-from collections.abc import Mapping
+from collections.abc import Iterable, Mapping
+from dataclasses import replace
 from datetime import UTC, datetime, timedelta
-from html.parser import HTMLParser
+from email.utils import parsedate_to_datetime
 from pathlib import PurePath
 from typing import Any
 from zoneinfo import ZoneInfo
@@ -27,6 +30,7 @@ import markdown
 from slugify import slugify
 
 from digest.errors import FeedError, PostError
+from digest.identify import find_feed_links, is_json, xml_feed_format
 from digest.models import POSTS_SOURCE, Entry, FeedInfo, ParsedFeed
 
 # The sanitiser and the text, URL and language rules live in digest.sanitize; the names
@@ -56,13 +60,15 @@ FUTURE_SLACK = timedelta(days=1)
 def parse_feed(
     body: bytes, *, url: str, headers: Mapping[str, str], source: str, now: datetime
 ) -> ParsedFeed:
-    """Parse RSS 0.9x/1.0/2.0 or Atom. `url` is the final URL, the base for relative links."""
+    """RSS 0.9x/1.0/1.1/2.0 or Atom 0.3/1.0 (callers use `parse_body`, which also reads JSON
+    Feed). `url` is the final URL, the base for relative links."""
     response_headers = {k.lower(): v for k, v in headers.items()}
     # One decoding, no DOCTYPE (so no entities), UTF-8 out: see digest.sanitize.prepare_feed.
     body, content_type = prepare_feed(body, response_headers.get("content-type"))
     if content_type:
         response_headers["content-type"] = content_type
     response_headers["content-location"] = url
+    feed_format = xml_feed_format(body)  # what it is decides, not what feedparser makes of it
     try:
         parsed: Any = feedparser.parse(
             body,
@@ -74,15 +80,12 @@ def parse_feed(
         )
     except Exception as e:  # feedparser's lenient parser has bugs broken XML can reach
         raise FeedError(f"not a feed (the parser failed: {type(e).__name__}: {e})") from e
-    if not parsed.get("version") and not parsed.entries:
-        reason = parsed.get("bozo_exception")
-        raise FeedError(f"not a feed{f' ({reason})' if reason else ''}")
     meta = parsed.feed
-    language = _language(meta.get("language"))
+    language = language_tag(meta.get("language"))
     info = FeedInfo(
         url=url,
         title=_title(meta.get("title_detail"), meta.get("title", "")),
-        link=_http_url(meta.get("link"), url),
+        link=http_url(meta.get("link"), url),
         language=language,
         ttl=_ttl(meta),
     )
@@ -91,11 +94,12 @@ def parse_feed(
     entries: dict[str, Entry] = {}
     for raw in parsed.entries:
         entry = _entry(raw, url, info.link, source, language, now, entries)
+        if entry is None:
+            continue
         if entry.author is None and feed_author:
-            entry = dataclasses.replace(entry, author=feed_author)
-        # An id seen before is the same post again (first wins) unless _entry gave it its own.
-        entries.setdefault(entry.id, entry)
-    return ParsedFeed(info, tuple(entries.values()))
+            entry = replace(entry, author=feed_author)
+        entries[entry.id] = entry
+    return ParsedFeed(info, tuple(entries.values()), feed_format)
 
 
 def _entry(
@@ -105,34 +109,27 @@ def _entry(
     source: str,
     language: str | None,
     now: datetime,
-    seen: Mapping[str, Entry] | None = None,
-) -> Entry:
+    seen: Mapping[str, Entry],
+) -> Entry | None:
+    """One RSS item or Atom entry; None when it repeats one already in `seen`."""
     title = _title(raw.get("title_detail"), raw.get("title", ""))
-    link = _http_url(raw.get("link"), base)
+    link = http_url(raw.get("link"), base)
     content, content_language, content_base = _content(raw)
     if not is_http_url(content_base or ""):
         # A local feed file: its relative links are the web site's, not the file's.
         content_base = link or site
-    entry_id = " ".join(_text(raw.get("id")).split()) or link or _hash_id(title, content)
-    twin = (seen or {}).get(entry_id)
-    if twin is not None and (twin.link, twin.title) != (link, title or "(untitled)"):
-        entry_id = _twin_id(entry_id, link, title, seen or {})
-    # dict.get, not raw.get: feedparser's own .get maps a missing `updated` onto `published`
-    # (and warns), which would make every entry look edited.
-    published = _date(dict.get(raw, "published_parsed"), now) or _date(
-        dict.get(raw, "created_parsed"), now
-    )
-    updated = _date(dict.get(raw, "updated_parsed"), now)
+    entry_id = unique_id(
+        " ".join(_text(raw.get("id")).split()) or link or _hash_id(title, content),
+        link, title or "(untitled)", seen,
+    )  # fmt: skip
+    if entry_id is None:
+        return None
+    published = _date(raw, "published", now) or _date(raw, "created", now)
+    updated = _date(raw, "updated", now)
     if published is None:  # e.g. RSS 1.0's dc:date: the only date there is
         published, updated = updated, None
     author = _author(raw)
-    tags = tuple(
-        dict.fromkeys(
-            t[:MAX_NAME]
-            for t in (_text(tag.get("term") or tag.get("label")) for tag in raw.get("tags", []))
-            if t
-        )
-    )[:MAX_TAGS]
+    tags = _tags(tag.get("term") or tag.get("label") for tag in raw.get("tags", []))
     return Entry(
         id=entry_id,
         source=source,
@@ -144,7 +141,7 @@ def _entry(
         first_seen=now,
         tags=tags,
         content_html=sanitize_html(content, _id_prefix(source, entry_id), content_base),
-        comments=_http_url(raw.get("comments"), base) or _replies_link(raw, base),
+        comments=http_url(raw.get("comments"), base) or _replies_link(raw, base),
         language=content_language or language,
     )
 
@@ -159,23 +156,30 @@ def _content(raw: Any) -> tuple[str, str | None, str | None]:
     best = max(candidates, key=lambda c: len(c.get("value", "")))
     value: str = best.get("value", "")
     if best.get("type") == "text/plain":
-        value = "".join(
-            f"<p>{html.escape(p.strip())}</p>" for p in value.split("\n\n") if p.strip()
-        )
-    return value, _language(best.get("language")), _text(best.get("base")) or None
+        value = _plain_to_html(value)
+    return value, language_tag(best.get("language")), _text(best.get("base")) or None
 
 
-def _language(value: object) -> str | None:
-    """A language tag a validator accepts (it lands in lang= and xml:lang=), else None."""
-    return language_tag(value)
+def _tags(names: Iterable[object]) -> tuple[str, ...]:
+    """Category names as text, each once, in feed order, each and all of them capped."""
+    return tuple(dict.fromkeys(t[:MAX_NAME] for t in map(_text, names) if t))[:MAX_TAGS]
+
+
+# RSS 2.0 <author>, "email (Name)", and Atom's name and email as feedparser joins them.
+_EMAIL_AND_NAME = re.compile(r"\S+@\S+\s*\((.+)\)|(.+?)\s*\(\S+@\S+\)", re.DOTALL)
 
 
 def _author(raw: Any) -> str | None:
-    detail = raw.get("author_detail") or {}
-    return " ".join(_text(detail.get("name") or raw.get("author")).split())[:MAX_NAME] or None
+    """The author's name. Read from the text first: feedparser's email pattern cuts addresses
+    at a long top-level domain, "ann@ann.example (Ann)" giving the name "ple (Ann"."""
+    text = _text(raw.get("author"))
+    match = _EMAIL_AND_NAME.fullmatch(text)
+    name = (match.group(1) or match.group(2)) if match else ""
+    name = name or _text((raw.get("author_detail") or {}).get("name")) or text
+    return " ".join(name.split())[:MAX_NAME] or None
 
 
-def _title(detail: Any, value: str) -> str:
+def _title(detail: Any, value: object) -> str:
     """Plain text. HTML titles (Atom type="html", RSS titles feedparser finds HTML in, such
     as "&lt;b&gt;x&lt;/b&gt;" or CDATA "<b>x</b>") are read as HTML: their text, no tags."""
     if not isinstance(value, str):
@@ -192,27 +196,30 @@ def _text(value: object) -> str:
     return clean_text(value).strip() if isinstance(value, str) else ""
 
 
-def _http_url(value: object, base: str) -> str | None:
-    """An absolute, normalised http(s) URL, or None (javascript:, data:, unresolvable ...)."""
-    return http_url(value, base)
-
-
 def _replies_link(raw: Any, base: str) -> str | None:
     for link in raw.get("links", []):
         if link.get("rel") == "replies" and link.get("type", "text/html") == "text/html":
-            return _http_url(link.get("href"), base)
+            return http_url(link.get("href"), base)
     return None
 
 
-def _date(value: time.struct_time | None, now: datetime | None = None) -> datetime | None:
-    """An aware UTC datetime, or None: no date, or one no post can have (see `plausible`).
-    A date without a zone was read as UTC by feedparser."""
-    if not value:
-        return None
+def _date(raw: Any, key: str, now: datetime) -> datetime | None:
+    """The entry's `key` date, aware UTC, or None: no date, or one no post can have (see
+    `plausible`). A date without a zone is UTC: feedparser reads most of them so, but not an
+    RFC 822 date with a weekday ("Sat, 21 Mar 2026 10:00:00"), which email.utils can read."""
+    # dict.get, not raw.get: feedparser's own .get maps a missing `updated` onto `published`
+    # (and warns), which would make every entry look edited.
+    value: time.struct_time | None = dict.get(raw, f"{key}_parsed")
     try:
-        return plausible(datetime.fromtimestamp(calendar.timegm(value), UTC), now)
-    except (OverflowError, ValueError, OSError):
+        if value:
+            return plausible(datetime.fromtimestamp(calendar.timegm(value), UTC), now)
+        text = dict.get(raw, key)
+        moment = parsedate_to_datetime(text) if isinstance(text, str) else None
+    except (OverflowError, ValueError, OSError, TypeError):
         return None
+    if moment is not None and moment.tzinfo is None:
+        moment = moment.replace(tzinfo=UTC)
+    return plausible(moment and moment.astimezone(UTC), now)
 
 
 def plausible(moment: datetime | None, now: datetime | None) -> datetime | None:
@@ -228,9 +235,16 @@ def _hash_id(title: str, content: str) -> str:
     return f"sha1:{digest}"
 
 
-def _twin_id(entry_id: str, link: str | None, title: str, seen: Mapping[str, Entry]) -> str:
-    """A second, different post under an id already taken in this feed keeps both: the later
-    one's id gets a suffix from its link and title (stable across fetches)."""
+def unique_id(entry_id: str, link: str | None, title: str, seen: Mapping[str, Entry]) -> str | None:
+    """The one rule for ids that repeat within a feed, in every format: the same id with the
+    same link and title is the same post again (the first is kept: None for this one); a
+    different post under a taken id is kept too, under the id with a suffix from its link and
+    title (stable across fetches)."""
+    twin = seen.get(entry_id)
+    if twin is None:
+        return entry_id
+    if (twin.link, twin.title) == (link, title):
+        return None
     separator = "-" if "#" in entry_id else "#"
     key = f"{link}\n{title}"
     candidate = f"{entry_id}{separator}dup-{short_hash(key)}"
@@ -259,24 +273,23 @@ def _ttl(meta: Any) -> int | None:
     return seconds
 
 
-# --- JSON Feed and things that are not feeds ----------------------------------------------
-
-_JSON_FEED = "https://jsonfeed.org/version/"
+# --- the one entry point, JSON Feed, and what is not a feed ---------------------------------
 
 
 def parse_body(
     body: bytes, *, url: str, headers: Mapping[str, str], source: str, now: datetime
 ) -> ParsedFeed:
-    """Any feed body: JSON Feed 1.0/1.1, else RSS/Atom through feedparser.
+    """Any feed body, the only way from feed bytes to entries (build, fetch, serve, add):
+    JSON Feed 1.0/1.1, else RSS/Atom, always behind the prolog guard and element cap of
+    `prepare_feed`. `ParsedFeed.format` says what it was ("RSS 2.0", "Atom 1.0", ...).
 
-    A body that is no feed raises FeedError("not a feed ..."), naming the feeds an HTML page
-    advertises, if any.
+    A body that is no feed raises FeedError("not a feed ..."), naming what it is instead and
+    the feeds an HTML page advertises, if any.
     """
-    content_type = {k.lower(): v for k, v in headers.items()}.get("content-type", "").lower()
-    stripped = body.lstrip(b"\xef\xbb\xbf \t\r\n")
-    if not stripped:
+    content_type = {k.lower(): v for k, v in headers.items()}.get("content-type", "")
+    if not body.lstrip(b"\xef\xbb\xbf \t\r\n"):
         raise FeedError("not a feed (empty body)")
-    if stripped[:1] in (b"{", b"[") or "json" in content_type:
+    if is_json(body, content_type):
         return parse_json_feed(body, url=url, source=source, now=now)
     try:
         return parse_feed(body, url=url, headers=headers, source=source, now=now)
@@ -293,49 +306,73 @@ def parse_json_feed(body: bytes, *, url: str, source: str, now: datetime) -> Par
     """JSON Feed 1.0/1.1 (https://jsonfeed.org/version/1.1) into the same `Entry` values."""
     try:
         data = json.loads(body)
-    except (ValueError, UnicodeDecodeError) as e:
+    except (ValueError, UnicodeDecodeError, RecursionError) as e:  # [[[[... is too deep
         raise FeedError(f"not a feed (invalid JSON: {e})") from e
-    if not isinstance(data, dict) or not str(data.get("version", "")).startswith(_JSON_FEED):
+    version = str(data.get("version", "")) if isinstance(data, dict) else ""
+    if not version.startswith(_JSON_FEED):
         raise FeedError("not a feed (JSON, but not JSON Feed: no jsonfeed.org version)")
+    number = version.removeprefix(_JSON_FEED).strip("/")
     items = data.get("items")
     if not isinstance(items, list):
         raise FeedError("not a feed (JSON Feed without an items list)")
-    language = _language(data.get("language"))
-    site = _http_url(data.get("home_page_url"), url)
-    info = FeedInfo(url=url, title=_text(data.get("title")), link=site, language=language)
+    language = language_tag(data.get("language"))
+    site = http_url(data.get("home_page_url"), url)
+    info = FeedInfo(url=url, title=_title(None, data.get("title")), link=site, language=language)
     feed_author = _json_author(data)
     entries: dict[str, Entry] = {}
     for item in items:
-        if not isinstance(item, dict):
-            continue
-        link = _http_url(item.get("url"), url) or _http_url(item.get("external_url"), url)
-        title = _text(item.get("title")) or html_to_text(_text(item.get("summary")))[:80]
-        if isinstance(item.get("content_html"), str):
-            content = item["content_html"]
-        elif isinstance(item.get("content_text"), str):
-            content = _plain_to_html(item["content_text"])
-        else:
-            content = html.escape(_text(item.get("summary")))
-        entry_id = _text(str(item.get("id", ""))) or link or _hash_id(title, content)
-        published = plausible(_iso_date(item.get("date_published")), now)
-        updated = plausible(_iso_date(item.get("date_modified")), now)
-        raw_tags = item.get("tags")
-        tags: list[Any] = raw_tags if isinstance(raw_tags, list) else []
-        entry = Entry(
-            id=entry_id,
-            source=source,
-            title=title or "(untitled)",
-            link=link,
-            author=_json_author(item) or feed_author,
-            published=published,
-            updated=updated if updated != published else None,
-            first_seen=now,
-            tags=tuple(dict.fromkeys(t for t in (_text(t) for t in tags) if t)),
-            content_html=sanitize_html(content, _id_prefix(source, entry_id), link or url),
-            language=_language(item.get("language")) or language,
-        )
-        entries.setdefault(entry.id, entry)
-    return ParsedFeed(info, tuple(entries.values()))
+        entry = _json_entry(item, url, source, language, now, entries)
+        if entry is not None:
+            entries[entry.id] = entry if entry.author else replace(entry, author=feed_author)
+    number = _JSON_VERSIONS.get(number, number)
+    return ParsedFeed(info, tuple(entries.values()), f"JSON Feed {number}")
+
+
+_JSON_FEED = "https://jsonfeed.org/version/"
+_JSON_VERSIONS = {"1": "1.0"}
+
+
+def _json_entry(
+    item: object,
+    url: str,
+    source: str,
+    language: str | None,
+    now: datetime,
+    seen: Mapping[str, Entry],
+) -> Entry | None:
+    """One JSON Feed item; None when it is no object or repeats one in `seen` (`unique_id`)."""
+    if not isinstance(item, dict):
+        return None
+    link = http_url(item.get("url"), url) or http_url(item.get("external_url"), url)
+    title = _title(None, item.get("title")) or html_to_text(_text(item.get("summary")))[:80]
+    if isinstance(item.get("content_html"), str):
+        content = item["content_html"]
+    elif isinstance(item.get("content_text"), str):
+        content = _plain_to_html(item["content_text"])
+    else:
+        content = html.escape(_text(item.get("summary")))
+    entry_id = unique_id(
+        _text(str(item.get("id", ""))) or link or _hash_id(title, content),
+        link, title or "(untitled)", seen,
+    )  # fmt: skip
+    if entry_id is None:
+        return None
+    published = plausible(_iso_date(item.get("date_published")), now)
+    updated = plausible(_iso_date(item.get("date_modified")), now)
+    tags = item.get("tags")
+    return Entry(
+        id=entry_id,
+        source=source,
+        title=title or "(untitled)",
+        link=link,
+        author=_json_author(item),
+        published=published,
+        updated=updated if updated != published else None,
+        first_seen=now,
+        tags=_tags(tags if isinstance(tags, list) else ()),
+        content_html=sanitize_html(content, _id_prefix(source, entry_id), link or url),
+        language=language_tag(item.get("language")) or language,
+    )
 
 
 def _json_author(obj: dict[str, Any]) -> str | None:
@@ -360,33 +397,9 @@ def _iso_date(value: object) -> datetime | None:
 
 
 def _plain_to_html(text: str) -> str:
+    """Plain text (Atom type="text" content, JSON Feed content_text) as HTML paragraphs: a
+    blank line ends one."""
     return "".join(f"<p>{html.escape(p.strip())}</p>" for p in text.split("\n\n") if p.strip())
-
-
-class _FeedLinks(HTMLParser):
-    """Collects <link rel="alternate" type="application/(rss|atom|feed)+..." href>."""
-
-    TYPES = ("application/rss+xml", "application/atom+xml", "application/feed+json",
-             "application/json", "application/rdf+xml")  # fmt: skip
-
-    def __init__(self) -> None:
-        super().__init__()
-        self.links: list[str] = []
-
-    def handle_starttag(self, tag: str, attrs: list[tuple[str, str | None]]) -> None:
-        a = {k: (v or "") for k, v in attrs}
-        rels = a.get("rel", "").lower().split()
-        if tag == "link" and "alternate" in rels and a.get("type", "").lower() in self.TYPES:
-            self.links.append(a.get("href", ""))
-
-
-def find_feed_links(body: bytes, base: str) -> list[str]:
-    """Feed URLs an HTML page advertises (feed autodiscovery), absolute, in page order."""
-    parser = _FeedLinks()
-    with contextlib.suppress(AssertionError):  # html.parser on hopeless markup
-        parser.feed(body[:1_000_000].decode("utf-8", errors="replace"))
-    found = (_http_url(link, base) for link in parser.links)
-    return list(dict.fromkeys(link for link in found if link))
 
 
 # --- hand-written posts ----------------------------------------------------------------------

@@ -17,6 +17,11 @@ def pytest_addoption(parser: pytest.Parser) -> None:
         action="store_true",
         help="rewrite tests/golden/ from the current build instead of comparing against it",
     )
+    parser.addoption(
+        "--regen-expected",
+        action="store_true",
+        help="rewrite tests/data/feeds/*.expected.json from parse_body instead of comparing",
+    )
 
 
 @pytest.fixture
