@@ -1,4 +1,4 @@
-"""Stage 3, parse: bytes + headers -> `ParsedFeed`; Markdown text -> `Entry`. Pure.
+"""Stage 3, parse: bytes + headers -> `ParsedFeed`. Pure. (Hand-written posts: digest.posts.)
 
 Normalises what feeds disagree on: ids, aware UTC dates, plain-text titles and authors,
 absolute links, and content HTML passed through an allowlist sanitiser (nh3) before it is
@@ -13,21 +13,19 @@ import dataclasses
 import hashlib
 import html
 import json
-import re
 import time
 from collections.abc import Mapping
 from datetime import UTC, datetime, timedelta
 from html.parser import HTMLParser
-from pathlib import PurePath
 from typing import Any
-from zoneinfo import ZoneInfo
 
 import feedparser
-import markdown
-from slugify import slugify
 
-from digest.errors import FeedError, PostError
-from digest.models import POSTS_SOURCE, Entry, FeedInfo, ParsedFeed
+from digest.errors import FeedError
+from digest.models import Entry, FeedInfo, ParsedFeed
+
+# Hand-written posts moved to digest.posts; callers that import them from here still work.
+from digest.posts import parse_post as parse_post
 
 # The sanitiser and the text, URL and language rules live in digest.sanitize; the names
 # imported "as" themselves are re-exported here, where the pipeline has always found them.
@@ -387,64 +385,3 @@ def find_feed_links(body: bytes, base: str) -> list[str]:
         parser.feed(body[:1_000_000].decode("utf-8", errors="replace"))
     found = (_http_url(link, base) for link in parser.links)
     return list(dict.fromkeys(link for link in found if link))
-
-
-# --- hand-written posts ----------------------------------------------------------------------
-
-_FRONT_MATTER = re.compile(r"\A---\s*\n(.*?)\n---\s*\n", re.DOTALL)
-POST_KEYS = {"title", "date", "tags", "author", "slug"}
-
-
-def parse_post(text: str, *, filename: str, timezone: str, base_url: str) -> Entry:
-    """A Markdown post with front matter (`title`, `date`, optional `tags`, `author`, `slug`).
-
-    A date without an offset is read in the site timezone; relative links resolve against the
-    post's own public URL (they must work wherever the post is shown, in listings too).
-    """
-    match = _FRONT_MATTER.match(text)
-    if not match:
-        raise PostError(f"{filename}: no front matter; start the file with a '---' block")
-    meta: dict[str, str] = {}
-    problems: list[str] = []
-    for number, line in enumerate(match.group(1).splitlines(), start=2):
-        if not line.strip() or line.lstrip().startswith("#"):
-            continue
-        key, sep, value = line.partition(":")
-        key = key.strip().lower()
-        if not sep or key not in POST_KEYS:
-            problems.append(f"line {number}: expected one of {', '.join(sorted(POST_KEYS))}")
-            continue
-        meta[key] = _text(value).strip('"')
-    title = meta.get("title", "")
-    if not title:
-        problems.append("title: required")
-    published: datetime | None = None
-    try:
-        published = datetime.fromisoformat(meta.get("date", ""))
-    except ValueError:
-        problems.append("date: required, as YYYY-MM-DD or YYYY-MM-DD HH:MM")
-    if problems or published is None:
-        raise PostError(f"{filename}: " + "; ".join(problems))
-    if published.tzinfo is None:
-        published = published.replace(tzinfo=ZoneInfo(timezone))
-    published = published.astimezone(UTC)
-    tags = tuple(t.strip() for t in meta.get("tags", "").strip("[]").split(",") if t.strip())
-    slug = slugify(meta.get("slug") or PurePath(filename).stem, max_length=80) or "post"
-    body = markdown.markdown(
-        text[match.end() :], extensions=["extra", "sane_lists"], output_format="html"
-    )
-    return Entry(
-        id=f"{POSTS_SOURCE}/{slug}",
-        source=POSTS_SOURCE,
-        title=title,
-        link=None,
-        author=meta.get("author") or None,
-        published=published,
-        updated=None,
-        first_seen=published,
-        tags=tags,
-        content_html=sanitize_html(
-            body, _id_prefix(POSTS_SOURCE, slug), f"{base_url}{POSTS_SOURCE}/{slug}/"
-        ),
-        slug=slug,
-    )
