@@ -99,7 +99,7 @@ def make_parser() -> argparse.ArgumentParser:
     init.add_argument("--force", action="store_true", help="overwrite files that are there")
     init.add_argument(
         "--install", metavar="SPEC",
-        help='what the workflow pip-installs, e.g. "digest @ git+https://github.com/you/digest@v0.1.0"',
+        help='what the workflow pip-installs, e.g. "digest-site==0.1.0"',
     )  # fmt: skip
     init.set_defaults(run=cmd_init)
     import_opml = commands.add_parser(
