@@ -55,8 +55,9 @@ def parse_post(text: str, *, filename: str, timezone: str, base_url: str) -> Ent
     post's own public URL (they must work wherever the post is shown, in listings too).
     """
     front = read_front_matter(text, filename)
-    for key in sorted(set(front.values) - POST_KEYS):
-        close = difflib.get_close_matches(key, POST_KEYS, n=1)
+    for key in sorted(set(front.values) - POST_KEYS, key=lambda k: (front.lines.get(k, 0), k)):
+        # 0.75: "tag" and "authors" get a hint, "draft" is not taken for "date"
+        close = difflib.get_close_matches(key, POST_KEYS, n=1, cutoff=0.75)
         hint = f" (did you mean {close[0]!r}?)" if close else ""
         log.warning("%s: %s%s: ignored, not a post key%s", filename, _at(front, key), key, hint)
     problems: dict[str, str] = {}  # key -> what is wrong with it, one problem per key
@@ -155,6 +156,8 @@ def _read_toml(block: str, filename: str) -> tuple[dict[str, object], dict[str, 
         raise PostError(f"{filename}: {where}invalid TOML front matter: {message}") from e
     lines: dict[str, int] = {}
     for number, line in enumerate(block.split("\n"), start=2):
+        if line.lstrip().startswith("["):  # a [table]: the keys after it are not top-level
+            break
         key = re.match(r"""\s*["']?([A-Za-z0-9_-]+)["']?\s*=""", line)
         if key:
             lines.setdefault(key.group(1).lower(), number)

@@ -129,10 +129,11 @@ def test_unknown_keys_are_ignored_with_a_warning(
     tmp_path: Path, caplog: pytest.LogCaptureFixture
 ) -> None:
     caplog.set_level(logging.WARNING)
-    text = "---\nlayout: post\ntitle: T\ndate: 2026-03-22\ntag: x\n---\n"
+    text = "---\nlayout: post\ntitle: T\ndate: 2026-03-22\ntag: x\ndraft: false\n---\n"
     assert post(tmp_path, text).tags == ()
     path = tmp_path / "hello.md"
-    assert f"{path}: line 2: layout: ignored, not a post key" in caplog.text
+    assert f"{path}: line 2: layout: ignored, not a post key\n" in caplog.text
+    assert f"{path}: line 6: draft: ignored, not a post key\n" in caplog.text
     assert f"{path}: line 5: tag: ignored, not a post key (did you mean 'tags'?)" in caplog.text
 
 
@@ -161,7 +162,10 @@ def test_every_problem_is_reported_at_once(tmp_path: Path) -> None:
     assert "line 3: tags: {'a': 1} is not a list of tags" in message
     assert "title: required" in message and "date: required" in message
     assert "line 2: title: 'x' " not in message
-    assert "title: required" in error(tmp_path, "---\ntitle: ''\ndate: 2026-03-22\n---\n")
+    assert "line 2: title: required" in error(tmp_path, "---\ntitle: ''\ndate: 2026-03-22\n---\n")
+    # a key inside a TOML table is not the post's: no line of its own to point at
+    nested = error(tmp_path, '+++\ndate = 2026-03-22\n[params]\ntitle = "T"\n+++\n')
+    assert nested == f"{tmp_path / 'hello.md'}: title: required"
     assert "line 2: title: True is not text; put it in quotes" in error(
         tmp_path, "---\ntitle: yes\ndate: 2026-03-22\n---\n"
     )
