@@ -137,7 +137,7 @@ def _add_init(commands: _Commands) -> None:
     init.add_argument("--force", action="store_true", help="overwrite files that are there")
     init.add_argument(
         "--install", metavar="SPEC",
-        help='what the workflow pip-installs, e.g. "digest @ git+https://github.com/you/digest@v0.1.0"',
+        help='what the workflow pip-installs, e.g. "digest-site==0.1.0"',
     )  # fmt: skip
     init.set_defaults(run=cmd_init)
 

@@ -1,4 +1,4 @@
-"""Stage 3, parse: bytes + headers -> `ParsedFeed`; Markdown text -> `Entry`. Pure.
+"""Stage 3, parse: bytes + headers -> `ParsedFeed`. Pure. (Hand-written posts: digest.posts.)
 
 `parse_body` is the one way from feed bytes to entries, and this the one module that imports
 feedparser: every body goes through the same prolog guard and caps (`prepare_feed`), and is
@@ -21,17 +21,13 @@ from collections.abc import Iterable, Mapping
 from dataclasses import replace
 from datetime import UTC, datetime, timedelta
 from email.utils import parsedate_to_datetime
-from pathlib import PurePath
 from typing import Any
-from zoneinfo import ZoneInfo
 
 import feedparser
-import markdown
-from slugify import slugify
 
-from digest.errors import FeedError, PostError
+from digest.errors import FeedError
 from digest.identify import find_feed_links, is_json, xml_feed_format
-from digest.models import POSTS_SOURCE, Entry, FeedInfo, ParsedFeed
+from digest.models import Entry, FeedInfo, ParsedFeed
 
 # The sanitiser and the text, URL and language rules live in digest.sanitize; the names
 # imported "as" themselves are re-exported here, where the pipeline has always found them.
@@ -400,64 +396,3 @@ def _plain_to_html(text: str) -> str:
     """Plain text (Atom type="text" content, JSON Feed content_text) as HTML paragraphs: a
     blank line ends one."""
     return "".join(f"<p>{html.escape(p.strip())}</p>" for p in text.split("\n\n") if p.strip())
-
-
-# --- hand-written posts ----------------------------------------------------------------------
-
-_FRONT_MATTER = re.compile(r"\A---\s*\n(.*?)\n---\s*\n", re.DOTALL)
-POST_KEYS = {"title", "date", "tags", "author", "slug"}
-
-
-def parse_post(text: str, *, filename: str, timezone: str, base_url: str) -> Entry:
-    """A Markdown post with front matter (`title`, `date`, optional `tags`, `author`, `slug`).
-
-    A date without an offset is read in the site timezone; relative links resolve against the
-    post's own public URL (they must work wherever the post is shown, in listings too).
-    """
-    match = _FRONT_MATTER.match(text)
-    if not match:
-        raise PostError(f"{filename}: no front matter; start the file with a '---' block")
-    meta: dict[str, str] = {}
-    problems: list[str] = []
-    for number, line in enumerate(match.group(1).splitlines(), start=2):
-        if not line.strip() or line.lstrip().startswith("#"):
-            continue
-        key, sep, value = line.partition(":")
-        key = key.strip().lower()
-        if not sep or key not in POST_KEYS:
-            problems.append(f"line {number}: expected one of {', '.join(sorted(POST_KEYS))}")
-            continue
-        meta[key] = _text(value).strip('"')
-    title = meta.get("title", "")
-    if not title:
-        problems.append("title: required")
-    published: datetime | None = None
-    try:
-        published = datetime.fromisoformat(meta.get("date", ""))
-    except ValueError:
-        problems.append("date: required, as YYYY-MM-DD or YYYY-MM-DD HH:MM")
-    if problems or published is None:
-        raise PostError(f"{filename}: " + "; ".join(problems))
-    if published.tzinfo is None:
-        published = published.replace(tzinfo=ZoneInfo(timezone))
-    published = published.astimezone(UTC)
-    tags = tuple(t.strip() for t in meta.get("tags", "").strip("[]").split(",") if t.strip())
-    slug = slugify(meta.get("slug") or PurePath(filename).stem, max_length=80) or "post"
-    body = markdown.markdown(
-        text[match.end() :], extensions=["extra", "sane_lists"], output_format="html"
-    )
-    return Entry(
-        id=f"{POSTS_SOURCE}/{slug}",
-        source=POSTS_SOURCE,
-        title=title,
-        link=None,
-        author=meta.get("author") or None,
-        published=published,
-        updated=None,
-        first_seen=published,
-        tags=tags,
-        content_html=sanitize_html(
-            body, _id_prefix(POSTS_SOURCE, slug), f"{base_url}{POSTS_SOURCE}/{slug}/"
-        ),
-        slug=slug,
-    )

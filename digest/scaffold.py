@@ -36,9 +36,12 @@ class Install:
     cache_key: str = WORKFLOW
 
 
-# Where a new digest installs digest from. Not PyPI: the name "digest" there is another
-# project, and `pip install digest` would install it.
-DEFAULT_SPEC = "digest @ git+https://github.com/OWNER/digest@v{version}"
+# Where a new digest installs digest from: the git tag of the release that wrote the file.
+# The distribution is named digest-site ("digest" on PyPI is another project, which
+# `pip install digest` would install), and pip refuses a `name @ url` whose name differs
+# from the one the project declares.
+DISTRIBUTION = "digest-site"
+DEFAULT_SPEC = DISTRIBUTION + " @ git+https://github.com/OWNER/digest@v{version}"
 
 
 def pinned_install(spec: str | None = None, version: str = __version__) -> Install:
@@ -46,9 +49,10 @@ def pinned_install(spec: str | None = None, version: str = __version__) -> Insta
     return Install(
         command=f'pip install "{spec or DEFAULT_SPEC.format(version=version)}"',
         comment=(
-            'The digest release that wrote this file. digest is not on PyPI ("digest" there',
-            "is another project): it installs from its repository. Replace OWNER with where",
-            "digest lives (or run `digest init --install SPEC`); raise the tag to upgrade.",
+            "The digest release that wrote this file, from its git repository (replace OWNER",
+            f'with where digest lives), or from PyPI: "{DISTRIBUTION}=={version}" (not "digest",',
+            "another project there). `digest init --install SPEC` sets this line; raise the",
+            "version to upgrade.",
         ),
     )
 

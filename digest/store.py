@@ -27,7 +27,8 @@ from digest.models import (
     HttpState,
     Retention,
 )
-from digest.parse import parse_body, parse_post
+from digest.parse import parse_body
+from digest.posts import parse_post
 from digest.schedule import backoff, next_due, retry_after
 from digest.write import atomic_write
 

@@ -181,7 +181,7 @@ def test_scaffolded_workflow_parses_and_passes_actionlint(tmp_path: Path, epoch:
     assert main(["init", str(tmp_path)]) == 0
     text = (tmp_path / WORKFLOW).read_text(encoding="utf-8")
     check_workflow(
-        text, f'pip install "digest @ git+https://github.com/OWNER/digest@v{__version__}"'
+        text, f'pip install "digest-site @ git+https://github.com/OWNER/digest@v{__version__}"'
     )
     assert "git+https://" in text  # says how to install from git instead
     (tmp_path / ".git").mkdir()  # actionlint looks for the repository's workflows
@@ -222,7 +222,7 @@ def test_actionlint_finds_mistakes(tmp_path: Path) -> None:
 
 
 def test_init_writes_the_install_spec_it_is_given(tmp_path: Path, epoch: int) -> None:
-    spec = "digest @ git+https://github.com/someone/digest@v9.9.9"
+    spec = "digest-site @ git+https://github.com/someone/digest@v9.9.9"
     assert main(["init", str(tmp_path / "d"), "--install", spec]) == 0
     text = (tmp_path / "d" / ".github" / "workflows" / "digest.yml").read_text()
     assert f'run: pip install "{spec}"' in text
