@@ -27,7 +27,7 @@ import markdown
 from slugify import slugify
 
 from digest.errors import FeedError, PostError
-from digest.models import POSTS_SOURCE, Entry, FeedInfo, ParsedFeed
+from digest.models import POSTS_SOURCE, Entry, FeedInfo, ParsedFeed, PostFile, sort_entries
 
 # The sanitiser and the text, URL and language rules live in digest.sanitize; the names
 # imported "as" themselves are re-exported here, where the pipeline has always found them.
@@ -448,3 +448,15 @@ def parse_post(text: str, *, filename: str, timezone: str, base_url: str) -> Ent
         ),
         slug=slug,
     )
+
+
+def parse_posts(files: tuple[PostFile, ...], *, timezone: str, base_url: str) -> tuple[Entry, ...]:
+    """Every hand-written post, newest first; two posts with one slug are an error."""
+    posts: dict[str, Entry] = {}
+    for file in files:
+        post = parse_post(file.text, filename=str(file.path), timezone=timezone, base_url=base_url)
+        assert post.slug is not None
+        if post.slug in posts:
+            raise PostError(f"{file.path}: slug {post.slug!r} is used by another post; set `slug:`")
+        posts[post.slug] = post
+    return sort_entries(posts.values())
