@@ -20,7 +20,7 @@ from tomlkit.items import Array
 from digest.config import parse_config
 from digest.errors import ConfigEditError
 from digest.models import POSTS_SOURCE, Config
-from digest.write import atomic_write
+from digest.files import atomic_write
 
 
 @dataclass(frozen=True, slots=True)
