@@ -12,6 +12,7 @@ import json
 import pkgutil
 import subprocess
 import sys
+from pathlib import Path
 
 import pytest
 
@@ -72,8 +73,10 @@ def _allowed(module: str) -> set[str]:
 def _loaded(module: str) -> set[str]:
     """The modules importing `digest.<module>` loads, in a fresh interpreter."""
     code = f"import json, sys; import digest.{module}; print(json.dumps(sorted(sys.modules)))"
+    # Run beside the package this test imported, so the child imports the same one.
+    root = Path(digest.__file__).parent.parent
     out = subprocess.run(
-        [sys.executable, "-c", code], capture_output=True, text=True, check=True
+        [sys.executable, "-c", code], capture_output=True, text=True, check=True, cwd=root
     ).stdout
     return set(json.loads(out))
 
