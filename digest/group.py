@@ -158,7 +158,7 @@ def _index_pages(
             source=source,
         )  # fmt: skip
     for post in posts:
-        assert post.slug is not None
+        assert post.slug is not None  # parse_post gives every hand-written post one
         pages.append(
             Page(
                 path=routes.page(routes.post(post.slug)),

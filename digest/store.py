@@ -131,6 +131,9 @@ def _cache_from_json(data: dict[str, Any], slug: str) -> FeedCache:
     )
 
 
+# --- hand-written posts --------------------------------------------------------------------
+
+
 def read_posts(config: Config) -> tuple[PostFile, ...]:
     """Hand-written posts, `content/posts/*.md`, by file name."""
     files = []
@@ -144,4 +147,5 @@ def read_posts(config: Config) -> tuple[PostFile, ...]:
 
 
 def post_paths(config: Config) -> list[Path]:
+    """The post files, sorted (the build fingerprints them before reading any)."""
     return sorted((config.content_dir / "posts").glob("*.md"))
