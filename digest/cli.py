@@ -250,10 +250,10 @@ def cmd_init(args: argparse.Namespace) -> int:
 
 
 def cmd_import_opml(args: argparse.Namespace) -> int:
-    from digest import opml
+    from digest import opml_import
 
     path = getattr(args, "config", Path("config.toml"))
-    report = opml.import_opml(args.file, path)
+    report = opml_import.import_opml(args.file, path)
     for feed, name in report.skipped:
         log.info("skipped %s: already in %s as %r", feed.xml_url, path, name)
     for note in report.ignored:

@@ -19,8 +19,8 @@ from tomlkit.items import Array
 
 from digest.config import parse_config
 from digest.errors import ConfigEditError
+from digest.files import atomic_write
 from digest.models import POSTS_SOURCE, Config
-from digest.write import atomic_write
 
 
 @dataclass(frozen=True, slots=True)

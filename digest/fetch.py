@@ -2,7 +2,7 @@
 
 The only module that touches the network (and reads local feed files). It never raises for a
 failing feed: the failure is a `Response` with an outcome and a message in words. What to do
-about it (back off, honour Retry-After, follow a move) is decided in `store.refresh`.
+about it (back off, honour Retry-After, follow a move) is decided in `update.refresh`.
 feedparser parses; it never fetches.
 """
 
@@ -14,6 +14,7 @@ import zlib
 from collections.abc import Callable, Iterator, Mapping
 from concurrent.futures import ThreadPoolExecutor, as_completed
 from dataclasses import dataclass, field
+from typing import Literal
 from urllib.parse import urljoin, urlsplit
 
 import httpx
@@ -21,6 +22,9 @@ import httpx
 from digest import __version__
 from digest.models import FeedConfig, FetchConfig, HttpState
 from digest.sanitize import is_http_url
+
+# What became of one request; `update` decides what each means for the feed.
+FetchOutcome = Literal["ok", "not_modified", "gone", "retry_later", "error"]
 
 MAX_REDIRECTS = 5
 _REDIRECTS = {301, 302, 303, 307, 308}
@@ -31,7 +35,7 @@ _PERMANENT = {301, 308}
 class Response:
     """What one fetch gave. `url` is the final URL (after redirects), used to resolve links."""
 
-    outcome: str  # ok | not_modified | gone | retry_later | error
+    outcome: FetchOutcome
     url: str
     body: bytes = b""
     headers: Mapping[str, str] = field(default_factory=dict)  # lower-case names

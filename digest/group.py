@@ -1,4 +1,4 @@
-"""Stage 5, group: every entry + the config -> the `Site` model (pages to render). Pure.
+"""Stage 6, group: every entry + the config -> the `Site` model (pages to render). Pure.
 
 Days are taken in the site timezone; tags are the feed's config tags plus the entry's own
 categories, folded (case, whitespace) onto one slug each with one display name.
@@ -9,9 +9,10 @@ from __future__ import annotations
 import logging
 from collections import Counter, defaultdict
 from collections.abc import Iterable
-from datetime import UTC, date, datetime
+from datetime import date
 from zoneinfo import ZoneInfo
 
+from digest import routes
 from digest.models import (
     POSTS_SOURCE,
     Config,
@@ -19,14 +20,18 @@ from digest.models import (
     Entry,
     FeedCache,
     FeedHealth,
+    HealthStatus,
+    HttpState,
     Page,
+    PageKind,
     Pagination,
     Site,
     Source,
     Tag,
+    sort_entries,
 )
 from digest.sanitize import safe_slug
-from digest.store import sort_entries
+from digest.timefmt import human_utc
 
 log = logging.getLogger(__name__)
 
@@ -38,86 +43,132 @@ def tag_slug(name: str) -> str:
     return safe_slug(name, fallback="tag")
 
 
-def make_site(config: Config, caches: Iterable[FeedCache], posts: tuple[Entry, ...]) -> Site:
+def make_site(
+    config: Config,
+    caches: Iterable[FeedCache],
+    posts: tuple[Entry, ...],
+    *,
+    health: tuple[FeedHealth, ...] | None = None,
+) -> Site:
+    """The site model. `health` is the feeds' health when the caller has it already."""
     by_slug = {c.slug: c for c in caches}
     tz = ZoneInfo(config.site.timezone)
     entries = sort_entries([e for c in by_slug.values() for e in c.entries] + list(posts))
+    sources = _sources(config, by_slug, entries, posts)
+    entry_tags, tags = _tags(entries, {feed.slug: feed.tags for feed in config.feeds})
+    days = _by_day(entries, tz)
+    months = _by_month(days)
+    per_page = config.site.per_page
+    pages = [
+        *_listing(routes.HOME, "home", config.site.title, entries, per_page, tz),
+        *_date_pages(days, months, per_page, tz),
+        *_index_pages(tags, sources, posts, per_page, tz),
+    ]
+    return Site(
+        config=config,
+        entries=entries,
+        tags=tags,
+        sources=sources,
+        pages=tuple(pages),
+        entry_tags=entry_tags,
+        source_index={s.slug: s for s in sources},
+        health=feed_health(config, tuple(by_slug.values())) if health is None else health,
+        months=tuple((month, len(items)) for month, items in months.items()),
+        shared_ids=frozenset(
+            entry_id for entry_id, count in Counter(e.id for e in entries).items() if count > 1
+        ),
+    )
 
+
+def _sources(
+    config: Config,
+    caches: dict[str, FeedCache],
+    entries: tuple[Entry, ...],
+    posts: tuple[Entry, ...],
+) -> tuple[Source, ...]:
+    """Every configured feed in config order, hand-written posts last."""
+    members: dict[str, list[Entry]] = defaultdict(list)
+    for entry in entries:  # newest first, so each source's entries are too
+        members[entry.source].append(entry)
     sources = [
         Source(
             slug=feed.slug,
             name=feed.name,
             url=feed.url if feed.path is None else None,
-            link=by_slug[feed.slug].feed.link if feed.slug in by_slug else None,
-            entries=tuple(e for e in entries if e.source == feed.slug),
+            link=caches[feed.slug].feed.link if feed.slug in caches else None,
+            entries=tuple(members.get(feed.slug, ())),
         )
         for feed in config.feeds
     ]
     if posts:
         sources.append(Source(POSTS_SOURCE, "Posts", None, None, sort_entries(posts)))
+    return tuple(sources)
 
-    feed_tags = {feed.slug: feed.tags for feed in config.feeds}
-    entry_tags, tags = _tags(entries, feed_tags)
 
-    per_page = config.site.per_page
-    pages: list[Page] = []
-    pages += _listing("", "home", config.site.title, entries, per_page, tz)
-    days = _by_day(entries, tz)
-    for day, day_entries in days:
-        pages.append(
-            Page(
-                path=f"{day:%Y/%m/%d}/index.html",
-                template="day.html",
-                title=day.isoformat(),
-                kind="day",
-                days=(DayGroup(day, day_entries),),
-                period=day,
-            )
+def _date_pages(
+    days: list[tuple[date, tuple[Entry, ...]]],
+    months: dict[date, tuple[Entry, ...]],
+    per_page: int,
+    tz: ZoneInfo,
+) -> list[Page]:
+    """One page per day (never paginated), one paginated listing per month."""
+    pages = [
+        Page(
+            path=routes.page(routes.day(day)),
+            template="day.html",
+            title=day.isoformat(),
+            kind="day",
+            days=(DayGroup(day, day_entries),),
+            period=day,
         )
-    months: dict[date, list[Entry]] = {}
-    for day, day_entries in days:
-        months.setdefault(day.replace(day=1), []).extend(day_entries)
+        for day, day_entries in days
+    ]
     for month, month_entries in months.items():
         pages += _listing(
-            f"{month:%Y/%m}/", "month", month.isoformat(), tuple(month_entries), per_page, tz,
+            routes.month(month), "month", month.isoformat(), month_entries, per_page, tz,
             period=month,
         )  # fmt: skip
-    pages.append(Page(path="archive/index.html", template="archive.html", title="", kind="archive"))
-    pages.append(Page(path="tags/index.html", template="tags.html", title="", kind="tags"))
+    return pages
+
+
+def _index_pages(
+    tags: tuple[Tag, ...],
+    sources: tuple[Source, ...],
+    posts: tuple[Entry, ...],
+    per_page: int,
+    tz: ZoneInfo,
+) -> list[Page]:
+    """The archive, tag, source, feed health, 404 and post pages, in that order."""
+
+    def single(folder: str, template: str, kind: PageKind) -> Page:
+        return Page(path=routes.page(folder), template=template, title="", kind=kind)
+
+    pages = [
+        single(routes.ARCHIVE, "archive.html", "archive"),
+        single(routes.TAGS, "tags.html", "tags"),
+    ]
     for tag in tags:
-        pages += _listing(f"tags/{tag.slug}/", "tag", tag.name, tag.entries, per_page, tz, tag=tag)
-    pages.append(Page(path="sources/index.html", template="sources.html", title="", kind="sources"))
-    pages.append(Page(path="feeds/index.html", template="feeds.html", title="", kind="feeds"))
-    pages.append(Page(path="404.html", template="404.html", title="", kind="notfound"))
+        pages += _listing(routes.tag(tag.slug), "tag", tag.name, tag.entries, per_page, tz, tag=tag)
+    pages.append(single(routes.SOURCES, "sources.html", "sources"))
+    pages.append(single(routes.HEALTH, "feeds.html", "feeds"))
+    pages.append(Page(path=routes.NOT_FOUND, template="404.html", title="", kind="notfound"))
     for source in sources:
         pages += _listing(
-            f"sources/{source.slug}/", "source", source.name, source.entries, per_page, tz,
+            routes.source(source.slug), "source", source.name, source.entries, per_page, tz,
             source=source,
         )  # fmt: skip
     for post in posts:
+        assert post.slug is not None  # parse_post gives every hand-written post one
         pages.append(
             Page(
-                path=f"posts/{post.slug}/index.html",
+                path=routes.page(routes.post(post.slug)),
                 template="post.html",
                 title=post.title,
                 kind="post",
                 entry=post,
             )
         )
-    return Site(
-        config=config,
-        entries=entries,
-        tags=tags,
-        sources=tuple(sources),
-        pages=tuple(pages),
-        entry_tags=entry_tags,
-        source_index={s.slug: s for s in sources},
-        health=feed_health(config, tuple(by_slug.values())),
-        months=tuple((month, len(items)) for month, items in months.items()),
-        shared_ids=frozenset(
-            entry_id for entry_id, count in Counter(e.id for e in entries).items() if count > 1
-        ),
-    )
+    return pages
 
 
 def _tags(
@@ -171,15 +222,24 @@ def _tags(
 
 
 def _by_day(entries: Iterable[Entry], tz: ZoneInfo) -> list[tuple[date, tuple[Entry, ...]]]:
+    """Entries (newest first) by their day in the site timezone, newest day first."""
     days: dict[date, list[Entry]] = {}
     for entry in entries:
         days.setdefault(entry.date.astimezone(tz).date(), []).append(entry)
     return [(day, tuple(items)) for day, items in days.items()]
 
 
+def _by_month(days: list[tuple[date, tuple[Entry, ...]]]) -> dict[date, tuple[Entry, ...]]:
+    """Days by month (keyed by the month's first day), newest first."""
+    months: dict[date, list[Entry]] = {}
+    for day, day_entries in days:
+        months.setdefault(day.replace(day=1), []).extend(day_entries)
+    return {month: tuple(items) for month, items in months.items()}
+
+
 def _listing(
-    prefix: str,
-    kind: str,
+    folder: str,
+    kind: PageKind,
     title: str,
     entries: tuple[Entry, ...],
     per_page: int,
@@ -188,12 +248,9 @@ def _listing(
     source: Source | None = None,
     period: date | None = None,
 ) -> list[Page]:
-    """A paginated list: `prefix`index.html, then `prefix`page/N/index.html."""
+    """A paginated list of `per_page` entries a page (one empty page when there are none)."""
     chunks = [entries[i : i + per_page] for i in range(0, len(entries), per_page)] or [()]
-    paths = tuple(
-        f"{prefix}index.html" if n == 1 else f"{prefix}page/{n}/index.html"
-        for n in range(1, len(chunks) + 1)
-    )
+    paths = tuple(routes.listing(folder, n) for n in range(1, len(chunks) + 1))
     return [
         Page(
             path=paths[n - 1],
@@ -217,26 +274,7 @@ def feed_health(config: Config, caches: tuple[FeedCache, ...]) -> tuple[FeedHeal
     for feed in config.feeds:
         cache = by_slug.get(feed.slug) or FeedCache(slug=feed.slug)
         http = cache.http
-        since = _when(http.failing_since)
-        if http.status == "gone":
-            status, summary = "gone", "gone (HTTP 410): no longer fetched; its posts are kept"
-        elif http.failures and http.status == "not_a_feed":
-            status, summary = (
-                "not_a_feed",
-                f"not a feed: failing {http.failures} times since {since}",
-            )
-        elif http.failures:
-            status = "failing"
-            summary = f"failing {http.failures} times since {since}"
-            wait = max((t for t in (http.next_due, http.retry_after) if t), default=None)
-            if wait:
-                summary += f"; backing off until {_when(wait)}"
-        elif http.moved_to:
-            status, summary = "moved", f"moved permanently: update config.toml to {http.moved_to}"
-        elif http.status == "new":
-            status, summary = "new", "not fetched yet"
-        else:
-            status, summary = "ok", "ok"
+        status, summary = _health_status(http)
         rows.append(
             FeedHealth(
                 slug=feed.slug,
@@ -258,5 +296,21 @@ def feed_health(config: Config, caches: tuple[FeedCache, ...]) -> tuple[FeedHeal
     return tuple(rows)
 
 
-def _when(moment: datetime | None) -> str:
-    return moment.astimezone(UTC).strftime("%Y-%m-%d %H:%M UTC") if moment else "?"
+def _health_status(http: HttpState) -> tuple[HealthStatus, str]:
+    """A feed's health and the same in words."""
+    since = human_utc(http.failing_since)
+    if http.status == "gone":
+        return "gone", "gone (HTTP 410): no longer fetched; its posts are kept"
+    if http.failures and http.status == "not_a_feed":
+        return "not_a_feed", f"not a feed: failing {http.failures} times since {since}"
+    if http.failures:
+        summary = f"failing {http.failures} times since {since}"
+        wait = max((t for t in (http.next_due, http.retry_after) if t), default=None)
+        if wait:
+            summary += f"; backing off until {human_utc(wait)}"
+        return "failing", summary
+    if http.moved_to:
+        return "moved", f"moved permanently: update config.toml to {http.moved_to}"
+    if http.status == "new":
+        return "new", "not fetched yet"
+    return "ok", "ok"

@@ -5,11 +5,26 @@ Display conversion (site timezone, formats) happens in `group` and the templates
 
 from __future__ import annotations
 
+from collections.abc import Iterable
 from dataclasses import dataclass, field
 from datetime import date, datetime
 from pathlib import Path
+from typing import Literal
 
 POSTS_SOURCE = "posts"  # the built-in source of hand-written Markdown posts
+
+# Statuses are Literal types, so mypy catches a misspelt one wherever it is compared or set.
+# A feed's saved state, as written to content/feeds/<slug>.json:
+HttpStatus = Literal["new", "ok", "error", "not_a_feed", "gone"]
+# What one run did to one feed (the user's report):
+Outcome = Literal["ok", "not_modified", "unchanged", "skipped", "error", "gone"]
+# A feed's health, derived from its saved state (feeds/index.html, feeds.json):
+HealthStatus = Literal["ok", "new", "failing", "not_a_feed", "moved", "gone"]
+# Which kind of page a `Page` is (templates test it, e.g. for aria-current):
+PageKind = Literal[
+    "home", "day", "month", "archive", "tag", "tags", "source", "sources", "feeds", "post",
+    "notfound",
+]  # fmt: skip
 
 
 # --- config -------------------------------------------------------------------------------
@@ -119,6 +134,19 @@ class Entry:
         return min(self.published or self.updated or self.first_seen, self.first_seen)
 
 
+def sort_entries(entries: Iterable[Entry]) -> tuple[Entry, ...]:
+    """Newest first; ties broken by source and id so the order (and the cache file) is stable."""
+    return tuple(sorted(entries, key=lambda e: (-e.date.timestamp(), e.source, e.id)))
+
+
+@dataclass(frozen=True, slots=True)
+class PostFile:
+    """A hand-written post's file as read from `content/posts/` (store -> parse)."""
+
+    path: Path
+    text: str
+
+
 @dataclass(frozen=True, slots=True)
 class FeedInfo:
     """What a feed says about itself."""
@@ -143,7 +171,7 @@ class HttpState:
     last_modified: str | None = None
     body_sha256: str | None = None  # skip re-parsing an unchanged body served without validators
     moved_to: str | None = None  # target of a permanent redirect (301/308): fetched from now on
-    status: str = "new"  # new | ok | error | not_a_feed | gone
+    status: HttpStatus = "new"
     failures: int = 0  # consecutive
     failing_since: datetime | None = None
     last_ok: datetime | None = None  # the last 200 with a new body
@@ -177,7 +205,7 @@ class FeedReport:
 
     slug: str
     name: str
-    outcome: str  # ok | not_modified | unchanged | skipped | error | gone
+    outcome: Outcome
     added: int = 0
     changed: int = 0
     error: str | None = None
@@ -194,7 +222,7 @@ class FeedHealth:
     slug: str
     name: str
     url: str  # as configured
-    status: str  # ok | new | failing | not_a_feed | moved | gone
+    status: HealthStatus
     summary: str  # the status in words
     failures: int
     failing_since: datetime | None
@@ -267,7 +295,7 @@ class Page:
     path: str
     template: str
     title: str
-    kind: str  # home | day | month | archive | tag | tags | source | sources | feeds | post
+    kind: PageKind
     days: tuple[DayGroup, ...] = ()
     pagination: Pagination | None = None
     entry: Entry | None = None  # post pages

@@ -1,6 +1,6 @@
-"""The pipeline, wired: config -> fetch -> parse -> store -> group -> render -> write.
+"""The pipeline, wired: config -> fetch -> parse -> update -> store -> group -> render -> write.
 
-Each function here reads like the stage table in the README; the work is in the stage modules.
+Each function here reads like the stage table in DESIGN.md; the work is in the stage modules.
 """
 
 from __future__ import annotations
@@ -8,24 +8,28 @@ from __future__ import annotations
 from collections.abc import Callable
 from dataclasses import dataclass
 from datetime import datetime
+from pathlib import Path
 
 import httpx
 
-from digest import __version__
+from digest import __version__, update
+from digest.errors import FeedError
 from digest.fetch import Response, fetch_all, make_client
 from digest.group import feed_health, make_site
 from digest.models import Config, FeedCache, FeedConfig, FeedHealth, FeedReport
+from digest.parse import parse_body
+from digest.posts import parse_posts
 from digest.render import render_site
 from digest.schedule import not_due
 from digest.store import (
     cache_path,
     load_cache,
-    load_posts,
-    refresh,
+    post_paths,
+    read_posts,
     remove_temp_files,
     save_cache,
 )
-from digest.theme import load_theme
+from digest.theme import Theme, load_theme
 from digest.write import WriteReport, check_output_dir, fingerprint, is_current, write_site
 
 Progress = Callable[[FeedReport], None]
@@ -47,6 +51,7 @@ class BuildReport:
 
 
 def load_caches(config: Config) -> tuple[FeedCache, ...]:
+    """Every configured feed's cache, in config order (a broken one raises CacheError)."""
     return tuple(load_cache(cache_path(config, f.slug), f.slug) for f in config.feeds)
 
 
@@ -64,34 +69,63 @@ def fetch(
     it anyway, 410 Gone and Retry-After included).
     """
     # Load every cache first: a broken cache file stops the run before any network traffic.
-    caches = {c.slug: c for c in load_caches(config)}
+    reports, caches = fetch_feeds(
+        config, load_caches(config), now=now, force=force, client=client, progress=progress
+    )
+    return FetchReport(reports, feed_health(config, caches))
+
+
+def fetch_feeds(
+    config: Config,
+    caches: tuple[FeedCache, ...],
+    *,
+    now: datetime,
+    force: bool = False,
+    client: httpx.Client | None = None,
+    progress: Progress = lambda report: None,
+) -> tuple[tuple[FeedReport, ...], tuple[FeedCache, ...]]:
+    """fetch -> parse -> update -> save, feed by feed: (reports, caches), in config order."""
     remove_temp_files(config)
+    current = {c.slug: c for c in caches}
     reports: dict[str, FeedReport] = {}
     jobs = []
     for feed in config.feeds:
-        reason = not_due(caches[feed.slug].http, now, force)
+        reason = not_due(current[feed.slug].http, now, force)
         if reason:
             reports[feed.slug] = FeedReport(feed.slug, feed.name, "skipped", note=reason)
             progress(reports[feed.slug])
         else:
-            jobs.append((feed, caches[feed.slug].http))
+            jobs.append((feed, current[feed.slug].http))
 
     def done(feed: FeedConfig, response: Response) -> None:
-        cache, report = refresh(
-            caches[feed.slug], response, feed, now, config.fetch, config.retention
-        )
-        save_cache(cache_path(config, feed.slug), cache)  # unchanged bytes are not rewritten
-        caches[feed.slug] = cache
+        cache, report = update_feed(config, current[feed.slug], feed, response, now)
+        # Saved at once, so a run killed part-way keeps what it fetched.
+        current[feed.slug] = save_cache(cache_path(config, feed.slug), cache)
         reports[feed.slug] = report
         progress(report)
 
     if jobs:
         with client or make_client(config.site.base_url, config.fetch) as http:
             fetch_all(tuple(jobs), http, config.fetch, done)
-    return FetchReport(
-        feeds=tuple(reports[f.slug] for f in config.feeds),
-        health=feed_health(config, tuple(caches.values())),
+    return (
+        tuple(reports[f.slug] for f in config.feeds),
+        tuple(current[f.slug] for f in config.feeds),
     )
+
+
+def update_feed(
+    config: Config, cache: FeedCache, feed: FeedConfig, response: Response, now: datetime
+) -> tuple[FeedCache, FeedReport]:
+    """parse (only a body update has not seen yet) -> update."""
+    parsed: update.Parsed | None = None
+    if update.needs_parse(cache, response):
+        try:
+            parsed = parse_body(
+                response.body, url=response.url, headers=response.headers, source=feed.slug, now=now
+            )
+        except FeedError as e:
+            parsed = update.ParseFailure(str(e))
+    return update.refresh(cache, response, parsed, feed, now, config.fetch, config.retention)
 
 
 def build(
@@ -103,35 +137,45 @@ def build(
     client: httpx.Client | None = None,
     progress: Progress = lambda report: None,
 ) -> BuildReport:
-    check_output_dir(config.output_dir, config.root)  # before fetching, so a bad path fails fast
-    fetched = (
-        None if offline else fetch(config, now=now, force=force, client=client, progress=progress)
-    )
+    output = check_output_dir(config.output_dir, config.root)  # before fetching: fail fast
     caches = load_caches(config)
-    post_files = sorted((config.content_dir / "posts").glob("*.md"))
-    sources = [
-        config.path,
-        *(cache_path(config, feed.slug) for feed in config.feeds),
-        *post_files,
-    ]
+    reports: tuple[FeedReport, ...] | None = None
+    if not offline:
+        reports, caches = fetch_feeds(
+            config, caches, now=now, force=force, client=client, progress=progress
+        )
+    health = feed_health(config, caches)
+    fetched = None if reports is None else FetchReport(reports, health)
+    posts = post_paths(config)
     theme = load_theme(config.themes_dir, config.site.theme)
+    inputs = _fingerprint(config, posts, theme)
+    pages = is_current(output, inputs)
+    if pages is not None:  # nothing it is built from changed: nothing to render or write
+        entries = sum(len(c.entries) for c in caches) + len(posts)
+        unchanged = WriteReport(written=0, unchanged=pages, removed=0)
+        return BuildReport(fetched, health, entries, pages, unchanged)
+    site = make_site(
+        config,
+        caches,
+        parse_posts(
+            read_posts(config), timezone=config.site.timezone, base_url=config.site.base_url
+        ),
+        health=health,
+    )
+    files = render_site(site, theme)
+    written = write_site(files, output, inputs)
+    return BuildReport(fetched, health, len(site.entries), len(site.pages), written)
+
+
+def _fingerprint(config: Config, posts: list[Path], theme: Theme) -> str:
+    """What the site is built from: config, caches, posts, theme files, digest's version."""
+    sources = [config.path, *(cache_path(config, feed.slug) for feed in config.feeds), *posts]
     theme_files = {
         f"theme{n}:{p.relative_to(folder).as_posix()}": p
         for n, folder in enumerate(theme.folders)
         for p in folder.rglob("*")
         if p.is_file()
     }
-    inputs = fingerprint(
-        {str(p.relative_to(config.root)): p for p in sources} | theme_files,
-        salt=__version__,
+    return fingerprint(
+        {str(p.relative_to(config.root)): p for p in sources} | theme_files, salt=__version__
     )
-    pages = is_current(config.output_dir, inputs)
-    if pages is not None:  # nothing it is built from changed: nothing to render or write
-        entries = sum(len(c.entries) for c in caches) + len(post_files)
-        unchanged = WriteReport(written=0, unchanged=pages, removed=0)
-        return BuildReport(fetched, feed_health(config, caches), entries, pages, unchanged)
-    posts = load_posts(config)
-    site = make_site(config, caches, posts)
-    files = render_site(site, theme)
-    written = write_site(files, config.output_dir, config.root, inputs)
-    return BuildReport(fetched, site.health, len(site.entries), len(site.pages), written)

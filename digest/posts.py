@@ -23,8 +23,9 @@ from zoneinfo import ZoneInfo
 import markdown
 import yaml
 
+from digest import routes
 from digest.errors import PostError
-from digest.models import POSTS_SOURCE, Entry
+from digest.models import POSTS_SOURCE, Entry, PostFile, sort_entries
 from digest.sanitize import clean_text, language_tag, safe_slug, sanitize_html
 
 log = logging.getLogger(__name__)
@@ -85,10 +86,24 @@ def parse_post(text: str, *, filename: str, timezone: str, base_url: str) -> Ent
         updated=None,
         first_seen=published,
         tags=tags,
-        content_html=sanitize_html(body, _id_prefix(slug), f"{base_url}{POSTS_SOURCE}/{slug}/"),
+        content_html=sanitize_html(
+            body, _id_prefix(slug), routes.absolute(base_url, routes.post(slug))
+        ),
         language=language,
         slug=slug,
     )
+
+
+def parse_posts(files: tuple[PostFile, ...], *, timezone: str, base_url: str) -> tuple[Entry, ...]:
+    """Every hand-written post, newest first; two posts with one slug are an error."""
+    posts: dict[str, Entry] = {}
+    for file in files:
+        post = parse_post(file.text, filename=str(file.path), timezone=timezone, base_url=base_url)
+        assert post.slug is not None
+        if post.slug in posts:
+            raise PostError(f"{file.path}: slug {post.slug!r} is used by another post; set `slug:`")
+        posts[post.slug] = post
+    return sort_entries(posts.values())
 
 
 def read_front_matter(text: str, filename: str) -> FrontMatter:

@@ -1,4 +1,4 @@
-"""Stage 6, render: the `Site` model + a theme -> `OutputFile`s (HTML pages, atom.xml, static).
+"""Stage 7, render: the `Site` model + a theme -> `OutputFile`s (HTML pages, atom.xml, static).
 
 Reads theme files; writes nothing. Jinja runs with autoescape and StrictUndefined, and feed text
 only ever enters templates as data, never as template source. Links inside pages are relative
@@ -13,9 +13,10 @@ from urllib.parse import urlsplit
 import jinja2
 from markupsafe import Markup
 
+from digest import routes
 from digest.errors import ThemeError
 from digest.models import POSTS_SOURCE, Entry, OutputFile, Page, Site
-from digest.parse import html_to_text
+from digest.sanitize import html_to_text
 from digest.syndication import render_feeds
 from digest.theme import (
     Theme,
@@ -91,7 +92,7 @@ def render_page(
 
     def entry_url(entry: Entry) -> str:
         if entry.slug is not None:
-            return url_for(f"posts/{entry.slug}/index.html")
+            return url_for(routes.page(routes.post(entry.slug)))
         return entry.link or ""
 
     def render_entry(entry: Entry) -> Markup:

@@ -1,6 +1,6 @@
 """When to fetch a feed again: freshness, back-off, Retry-After, 410 Gone. Pure.
 
-Part of the fetch stage's decisions (the HTTP itself is in `fetch`, the state in `store`).
+Part of the update stage's decisions (the HTTP itself is in `fetch`, the state in `store`).
 CI runs are separate processes, so every rule here is stated in terms of the feed's saved
 `HttpState` and an explicit `now`.
 """
@@ -12,6 +12,7 @@ from datetime import UTC, datetime, timedelta
 from email.utils import parsedate_to_datetime
 
 from digest.models import HttpState
+from digest.timefmt import human_utc
 
 BASE_BACKOFF = timedelta(minutes=15)
 MAX_BACKOFF = timedelta(hours=24)
@@ -28,9 +29,9 @@ def not_due(state: HttpState, now: datetime, force: bool = False) -> str | None:
     if state.status == "gone":
         return "gone (HTTP 410); remove it from config.toml, or fetch it with --force"
     if state.retry_after and now < state.retry_after:
-        return f"the server asked to wait until {_show(state.retry_after)}"
+        return f"the server asked to wait until {human_utc(state.retry_after)}"
     if state.next_due and now < state.next_due:
-        return f"not due until {_show(state.next_due)}"
+        return f"not due until {human_utc(state.next_due)}"
     return None
 
 
@@ -94,7 +95,3 @@ def _http_date(value: str) -> datetime | None:
     except (TypeError, ValueError, IndexError):
         return None
     return moment if moment.tzinfo else moment.replace(tzinfo=UTC)
-
-
-def _show(moment: datetime) -> str:
-    return moment.astimezone(UTC).strftime("%Y-%m-%d %H:%M UTC")

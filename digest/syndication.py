@@ -14,10 +14,11 @@ from datetime import UTC, datetime
 from urllib.parse import urlsplit
 from xml.sax.saxutils import escape, quoteattr
 
-from digest import __version__
+from digest import __version__, routes
 from digest.models import POSTS_SOURCE, Entry, OutputFile, Site
 from digest.opml import OpmlFeed, opml_document
 from digest.sanitize import xml_text
+from digest.timefmt import rfc3339
 
 _SCHEME = re.compile(r"^[a-zA-Z][a-zA-Z0-9+.-]*:")
 
@@ -25,14 +26,13 @@ _SCHEME = re.compile(r"^[a-zA-Z][a-zA-Z0-9+.-]*:")
 def render_feeds(site: Site) -> list[OutputFile]:
     """Every machine-readable file of the site."""
     cfg = site.config.site
+    sitemap = routes.absolute(cfg.base_url, routes.SITEMAP)
     files = [
-        OutputFile("atom.xml", render_atom(site)),
-        OutputFile("feed.json", render_json_feed(site)),
-        OutputFile("feeds.json", render_health_json(site)),
-        OutputFile("sitemap.xml", render_sitemap(site)),
-        OutputFile(
-            "robots.txt", f"User-agent: *\nAllow: /\nSitemap: {cfg.base_url}sitemap.xml\n".encode()
-        ),
+        OutputFile(routes.feed(routes.HOME), render_atom(site)),
+        OutputFile(routes.JSON_FEED, render_json_feed(site)),
+        OutputFile(routes.HEALTH_JSON, render_health_json(site)),
+        OutputFile(routes.SITEMAP, render_sitemap(site)),
+        OutputFile(routes.ROBOTS, f"User-agent: *\nAllow: /\nSitemap: {sitemap}\n".encode()),
         # GitHub Pages: serve the files as they are (no Jekyll), on the custom domain if any.
         OutputFile(".nojekyll", b""),
     ]
@@ -45,22 +45,17 @@ def render_feeds(site: Site) -> list[OutputFile]:
         for feed in site.config.feeds
         if feed.path is None  # a local file is no URL a reader could subscribe to
     ]
-    files.append(OutputFile("opml.xml", opml_document(cfg.title, subscriptions)))
+    files.append(OutputFile(routes.OPML, opml_document(cfg.title, subscriptions)))
     for tag in site.tags:
+        folder = routes.tag(tag.slug)
         title = f"{cfg.title}: {tag.name}"
-        files.append(
-            OutputFile(
-                f"tags/{tag.slug}/atom.xml",
-                render_atom(site, tag.entries, f"tags/{tag.slug}/", title),
-            )
-        )
+        files.append(OutputFile(routes.feed(folder), render_atom(site, tag.entries, folder, title)))
     if cfg.source_feeds:
         for source in site.sources:
+            folder = routes.source(source.slug)
             title = f"{cfg.title}: {source.name}"
-            path = f"sources/{source.slug}/"
-            files.append(
-                OutputFile(f"{path}atom.xml", render_atom(site, source.entries, path, title))
-            )
+            atom = render_atom(site, source.entries, folder, title)
+            files.append(OutputFile(routes.feed(folder), atom))
     return files
 
 
@@ -68,7 +63,7 @@ def entry_link(site: Site, entry: Entry) -> str:
     """The entry's own page: the original's URL, or the post page of a hand-written post."""
     base = site.config.site.base_url
     if entry.slug:
-        return f"{base}posts/{entry.slug}/"
+        return routes.absolute(base, routes.post(entry.slug))
     return entry.link or base
 
 
@@ -84,10 +79,10 @@ def render_json_feed(site: Site) -> bytes:
             "url": entry_link(site, entry),
             "title": entry.title,
             "content_html": entry.content_html,
-            "date_published": _time(entry.date),
+            "date_published": rfc3339(entry.date),
         }
         if entry.updated:
-            item["date_modified"] = _time(entry.updated)
+            item["date_modified"] = rfc3339(entry.updated)
         item["authors"] = [{"name": entry.author or source.name}]
         tags = [tag.name for tag in site.tags_of(entry)]
         if tags:
@@ -109,7 +104,7 @@ def render_json_feed(site: Site) -> bytes:
         "version": "https://jsonfeed.org/version/1.1",
         "title": cfg.title,
         "home_page_url": base,
-        "feed_url": base + "feed.json",
+        "feed_url": routes.absolute(base, routes.JSON_FEED),
         "language": cfg.language,
         "authors": [{"name": cfg.title}],
         "items": items,
@@ -127,14 +122,12 @@ def render_sitemap(site: Site) -> bytes:
     for page in site.pages:
         if page.kind == "notfound":
             continue
-        url = base + (
-            page.path[: -len("index.html")] if page.path.endswith("index.html") else page.path
-        )
+        url = routes.absolute(base, page.path)
         shown = [e for group in page.days for e in group.entries]
         if page.entry:
             shown.append(page.entry)
         newest = max((_entry_updated(e) for e in shown), default=None)
-        lastmod = f"<lastmod>{_time(newest)}</lastmod>" if newest else ""
+        lastmod = f"<lastmod>{rfc3339(newest)}</lastmod>" if newest else ""
         lines.append(f"  <url><loc>{_x(url)}</loc>{lastmod}</url>")
     lines.append("</urlset>")
     return ("\n".join(lines) + "\n").encode("utf-8")
@@ -144,7 +137,7 @@ def render_health_json(site: Site) -> bytes:
     """feeds.json: the feed health report, machine-readable (fields in the README)."""
 
     def when(moment: datetime | None) -> str | None:
-        return _time(moment) if moment else None
+        return rfc3339(moment) if moment else None
 
     feeds = [
         {
@@ -187,11 +180,11 @@ def render_atom(
     lines = [
         '<?xml version="1.0" encoding="utf-8"?>',
         f'<feed xmlns="http://www.w3.org/2005/Atom" xml:lang={_a(cfg.language)}>',
-        f"  <id>{_x(base + path)}</id>",
+        f"  <id>{_x(routes.absolute(base, path))}</id>",
         f"  <title>{_x(title or cfg.title)}</title>",
-        f"  <updated>{_time(updated)}</updated>",
-        f'  <link rel="self" type="application/atom+xml" href={_a(base + path + "atom.xml")}/>',
-        f'  <link rel="alternate" type="text/html" href={_a(base + path)}/>',
+        f"  <updated>{rfc3339(updated)}</updated>",
+        f'  <link rel="self" type="application/atom+xml" href={_a(base + routes.feed(path))}/>',
+        f'  <link rel="alternate" type="text/html" href={_a(routes.absolute(base, path))}/>',
         f"  <author><name>{_x(cfg.title)}</name></author>",
         f'  <generator version="{__version__}">digest</generator>',
     ]
@@ -204,7 +197,7 @@ def render_atom(
 def _atom_entry(site: Site, entry: Entry) -> list[str]:
     base = site.config.site.base_url
     source = site.source_of(entry)
-    page_url = base + f"posts/{entry.slug}/" if entry.slug else None
+    page_url = routes.absolute(base, routes.post(entry.slug)) if entry.slug else None
     link = entry_link(site, entry)
     lines = [
         "  <entry>",
@@ -215,18 +208,17 @@ def _atom_entry(site: Site, entry: Entry) -> list[str]:
     if entry.comments:
         lines.append(f'    <link rel="replies" type="text/html" href={_a(entry.comments)}/>')
     if entry.published:
-        lines.append(f"    <published>{_time(entry.published)}</published>")
-    lines.append(f"    <updated>{_time(_entry_updated(entry))}</updated>")
+        lines.append(f"    <published>{rfc3339(entry.published)}</published>")
+    lines.append(f"    <updated>{rfc3339(_entry_updated(entry))}</updated>")
     lines.append(f"    <author><name>{_x(entry.author or source.name)}</name></author>")
+    scheme = _a(routes.absolute(base, routes.TAGS))
     for tag in site.tags_of(entry):
-        lines.append(
-            f"    <category term={_a(tag.slug)} label={_a(tag.name)} scheme={_a(base + 'tags/')}/>"
-        )
+        lines.append(f"    <category term={_a(tag.slug)} label={_a(tag.name)} scheme={scheme}/>")
     lang = f" xml:lang={_a(entry.language)}" if entry.language else ""
     lines.append(f'    <content type="html"{lang}>{_x(entry.content_html)}</content>')
     if entry.source != POSTS_SOURCE:
         # RFC 4287 §4.2.11: keep the original feed's identity with the entry.
-        source_page = base + f"sources/{source.slug}/"
+        source_page = routes.absolute(base, routes.source(source.slug))
         lines += [
             "    <source>",
             f"      <id>{_x(source.url or source_page)}</id>",
@@ -254,10 +246,6 @@ def _atom_id(site: Site, entry: Entry, page_url: str | None) -> str:
 
 def _entry_updated(entry: Entry) -> datetime:
     return entry.updated or entry.date
-
-
-def _time(moment: datetime) -> str:
-    return moment.astimezone(UTC).strftime("%Y-%m-%dT%H:%M:%SZ")
 
 
 def _x(text: str) -> str:

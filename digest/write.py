@@ -1,8 +1,8 @@
-"""Stage 7, write: rendered files -> `output/`, and atomic writes for everyone.
+"""Stage 8, write: rendered files -> `output/`.
 
-Touches the disk only. Every file is written to a temp file and renamed over the old one, so a
-run killed at any moment leaves whole files; a file whose bytes did not change is not touched,
-and files the build no longer produces are removed.
+Touches the disk only. Every file is written atomically (`files.atomic_write`), so a run killed
+at any moment leaves whole files; a file whose bytes did not change is not touched, and files
+the build no longer produces are removed.
 """
 
 from __future__ import annotations
@@ -11,11 +11,12 @@ import hashlib
 import json
 import logging
 import os
-import tempfile
 from dataclasses import dataclass
 from pathlib import Path
+from typing import NewType
 
 from digest.errors import OutputError
+from digest.files import atomic_write as atomic_write  # re-exported: configedit imports it here
 from digest.models import OutputFile
 
 log = logging.getLogger(__name__)
@@ -28,6 +29,11 @@ STAMP = ".digest-build.json"
 PROJECT_MARKERS = ("content", "config.toml", "themes", "pyproject.toml", ".git")
 
 
+# An output folder that `check_output_dir` accepted: `write_site` takes only this, so the
+# check runs once per build (before fetching) and mypy sees that it did.
+OutputDir = NewType("OutputDir", Path)
+
+
 @dataclass(frozen=True, slots=True)
 class WriteReport:
     written: int
@@ -35,44 +41,19 @@ class WriteReport:
     removed: int
 
 
-def atomic_write(path: Path, data: bytes, durable: bool = False) -> bool:
-    """Write `data` to `path` unless it already holds exactly that; True when written.
-
-    The rename makes every write whole even if the process is killed. `durable` also fsyncs
-    (kept for the content cache, which cannot be rebuilt; output pages can, and thousands of
-    fsyncs would dominate a build).
-    """
-    try:
-        if path.read_bytes() == data:
-            return False
-    except (FileNotFoundError, IsADirectoryError, NotADirectoryError):
-        pass
-    path.parent.mkdir(parents=True, exist_ok=True)
-    fd, tmp = tempfile.mkstemp(prefix=f".{path.name}.", suffix=".tmp", dir=path.parent)
-    try:
-        with os.fdopen(fd, "wb") as f:
-            f.write(data)
-            if durable:
-                f.flush()
-                os.fsync(f.fileno())
-        os.chmod(tmp, 0o644)  # mkstemp makes 0600; a web server must read these
-        os.replace(tmp, path)
-    except BaseException:
-        Path(tmp).unlink(missing_ok=True)
-        raise
-    return True
-
-
-def check_output_dir(output: Path, project: Path) -> None:
-    output = output.resolve()
-    if output == project.resolve() or project.resolve().is_relative_to(output):
-        raise OutputError(f"{output}: refusing to write the site over the project folder")
-    found = [m for m in PROJECT_MARKERS if (output / m).exists()]
+def check_output_dir(output: Path, project: Path) -> OutputDir:
+    """`output`, once sure it is no project folder: writing the site deletes what it does not
+    produce there."""
+    resolved = output.resolve()
+    if resolved == project.resolve() or project.resolve().is_relative_to(resolved):
+        raise OutputError(f"{resolved}: refusing to write the site over the project folder")
+    found = [m for m in PROJECT_MARKERS if (resolved / m).exists()]
     if found:
         raise OutputError(
-            f"{output}: refusing to write the site here, it holds {', '.join(found)}; "
+            f"{resolved}: refusing to write the site here, it holds {', '.join(found)}; "
             "the output folder must hold the built site only"
         )
+    return OutputDir(output)
 
 
 def fingerprint(inputs: dict[str, Path], salt: str) -> str:
@@ -103,11 +84,8 @@ def is_current(output: Path, inputs: str) -> int | None:
     return sum(1 for name in stamp["files"] if name.endswith(".html"))
 
 
-def write_site(
-    files: tuple[OutputFile, ...], output: Path, project: Path, inputs: str = ""
-) -> WriteReport:
+def write_site(files: tuple[OutputFile, ...], output: OutputDir, inputs: str = "") -> WriteReport:
     """Make `output/` hold exactly `files` (and the stamp that says what they were built from)."""
-    check_output_dir(output, project)
     stamp = {"inputs": inputs, "files": {f.path: len(f.data) for f in files}}
     stamp_file = OutputFile(STAMP, (json.dumps(stamp, sort_keys=True, indent=0) + "\n").encode())
     files = (*files, stamp_file)

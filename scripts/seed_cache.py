@@ -16,7 +16,8 @@ from pathlib import Path
 from digest.config import load_config
 from digest.fetch import fetch_feed, make_client
 from digest.models import FeedCache, HttpState
-from digest.store import cache_path, refresh, save_cache
+from digest.pipeline import update_feed
+from digest.store import cache_path, save_cache
 
 ROOT = Path(__file__).resolve().parent.parent
 SAMPLES = {"lesswrong": "samples/lesswrong.xml", "ai-alignment-forum": "samples/alignmentforum.xml"}
@@ -31,9 +32,7 @@ def main() -> None:
                 continue
             local = dataclasses.replace(feed, path=ROOT / SAMPLES[feed.slug])
             response = fetch_feed(local, HttpState(), client, config.fetch)
-            cache, report = refresh(
-                FeedCache(feed.slug), response, local, SEEDED_AT, config.fetch, config.retention
-            )
+            cache, report = update_feed(config, FeedCache(feed.slug), local, response, SEEDED_AT)
             if report.outcome != "ok":
                 raise SystemExit(f"{SAMPLES[feed.slug]}: {report.error}")
             cache = dataclasses.replace(

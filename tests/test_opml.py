@@ -11,7 +11,8 @@ from helpers import write_config
 from digest.cli import main
 from digest.config import load_config
 from digest.errors import OpmlError
-from digest.opml import OpmlFeed, opml_document, parse_opml
+from digest.opml import OpmlFeed, opml_document
+from digest.opml_import import parse_opml
 
 FEEDS = [
     OpmlFeed("LessWrong", "https://www.lesswrong.com/feed.xml", "https://www.lesswrong.com/",

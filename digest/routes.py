@@ -1,0 +1,72 @@
+"""Where everything lives in `output/`: the site's URL scheme, in one place. Pure.
+
+A *folder* is a path relative to `output/` that ends in "/" ("" is the site's root), e.g.
+`tags/ai/`; its page is `index.html` inside it. Pages link to each other relatively (render
+turns these paths into "../" links); feeds and the sitemap use `absolute`, built on
+`[site] base_url`. Themes hard-code the fixed names (`atom.xml`, `tags/index.html`, ...), so
+a change here is a change to the template contract too.
+"""
+
+from __future__ import annotations
+
+from datetime import date
+
+INDEX = "index.html"
+
+HOME = ""
+ARCHIVE = "archive/"
+TAGS = "tags/"
+SOURCES = "sources/"
+HEALTH = "feeds/"  # the feed health report
+NOT_FOUND = "404.html"
+
+SITE_FEED = "atom.xml"
+JSON_FEED = "feed.json"
+HEALTH_JSON = "feeds.json"
+SITEMAP = "sitemap.xml"
+ROBOTS = "robots.txt"
+OPML = "opml.xml"
+
+
+def page(folder: str) -> str:
+    """The HTML file of a folder: `tags/ai/` -> `tags/ai/index.html`."""
+    return folder + INDEX
+
+
+def listing(folder: str, number: int) -> str:
+    """Page `number` (1-based) of a paginated listing: the folder's own page first, then
+    `page/2/index.html`, ... (page 1 keeps the folder's URL, which never moves)."""
+    return page(folder) if number == 1 else page(f"{folder}page/{number}/")
+
+
+def feed(folder: str) -> str:
+    """The Atom feed of a folder's listing: `tags/ai/atom.xml` (`atom.xml` for the site)."""
+    return folder + SITE_FEED
+
+
+def tag(slug: str) -> str:
+    return f"{TAGS}{slug}/"
+
+
+def source(slug: str) -> str:
+    return f"{SOURCES}{slug}/"
+
+
+def post(slug: str) -> str:
+    """A hand-written post's folder."""
+    return f"posts/{slug}/"
+
+
+def day(when: date) -> str:
+    return f"{when:%Y/%m/%d}/"
+
+
+def month(when: date) -> str:
+    return f"{when:%Y/%m}/"
+
+
+def absolute(base_url: str, path: str) -> str:
+    """The public URL of an output path; a folder's `index.html` is its folder's URL."""
+    if path == INDEX or path.endswith("/" + INDEX):
+        path = path[: -len(INDEX)]
+    return base_url + path
