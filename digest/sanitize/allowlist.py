@@ -3,9 +3,12 @@
 from __future__ import annotations
 
 import re
+from collections.abc import Callable
 from datetime import datetime
 
+from digest.sanitize.language import language_tag
 from digest.sanitize.text import words
+from digest.sanitize.urls import URL_SCHEMES
 
 # Tags and attributes of long-form writing. Everything else is dropped (its text kept);
 # script/style (and other raw-text elements) are dropped with their content by nh3.
@@ -40,8 +43,33 @@ _DATETIME = re.compile(
     r"(?:[T ][0-9]{2}:[0-9]{2}(?::[0-9]{2}(?:\.[0-9]{1,3})?)?(?:Z|[+-][0-9]{2}:[0-9]{2})?)?$"
 )
 
+# A rule takes an attribute's (unescaped) value and returns the value to keep, or None.
+Rule = Callable[[str], str | None]
 
-def valid_datetime(value: str) -> bool:
+
+def _as_is(value: str) -> str:
+    return value
+
+
+def _url(value: str) -> str | None:
+    # nh3 has resolved and filtered URLs (sanitize_html's keep_url); checked again, cheaply.
+    scheme = value.split(":", 1)[0].lower() if ":" in value else ""
+    return value if value.startswith("#") or scheme in URL_SCHEMES else None
+
+
+def _direction(value: str) -> str | None:
+    return value.lower() if value.lower() in ("ltr", "rtl", "auto") else None
+
+
+def _integer(value: str) -> str | None:
+    return value.strip() if INTEGER.match(value.strip()) else None
+
+
+def _pixels(value: str) -> str | None:
+    return str(int(value.strip())) if DIGITS.match(value.strip()) else None
+
+
+def _valid_datetime(value: str) -> bool:
     if not _DATETIME.match(value):
         return False
     try:
@@ -49,3 +77,42 @@ def valid_datetime(value: str) -> bool:
     except ValueError:
         return False
     return moment.year >= 1
+
+
+def _datetime(value: str) -> str | None:
+    return value.strip() if _valid_datetime(value.strip()) else None
+
+
+def _scope(value: str) -> str | None:
+    scope = value.strip().lower()
+    return scope if scope in ("row", "col", "rowgroup", "colgroup") else None
+
+
+# Rules for an attribute on any element; they win over the per-element ones below. (id is
+# the conformer's own: it must be unique in the fragment.)
+_ANY_ELEMENT: dict[str, Rule] = {
+    "lang": language_tag,
+    "dir": _direction,
+    "title": _as_is,
+    **dict.fromkeys(URL_ATTRIBUTES, _url),
+}
+_PER_ELEMENT: dict[tuple[str, str], Rule] = {
+    ("a", "rel"): _as_is,  # nh3's LINK_REL
+    ("img", "loading"): lambda _: "lazy",
+    ("img", "alt"): _as_is,
+    ("img", "width"): _pixels,
+    ("img", "height"): _pixels,
+    ("ol", "reversed"): lambda _: "",
+    ("ol", "start"): _integer,
+    ("li", "value"): _integer,
+    ("time", "datetime"): _datetime,
+    ("th", "scope"): _scope,
+    # Spans are checked with the whole table (tables.fix_spans).
+    **{(cell, span): _as_is for cell in ("td", "th") for span in ("colspan", "rowspan")},
+}
+
+
+def attribute_value(tag: str, name: str, value: str) -> str | None:
+    """The value to keep for attribute `name` of a `tag` element (None: drop it)."""
+    rule = _ANY_ELEMENT.get(name) or _PER_ELEMENT.get((tag, name))
+    return rule(value) if rule else None

@@ -9,18 +9,10 @@ import functools
 import html
 from dataclasses import dataclass, replace
 
-from digest.sanitize.allowlist import (
-    ALLOWED_TAGS,
-    DIGITS,
-    INTEGER,
-    URL_ATTRIBUTES,
-    valid_datetime,
-)
-from digest.sanitize.language import language_tag
+from digest.sanitize.allowlist import ALLOWED_TAGS, attribute_value
 from digest.sanitize.tables import fix_spans
 from digest.sanitize.text import words
 from digest.sanitize.tree import WHITESPACE, Element, Node, blank, escape, read_tree, write
-from digest.sanitize.urls import URL_SCHEMES
 
 # nh3 keeps allowed elements wherever the HTML parser put them: <span><h2>, <ul><p>, <li>
 # without a list (its <menu> dropped), <a> without href (a javascript: URL dropped), an <img>
@@ -126,46 +118,13 @@ class _Conformer:
         return True
 
     def attribute_ok(self, tag: str, name: str, value: str) -> str | None:
-        """The value to keep for attribute `name` (None: drop it)."""
-        if name == "id":
-            if not value or any(c in value for c in WHITESPACE) or value in self.ids:
-                return None
-            self.ids.add(value)
-            return value
-        if name == "lang":
-            return language_tag(value)
-        if name == "dir":
-            return value.lower() if value.lower() in ("ltr", "rtl", "auto") else None
-        if name == "title":
-            return value
-        if name in URL_ATTRIBUTES:
-            # nh3 has resolved and filtered them (keep_url); checked again, cheaply.
-            scheme = value.split(":", 1)[0].lower() if ":" in value else ""
-            return value if value.startswith("#") or scheme in URL_SCHEMES else None
-        if tag == "a" and name == "rel":
-            return value
-        if tag == "img":
-            if name == "loading":
-                return "lazy"
-            if name == "alt":
-                return value
-            if name in ("width", "height"):
-                return str(int(value.strip())) if DIGITS.match(value.strip()) else None
-        if tag == "ol":
-            if name == "reversed":
-                return ""
-            if name == "start":
-                return value.strip() if INTEGER.match(value.strip()) else None
-        if tag == "li" and name == "value":
-            return value.strip() if INTEGER.match(value.strip()) else None
-        if tag == "time" and name == "datetime":
-            return value.strip() if valid_datetime(value.strip()) else None
-        if tag == "th" and name == "scope":
-            scope = value.strip().lower()
-            return scope if scope in ("row", "col", "rowgroup", "colgroup") else None
-        if tag in ("td", "th") and name in ("colspan", "rowspan"):
-            return value  # checked with the whole table
-        return None
+        """The value to keep for attribute `name` (None: drop it); ids must be unique."""
+        if name != "id":
+            return attribute_value(tag, name, value)
+        if not value or any(c in value for c in WHITESPACE) or value in self.ids:
+            return None
+        self.ids.add(value)
+        return value
 
     def element(self, element: Element, context: _Context) -> list[Node]:
         tag = element.tag
@@ -223,8 +182,8 @@ class _Conformer:
                 value = child.attrs.pop("value", None)
                 if self.usable(child):
                     if element.tag == "ol" and value is not None:
-                        kept = html.unescape(value).strip()
-                        if INTEGER.match(kept):
+                        kept = attribute_value("li", "value", html.unescape(value))
+                        if kept is not None:
                             child.attrs["value"] = escape(kept)
                     child.children = self.fix(child.children, context)
                     out.append(child)
