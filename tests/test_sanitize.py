@@ -1,0 +1,57 @@
+"""digest.sanitize, function by function: what a reader of the digest would notice."""
+
+from __future__ import annotations
+
+import re
+
+from hypothesis import given
+from hypothesis import strategies as st
+
+from digest.sanitize import clean_text
+
+# --- clean_text --------------------------------------------------------------------------------
+
+# What clean_text removes, written as plainly as possible: the oracle its fast path must match.
+_C1_AS_CP1252 = {chr(b): bytes([b]).decode("cp1252", errors="ignore") for b in range(0x80, 0xA0)}
+_NEVER_TEXT = re.compile(
+    "[\x00-\x08\x0b\x0c\x0e-\x1f\x7f-\x9f\ud800-\udfff\ufdd0-\ufdef\ufffe\uffff"
+    + "".join(chr(p << 16 | 0xFFFE) + chr(p << 16 | 0xFFFF) for p in range(1, 17))
+    + "]"
+)
+
+
+def _reference(value: str) -> str:
+    return _NEVER_TEXT.sub(lambda m: _C1_AS_CP1252.get(m.group(), ""), value)
+
+
+# Every edge of every range clean_text cares about; each is tested with its neighbours.
+_RANGE_EDGES = (
+    0x00, 0x08, 0x09, 0x0A, 0x0D, 0x1F, 0x20, 0x7E, 0x7F, 0x80, 0x9F, 0xA0, 0xFF, 0x100,
+    0xD7FF, 0xD800, 0xDFFF, 0xE000, 0xFDCF, 0xFDD0, 0xFDEF, 0xFDF0, 0xFFFD, 0xFFFE, 0xFFFF,
+    0x10000, 0x10FFFF,
+    *(plane << 16 | low for plane in range(1, 17) for low in (0xFFFE, 0xFFFF)),
+)  # fmt: skip
+_EDGES = sorted({p + d for p in _RANGE_EDGES for d in (-1, 0, 1) if 0 <= p + d <= 0x10FFFF})
+
+
+def test_clean_text_matches_the_rule_on_every_boundary_code_point() -> None:
+    # Alone, and in strings of each width CPython stores (ASCII, Latin-1, BMP, astral): the
+    # fast path depends on the widest character in the string.
+    for point in _EDGES:
+        char = chr(point)
+        for context in ("", "a", "é", "\u20ac", "\U0001f600"):
+            for value in (f"{context}{char}", f"{char}{context}", f"{context}x{char}y{context}"):
+                assert clean_text(value) == _reference(value), hex(point)
+
+
+def test_clean_text_drops_astral_noncharacters_but_keeps_emoji() -> None:
+    assert clean_text("A\U0001fffe\U0010ffffB \U0001f600") == "AB \U0001f600"
+    assert clean_text("caf\x82\x00e") == "caf\u201ae"  # C1 read as Windows-1252, NUL gone
+
+
+_AROUND_EDGES = st.sampled_from([chr(p) for p in _EDGES if not 0xD800 <= p <= 0xDFFF])
+
+
+@given(st.lists(st.text() | _AROUND_EDGES, max_size=20).map("".join))
+def test_clean_text_matches_the_rule_on_any_text(value: str) -> None:
+    assert clean_text(value) == _reference(value)
