@@ -3,10 +3,14 @@
 from __future__ import annotations
 
 import re
+from pathlib import Path
 
+import pytest
 from hypothesis import given
 from hypothesis import strategies as st
 
+from digest.config import parse_config
+from digest.configedit import unique_name
 from digest.sanitize import clean_text
 
 # --- clean_text --------------------------------------------------------------------------------
@@ -55,3 +59,30 @@ _AROUND_EDGES = st.sampled_from([chr(p) for p in _EDGES if not 0xD800 <= p <= 0x
 @given(st.lists(st.text() | _AROUND_EDGES, max_size=20).map("".join))
 def test_clean_text_matches_the_rule_on_any_text(value: str) -> None:
     assert clean_text(value) == _reference(value)
+
+
+# --- one slug rule: names `digest add` and `import-opml` choose, the config accepts ----------
+
+
+def _config_with(names: list[str]) -> dict[str, object]:
+    return {
+        "site": {"title": "T", "base_url": "https://example.org/", "timezone": "UTC"},
+        "feeds": [{"url": f"https://example.org/{i}.xml", "name": n} for i, n in enumerate(names)],
+    }
+
+
+@pytest.mark.parametrize(
+    ("name", "taken", "expected"),
+    [
+        ("con feed", ["con"], "con feed (2)"),  # "con" is a device name: its slug is "con-feed"
+        ("Café", ["cafe"], "Café (2)"),
+        ("posts", [], "posts (2)"),  # the hand-written posts' folder
+        ("C++", ["C"], "C++"),  # "c-plus-plus" and "c": two slugs
+        ("!!!", ["???"], "!!!"),  # nothing to slugify: each gets its own hash
+    ],
+)
+def test_unique_name_is_one_the_config_accepts(name: str, taken: list[str], expected: str) -> None:
+    chosen = unique_name(name, taken)
+    assert chosen == expected
+    config = parse_config(_config_with([*taken, chosen]), Path("config.toml"))
+    assert [feed.name for feed in config.feeds] == [*taken, chosen]

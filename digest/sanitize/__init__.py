@@ -5,7 +5,7 @@
 - `text`: `clean_text`, what may be text; `xml_text`, what XML 1.0 can carry.
 - `urls`: `clean_url`, http(s)/mailto URLs resolved and normalised; `is_http_url`.
 - `language`: `language_tag`, BCP 47 tags a validator accepts.
-- `slugs`: `safe_slug`, names as file names (the one slug rule); `short_hash`.
+- `slugs`: `safe_slug`, names as file names (the one slug rule), `feed_slug`; `short_hash`.
 - `html`: `sanitize_html`, feed HTML -> an allowlisted fragment (nh3, `allowlist`) that is
   also valid HTML5 (`conform`, with `tree` and `tables`); `html_to_text`.
 
@@ -21,7 +21,7 @@ from digest.sanitize.allowlist import (
 )
 from digest.sanitize.html import html_to_text, sanitize_html
 from digest.sanitize.language import language_tag
-from digest.sanitize.slugs import safe_slug, short_hash
+from digest.sanitize.slugs import feed_slug, safe_slug, short_hash
 from digest.sanitize.text import clean_text, xml_text
 from digest.sanitize.urls import HTTP_SCHEMES, URL_SCHEMES, clean_url, http_url, is_http_url
 from digest.sanitize.xml import MAX_ELEMENTS, decode_feed, prepare_feed
@@ -38,6 +38,7 @@ __all__ = [
     "clean_text",
     "clean_url",
     "decode_feed",
+    "feed_slug",
     "html_to_text",
     "http_url",
     "is_http_url",

@@ -31,3 +31,8 @@ def safe_slug(name: str, *, fallback: str, max_length: int = 60) -> str:
     if slug in _RESERVED_NAMES:
         slug = f"{slug}-{fallback}"
     return slug
+
+
+def feed_slug(name: str) -> str:
+    """The slug of a feed's name: its pages' folder, and what two feeds may not share."""
+    return safe_slug(name, fallback="feed")
