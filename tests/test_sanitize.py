@@ -11,7 +11,7 @@ from hypothesis import strategies as st
 
 from digest.config import parse_config
 from digest.configedit import unique_name
-from digest.sanitize import clean_text
+from digest.sanitize import clean_text, sanitize_html
 
 # --- clean_text --------------------------------------------------------------------------------
 
@@ -59,6 +59,56 @@ _AROUND_EDGES = st.sampled_from([chr(p) for p in _EDGES if not 0xD800 <= p <= 0x
 @given(st.lists(st.text() | _AROUND_EDGES, max_size=20).map("".join))
 def test_clean_text_matches_the_rule_on_any_text(value: str) -> None:
     assert clean_text(value) == _reference(value)
+
+
+# --- fragment-only links ----------------------------------------------------------------------
+
+ARTICLE = "https://example.org/post"
+FEED = "https://example.org/feed.xml"
+
+
+def test_a_fragment_link_whose_target_is_elsewhere_goes_to_the_article() -> None:
+    out = sanitize_html('<p>See <a href="#section-2">part two</a>.</p>', "e1-", FEED, page=ARTICLE)
+    assert 'href="https://example.org/post#section-2"' in out
+    assert ">part two</a>" in out
+
+
+def test_the_article_is_the_base_when_no_page_is_given() -> None:
+    # JSON Feed entries and hand-written posts are resolved against their own page.
+    out = sanitize_html('<a href="#section-2">part two</a>', "e1-", ARTICLE + "#top")
+    assert 'href="https://example.org/post#section-2"' in out
+
+
+def test_a_fragment_link_whose_target_is_in_the_entry_stays_in_the_entry() -> None:
+    entry = (
+        '<p>A claim.<sup id="ref-1"><a href="#fn:1">1</a></sup></p>'
+        '<ol><li id="fn:1">The source. <a href="#ref-1">back</a></li></ol>'
+        '<h2 id="café">Café</h2><p><a href="#caf%C3%A9">up</a></p>'
+    )
+    out = sanitize_html(entry, "e1-", FEED, page=ARTICLE)
+    assert '<a href="#e1-fn:1"' in out and '<li id="e1-fn:1">' in out
+    assert '<a href="#e1-ref-1"' in out and '<sup id="e1-ref-1">' in out
+    assert '<a href="#e1-caf%C3%A9"' in out and '<h2 id="e1-café">' in out
+    assert ARTICLE not in out
+
+
+def test_a_target_the_sanitiser_drops_is_not_in_the_entry() -> None:
+    entry = '<script id="gone"></script><p>x</p><a href="#gone">g</a>'  # the id goes with it
+    out = sanitize_html(entry, "e1-", FEED, page=ARTICLE)
+    assert 'href="https://example.org/post#gone"' in out
+
+
+def test_without_a_page_a_fragment_link_to_nowhere_is_only_its_text() -> None:
+    entry = (
+        '<p><a href="#elsewhere">elsewhere</a> and <a href="#here">here</a></p><p id="here">!</p>'
+    )
+    out = sanitize_html(entry, "e1-")
+    assert out == (
+        '<p>elsewhere and <a href="#e1-here" rel="nofollow noopener noreferrer">here</a></p>'
+        '<p id="e1-here">!</p>'
+    )
+    # A quotation's source the same way: the cite attribute goes, the quotation stays.
+    assert sanitize_html('<q cite="#elsewhere">q</q>', "e1-") == "<q>q</q>"
 
 
 # --- one slug rule: names `digest add` and `import-opml` choose, the config accepts ----------

@@ -12,7 +12,7 @@ from dataclasses import dataclass, replace
 from digest.sanitize.allowlist import ALLOWED_TAGS, attribute_value
 from digest.sanitize.tables import fix_spans
 from digest.sanitize.text import words
-from digest.sanitize.tree import WHITESPACE, Element, Node, blank, escape, read_tree, write
+from digest.sanitize.tree import WHITESPACE, Element, Node, blank, escape, read_tree
 
 # nh3 keeps allowed elements wherever the HTML parser put them: <span><h2>, <ul><p>, <li>
 # without a list (its <menu> dropped), <a> without href (a javascript: URL dropped), an <img>
@@ -48,12 +48,6 @@ _FLOW_CONTEXT = _Context()
 class _Conformer:
     def __init__(self) -> None:
         self.ids: set[str] = set()
-
-    def conform(self, markup: str) -> str:
-        out: list[str] = []
-        for node in self.fix(read_tree(markup), _FLOW_CONTEXT):
-            write(node, out)
-        return "".join(out)
 
     # -- content models
 
@@ -298,6 +292,7 @@ class _Conformer:
         return row if cells else None
 
 
-def conform(markup: str) -> str:
-    """nh3's output `markup` as valid HTML5; valid input comes back byte for byte."""
-    return _Conformer().conform(markup)
+def conform(markup: str) -> list[Node]:
+    """nh3's output `markup` as a tree of valid HTML5 (`tree.write_all` writes it: valid input
+    comes back byte for byte)."""
+    return _Conformer().fix(read_tree(markup), _FLOW_CONTEXT)

@@ -20,7 +20,9 @@ from digest.sanitize.allowlist import (
     URL_ATTRIBUTES,
 )
 from digest.sanitize.conform import conform
+from digest.sanitize.fragments import retarget_fragments
 from digest.sanitize.text import clean_text, words
+from digest.sanitize.tree import write_all
 from digest.sanitize.urls import QUERY_SAFE, URL_SCHEMES, clean_url, quote_part
 
 # Nesting is cut before nh3 sees it (html5ever's cost grows with depth squared: 100,000
@@ -134,12 +136,17 @@ def _nesting(fragment: str, tags: re.Pattern[str], cut: list[tuple[int, int]] | 
     return deepest
 
 
-def sanitize_html(fragment: str, id_prefix: str, base: str | None = None) -> str:
+def sanitize_html(
+    fragment: str, id_prefix: str, base: str | None = None, *, page: str | None = None
+) -> str:
     """Allowlist-clean `fragment` into valid HTML5, resolving relative URLs against `base`.
 
-    Ids get `id_prefix`, and `#fragment` links with them, so footnotes keep working and two
-    posts on one page never clash with each other or with the page's own ids. A URL that is
-    not http(s)/mailto, or cannot be resolved, is dropped (and its link or image with it).
+    Ids get `id_prefix`, and `#fragment` links to them with it, so footnotes keep working and
+    two posts on one page never clash with each other or with the page's own ids. A
+    `#fragment` link to an id the fragment does not have points to that fragment of `page`
+    (the entry's own web page; `base` when not given), or is dropped when neither is known.
+    A URL that is not http(s)/mailto, or cannot be resolved, is dropped (and its link or image
+    with it).
     """
 
     def keep_url(tag: str, attribute: str, value: str) -> str | None:
@@ -163,7 +170,8 @@ def sanitize_html(fragment: str, id_prefix: str, base: str | None = None) -> str
         strip_comments=True,
     )
     # Character references nh3 decoded ("&#x1b;") may be controls too.
-    return conform(clean_text(cleaned)).strip()
+    tree = conform(clean_text(cleaned))
+    return write_all(retarget_fragments(tree, id_prefix, page or base)).strip()
 
 
 def html_to_text(fragment: str) -> str:

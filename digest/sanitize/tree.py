@@ -9,6 +9,7 @@ from __future__ import annotations
 
 import html
 import re
+from collections.abc import Iterable
 from dataclasses import dataclass, field
 
 VOID = frozenset({"br", "hr", "img"})
@@ -93,3 +94,10 @@ def write(node: Node, out: list[str]) -> None:
     for child in node.children:
         write(child, out)
     out.append(f"</{node.tag}>")
+
+
+def write_all(nodes: Iterable[Node]) -> str:
+    out: list[str] = []
+    for node in nodes:
+        write(node, out)
+    return "".join(out)
