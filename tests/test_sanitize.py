@@ -73,10 +73,11 @@ def test_a_fragment_link_whose_target_is_elsewhere_goes_to_the_article() -> None
     assert ">part two</a>" in out
 
 
-def test_the_article_is_the_base_when_no_page_is_given() -> None:
-    # JSON Feed entries and hand-written posts are resolved against their own page.
-    out = sanitize_html('<a href="#section-2">part two</a>', "e1-", ARTICLE + "#top")
-    assert 'href="https://example.org/post#section-2"' in out
+def test_the_page_is_the_article_not_the_base() -> None:
+    # The base of an RSS or Atom entry is the feed's URL; a fragment there means nothing.
+    out = sanitize_html('<a href="#s2">two</a>', "e1-", FEED, page=ARTICLE + "#top")
+    assert 'href="https://example.org/post#s2"' in out
+    assert sanitize_html('<a href="#s2">two</a>', "e1-", FEED) == "two"
 
 
 def test_a_fragment_link_whose_target_is_in_the_entry_stays_in_the_entry() -> None:

@@ -143,8 +143,9 @@ def sanitize_html(
 
     Ids get `id_prefix`, and `#fragment` links to them with it, so footnotes keep working and
     two posts on one page never clash with each other or with the page's own ids. A
-    `#fragment` link to an id the fragment does not have points to that fragment of `page`
-    (the entry's own web page; `base` when not given), or is dropped when neither is known.
+    `#fragment` link to an id the fragment does not have points to that fragment of `page`,
+    the entry's own web page, or is dropped (its text kept) without one. (Not `base`: for
+    RSS and Atom that is the feed's URL unless the feed says otherwise.)
     A URL that is not http(s)/mailto, or cannot be resolved, is dropped (and its link or image
     with it).
     """
@@ -171,7 +172,7 @@ def sanitize_html(
     )
     # Character references nh3 decoded ("&#x1b;") may be controls too.
     tree = conform(clean_text(cleaned))
-    return write_all(retarget_fragments(tree, id_prefix, page or base)).strip()
+    return write_all(retarget_fragments(tree, id_prefix, page)).strip()
 
 
 def html_to_text(fragment: str) -> str:
