@@ -7,7 +7,8 @@
 - `language`: `language_tag`, BCP 47 tags a validator accepts.
 - `slugs`: `safe_slug`, names as file names (the one slug rule), `feed_slug`; `short_hash`.
 - `html`: `sanitize_html`, feed HTML -> an allowlisted fragment (nh3, `allowlist`) that is
-  also valid HTML5 (`conform`, with `tree` and `tables`); `html_to_text`.
+  also valid HTML5 (`conform`, with `tree` and `tables`), its `#fragment` links pointing
+  where they can (`fragments`); `html_to_text`.
 
 The names below are the package's interface; the modules are free to change.
 """
