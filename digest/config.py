@@ -15,7 +15,7 @@ from zoneinfo import ZoneInfo, ZoneInfoNotFoundError
 
 from digest.errors import ConfigError
 from digest.models import POSTS_SOURCE, Config, FeedConfig, FetchConfig, Retention, SiteConfig
-from digest.sanitize import is_http_url, safe_slug
+from digest.sanitize import feed_slug, is_http_url
 
 SITE_KEYS = {
     "title", "base_url", "timezone", "per_page", "feed_entries", "language", "theme",
@@ -315,7 +315,7 @@ def _feed_name(
     if not isinstance(name, str) or not name.strip():
         problems.append(f"{where}: required, a non-empty string")
         return "", ""
-    slug = safe_slug(name, fallback="feed")
+    slug = feed_slug(name)
     if slug == POSTS_SOURCE:
         problems.append(f"{where}: {name!r} is reserved for hand-written posts")
     elif slug in slugs:

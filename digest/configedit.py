@@ -14,13 +14,13 @@ from dataclasses import dataclass
 from urllib.parse import urlsplit, urlunsplit
 
 import tomlkit
-from slugify import slugify
 from tomlkit.items import Array
 
 from digest.config import parse_config
 from digest.errors import ConfigEditError
 from digest.files import atomic_write
 from digest.models import POSTS_SOURCE, Config
+from digest.sanitize import feed_slug
 
 
 @dataclass(frozen=True, slots=True)
@@ -50,10 +50,11 @@ def configured(config: Config) -> dict[str, str]:
 
 
 def unique_name(name: str, taken: Iterable[str]) -> str:
-    """`name`, or "name (2)", "name (3)", ... when a feed's name already gives its slug."""
-    slugs = {slugify(n, max_length=60) or "feed" for n in taken}
+    """`name`, or "name (2)", "name (3)", ...: the first whose slug, by the rule the config
+    checks names with (`feed_slug`), is not taken by a feed in `taken` or by the posts."""
+    slugs = {feed_slug(n) for n in taken} | {POSTS_SOURCE}
     candidate, n = name, 1
-    while (slugify(candidate, max_length=60) or "feed") in slugs | {POSTS_SOURCE}:
+    while feed_slug(candidate) in slugs:
         n += 1
         candidate = f"{name} ({n})"
     return candidate

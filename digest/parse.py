@@ -37,6 +37,7 @@ from digest.sanitize import URL_SCHEMES as URL_SCHEMES
 from digest.sanitize import (
     clean_text,
     http_url,
+    id_prefix,
     is_http_url,
     language_tag,
     prepare_feed,
@@ -136,7 +137,7 @@ def _entry(
         updated=updated if updated != published else None,
         first_seen=now,
         tags=tags,
-        content_html=sanitize_html(content, _id_prefix(source, entry_id), content_base),
+        content_html=sanitize_html(content, id_prefix(source, entry_id), content_base, page=link),
         comments=http_url(raw.get("comments"), base) or _replies_link(raw, base),
         language=content_language or language,
     )
@@ -251,10 +252,6 @@ def unique_id(entry_id: str, link: str | None, title: str, seen: Mapping[str, En
     return candidate
 
 
-def _id_prefix(source: str, entry_id: str) -> str:
-    return "e" + hashlib.sha1(f"{source}\n{entry_id}".encode()).hexdigest()[:8] + "-"
-
-
 def _ttl(meta: Any) -> int | None:
     """Seconds between fetches the feed asks for: RSS <ttl> (minutes) or sy:updatePeriod."""
     ttl = _text(meta.get("ttl"))
@@ -366,7 +363,7 @@ def _json_entry(
         updated=updated if updated != published else None,
         first_seen=now,
         tags=_tags(tags if isinstance(tags, list) else ()),
-        content_html=sanitize_html(content, _id_prefix(source, entry_id), link or url),
+        content_html=sanitize_html(content, id_prefix(source, entry_id), link or url, page=link),
         language=language_tag(item.get("language")) or language,
     )
 

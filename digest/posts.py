@@ -9,7 +9,6 @@ over from another generator build without edits.
 from __future__ import annotations
 
 import difflib
-import hashlib
 import logging
 import re
 import tomllib
@@ -26,7 +25,7 @@ import yaml
 from digest import routes
 from digest.errors import PostError
 from digest.models import POSTS_SOURCE, Entry, PostFile, sort_entries
-from digest.sanitize import clean_text, language_tag, safe_slug, sanitize_html
+from digest.sanitize import clean_text, id_prefix, language_tag, safe_slug, sanitize_html
 
 log = logging.getLogger(__name__)
 _T = TypeVar("_T")
@@ -76,6 +75,9 @@ def parse_post(text: str, *, filename: str, timezone: str, base_url: str) -> Ent
         raise PostError(f"{filename}: " + "; ".join(problems.values()))
     slug = safe_slug(slug_text or PurePath(filename).stem, fallback="post", max_length=SLUG_LENGTH)
     body = markdown.markdown(front.body, extensions=["extra", "sane_lists"], output_format="html")
+    # Relative links resolve against the post's own public URL: they must work wherever the
+    # post is shown, in listings too.
+    page = routes.absolute(base_url, routes.post(slug))
     return Entry(
         id=f"{POSTS_SOURCE}/{slug}",
         source=POSTS_SOURCE,
@@ -86,9 +88,7 @@ def parse_post(text: str, *, filename: str, timezone: str, base_url: str) -> Ent
         updated=None,
         first_seen=published,
         tags=tags,
-        content_html=sanitize_html(
-            body, _id_prefix(slug), routes.absolute(base_url, routes.post(slug))
-        ),
+        content_html=sanitize_html(body, id_prefix(POSTS_SOURCE, slug), page, page=page),
         language=language,
         slug=slug,
     )
@@ -253,9 +253,3 @@ def _language(value: object) -> str:
     if tag is None:
         raise ValueError(f"{value!r} is not a language tag (BCP 47, such as en, en-GB, pt-BR)")
     return tag
-
-
-def _id_prefix(slug: str) -> str:
-    """The prefix of the ids in a post's HTML (footnotes), unique to the post. The same rule
-    as digest.parse uses for feed entries, so these ids never collide with theirs."""
-    return "e" + hashlib.sha1(f"{POSTS_SOURCE}\n{slug}".encode()).hexdigest()[:8] + "-"

@@ -30,7 +30,7 @@ LAYERS: dict[str, set[str]] = {
     "sanitize": {"errors"},
     "theme": {"errors"},
     "config": {"errors", "models", "sanitize"},
-    "configedit": {"config", "errors", "models", "files"},
+    "configedit": {"config", "errors", "models", "files", "sanitize"},
     "fetch": {"models", "sanitize"},
     "identify": {"errors", "sanitize"},
     "parse": {"errors", "identify", "models", "sanitize"},

@@ -178,3 +178,16 @@ def test_digest_add_reads_a_hostile_feed_within_the_budget(
     result = run_budgeted("add", str(config), elements)
     assert result["outcome"] == "error" and "more than 250,000 XML elements" in str(result["error"])
     assert "[[feeds]]" not in config.read_text()
+
+
+def test_a_fragment_link_without_its_target_goes_to_the_original_article() -> None:
+    body = b"""<?xml version="1.0"?><rss version="2.0"><channel><title>T</title>
+<link>https://blog.example/</link><item><title>Post</title>
+<link>https://blog.example/2026/post</link><guid>https://blog.example/2026/post</guid>
+<description><![CDATA[<p>See <a href="#section-2">section 2</a> and note<a href="#fn1">1</a>.</p>
+<ol><li id="fn1">A footnote.</li></ol>]]></description></item></channel></rss>"""
+    parsed = parse_body(body, url="https://blog.example/feed", headers={}, source="b", now=NOW)
+    html = parsed.entries[0].content_html
+    # The section lives on the article's page only; the footnote is in the entry itself.
+    assert 'href="https://blog.example/2026/post#section-2"' in html
+    assert 'href="#fn1"' not in html and 'href="#e' in html
