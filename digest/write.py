@@ -15,6 +15,7 @@ import tempfile
 from dataclasses import dataclass
 from pathlib import Path
 
+from digest import testhook
 from digest.errors import OutputError
 from digest.models import OutputFile
 
@@ -56,7 +57,9 @@ def atomic_write(path: Path, data: bytes, durable: bool = False) -> bool:
                 f.flush()
                 os.fsync(f.fileno())
         os.chmod(tmp, 0o644)  # mkstemp makes 0600; a web server must read these
+        testhook.checkpoint("write.temp")  # the kill tests stop here: temp written, not renamed
         os.replace(tmp, path)
+        testhook.checkpoint("write.renamed")
     except BaseException:
         Path(tmp).unlink(missing_ok=True)
         raise
