@@ -19,6 +19,8 @@ from playwright.sync_api import Browser, Page, sync_playwright
 
 from digest.cli import main
 
+pytestmark = pytest.mark.slow  # a real browser
+
 FIXTURE = Path(__file__).parent / "fixtures" / "site"
 CHROMIUM = shutil.which("chromium") or shutil.which("chromium-browser") or "/usr/bin/chromium"
 # The page types of the default theme, in the fixture site.

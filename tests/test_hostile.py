@@ -217,6 +217,7 @@ def test_feeds_that_are_not_feeds_are_reported_by_name_and_the_build_goes_on(
         assert 'class="entry' not in pages[Path(name).stem].read_text(encoding="utf-8")
 
 
+@pytest.mark.slow  # jing over every Atom file
 def test_atom_feeds_are_valid(site: Built) -> None:
     atom = site.output / "atom.xml"
     assert validate_atom(atom) == []
@@ -233,6 +234,7 @@ def test_atom_feeds_are_valid(site: Built) -> None:
     assert '<img src=x onerror=alert("title-img")> shown as text' in titles
 
 
+@pytest.mark.slow  # the Nu Html Checker over every page
 def test_every_page_is_valid_html5(site: Built) -> None:
     pages = sorted(site.output.rglob("*.html"))
     assert len(pages) > 50
@@ -487,10 +489,10 @@ def test_entity_bombs_are_bounded_in_memory_and_output(size: int, count: int) ->
         "<svg>" + "<g>" * 100_000,
         "<a href='https://x.example/'>" * 50_000,
         "<ul><li>" * 50_000,
-        "&a;" * 1_000_000,
+        pytest.param("&a;" * 1_000_000, marks=pytest.mark.slow),
         "<a" * 300_000,  # tags that never end
         "<![CDATA[<!--" * 100_000,
-        "<textarea>" + "&amp;" * 500_000,
+        pytest.param("<textarea>" + "&amp;" * 500_000, marks=pytest.mark.slow),
     ],
     ids=lambda fragment: fragment[:16],
 )
@@ -539,6 +541,7 @@ def test_a_parser_crash_is_a_failed_feed() -> None:
         parse(body)
 
 
+@pytest.mark.slow
 def test_deep_xml_nesting_is_bounded() -> None:
     depth = 100_000  # 200,000 elements: under MAX_ELEMENTS, so parsed, not refused
     body = rss_with("", "deep", "<x>" * depth + "</x>" * depth)
@@ -549,6 +552,7 @@ def test_deep_xml_nesting_is_bounded() -> None:
 # --- random and mutated feeds -------------------------------------------------------------
 
 
+@pytest.mark.slow  # fuzzing, then the Nu Html Checker and jing over what came out
 def test_random_and_mutated_feeds_come_out_safe_and_valid(
     tmp_path: Path, monkeypatch: pytest.MonkeyPatch
 ) -> None:
