@@ -10,6 +10,8 @@ import os
 import tempfile
 from pathlib import Path
 
+from digest import testhook
+
 
 def atomic_write(path: Path, data: bytes, durable: bool = False) -> bool:
     """Write `data` to `path` unless it already holds exactly that; True when written.
@@ -32,7 +34,9 @@ def atomic_write(path: Path, data: bytes, durable: bool = False) -> bool:
                 f.flush()
                 os.fsync(f.fileno())
         os.chmod(tmp, 0o644)  # mkstemp makes 0600; a web server must read these
+        testhook.checkpoint("write.temp")  # the kill tests stop here: temp written, not renamed
         os.replace(tmp, path)
+        testhook.checkpoint("write.renamed")
     except BaseException:
         Path(tmp).unlink(missing_ok=True)
         raise

@@ -16,7 +16,7 @@ from pathlib import Path
 from typing import NewType
 
 from digest.errors import OutputError
-from digest.files import atomic_write as atomic_write  # re-exported: configedit imports it here
+from digest.files import atomic_write
 from digest.models import OutputFile
 
 log = logging.getLogger(__name__)

@@ -1,15 +1,19 @@
-"""A fault server: real HTTP on 127.0.0.1 that misbehaves the ways feed servers do."""
+"""Routes for helpers.FeedServer that misbehave the ways feed servers do, and feed bodies.
+
+A behaviour that stalls or streams stops when the server closes (its `stop` event), and each
+has a bound of its own in bytes, so a client that never gives up fails its test instead of
+hanging it.
+"""
 
 from __future__ import annotations
 
+import functools
 import gzip
-import threading
-import time
-from collections.abc import Callable
-from dataclasses import dataclass, field
-from http.server import BaseHTTPRequestHandler, ThreadingHTTPServer
+from http.server import BaseHTTPRequestHandler
 
-Behaviour = Callable[[BaseHTTPRequestHandler, "FaultServer"], None]
+from helpers import Behaviour, FeedServer, Route, send
+
+RSS = "application/rss+xml; charset=utf-8"
 
 
 def feed_body(name: str, count: int = 2, prefix: str = "") -> bytes:
@@ -27,127 +31,55 @@ def feed_body(name: str, count: int = 2, prefix: str = "") -> bytes:
     ).encode()
 
 
-@dataclass
-class FaultServer:
-    routes: dict[str, Behaviour] = field(default_factory=dict)
-    requests: list[str] = field(default_factory=list)
-    in_flight: int = 0
-    max_in_flight: int = 0
-    lock: threading.Lock = field(default_factory=threading.Lock)
-    stop: threading.Event = field(default_factory=threading.Event)
-
-    def __post_init__(self) -> None:
-        server = self
-
-        class Handler(BaseHTTPRequestHandler):
-            protocol_version = "HTTP/1.1"
-
-            def do_GET(self) -> None:
-                with server.lock:
-                    server.requests.append(self.path)
-                    server.in_flight += 1
-                    server.max_in_flight = max(server.max_in_flight, server.in_flight)
-                try:
-                    behaviour = server.routes.get(self.path, not_found)
-                    behaviour(self, server)
-                except (BrokenPipeError, ConnectionResetError):
-                    pass
-                finally:
-                    with server.lock:
-                        server.in_flight -= 1
-
-            def log_message(self, format: str, *args: object) -> None:
-                pass
-
-        self.httpd = ThreadingHTTPServer(("127.0.0.1", 0), Handler)
-        self.httpd.daemon_threads = True
-        self.thread = threading.Thread(target=self.httpd.serve_forever, daemon=True)
-
-    def url(self, path: str) -> str:
-        return f"http://127.0.0.1:{self.httpd.server_address[1]}{path}"
-
-    def __enter__(self) -> FaultServer:
-        self.thread.start()
-        return self
-
-    def __exit__(self, *exc: object) -> None:
-        self.stop.set()
-        self.httpd.shutdown()
-        self.httpd.server_close()
-
-
 # --- behaviours ---------------------------------------------------------------------------
 
 
-def send(h: BaseHTTPRequestHandler, status: int, body: bytes = b"", **headers: str) -> None:
-    h.send_response(status)
-    headers.setdefault("Content-Type", "application/rss+xml; charset=utf-8")
-    for name, value in headers.items():
-        h.send_header(name.replace("_", "-"), value)
-    h.send_header("Content-Length", str(len(body)))
-    h.end_headers()
-    h.wfile.write(body)
+def serve(body: bytes, status: int = 200, **headers: str) -> Route:
+    """A fixed answer, an RSS feed unless `Content_Type=` says otherwise."""
+    headers.setdefault("Content_Type", RSS)
+    return Route(body, status, {k.replace("_", "-"): v for k, v in headers.items()})
 
 
-def serve(body: bytes, status: int = 200, **headers: str) -> Behaviour:
-    def behaviour(h: BaseHTTPRequestHandler, s: FaultServer) -> None:
-        send(h, status, body, **headers)
-
-    return behaviour
-
-
-def conditional(body: bytes, etag: str) -> Behaviour:
+def conditional(body: bytes, etag: str) -> Route:
     """A well-behaved server: 304 when the client already has this version."""
-
-    def behaviour(h: BaseHTTPRequestHandler, s: FaultServer) -> None:
-        if h.headers.get("If-None-Match") == etag:
-            h.send_response(304)
-            h.send_header("ETag", etag)
-            h.send_header("Content-Length", "0")
-            h.end_headers()
-            return
-        send(h, 200, body, ETag=etag)
-
-    return behaviour
+    return serve(body, ETag=etag)
 
 
 def slow(body: bytes, delay: float) -> Behaviour:
-    """Answers correctly after `delay` seconds (for concurrency and kill tests)."""
+    """Answers correctly after `delay` seconds (so that requests overlap)."""
 
-    def behaviour(h: BaseHTTPRequestHandler, s: FaultServer) -> None:
+    def behaviour(h: BaseHTTPRequestHandler, s: FeedServer) -> None:
         s.stop.wait(delay)
-        send(h, 200, body)
+        send(h, 200, body, Content_Type=RSS)
 
     return behaviour
 
 
-def not_found(h: BaseHTTPRequestHandler, s: FaultServer) -> None:
-    send(h, 404, b"no such feed", Content_Type="text/plain")
+def redirect(status: int, location: str) -> Route:
+    return serve(b"", status, Location=location)
 
 
-def redirect(status: int, location: str) -> Behaviour:
-    def behaviour(h: BaseHTTPRequestHandler, s: FaultServer) -> None:
-        send(h, status, b"", Location=location)
-
-    return behaviour
+DRIP_BYTES = 300  # a minute of dripping, then the connection closes mid-body ("broke off")
 
 
-def drip(h: BaseHTTPRequestHandler, s: FaultServer) -> None:
-    """Headers, then one byte every 0.2 s for ever (well within any read timeout)."""
+def drip(h: BaseHTTPRequestHandler, s: FeedServer) -> None:
+    """Headers, then one byte every 0.2 s (well within any read timeout): only a deadline for
+    the whole response ends it. After DRIP_BYTES it gives up."""
     body = feed_body("drip") * 1000
     h.send_response(200)
     h.send_header("Content-Type", "application/rss+xml")
     h.send_header("Content-Length", str(len(body)))
     h.end_headers()
-    for byte in body:
+    for byte in body[:DRIP_BYTES]:
         if s.stop.wait(0.2):
             return
         h.wfile.write(bytes([byte]))
         h.wfile.flush()
+    h.close_connection = True
 
 
-def stall(h: BaseHTTPRequestHandler, s: FaultServer) -> None:
-    """Headers and a little body, then silence."""
+def stall(h: BaseHTTPRequestHandler, s: FeedServer) -> None:
+    """Headers and a little body, then silence (until the server closes, or a minute)."""
     h.send_response(200)
     h.send_header("Content-Type", "application/rss+xml")
     h.send_header("Content-Length", "100000")
@@ -155,29 +87,38 @@ def stall(h: BaseHTTPRequestHandler, s: FaultServer) -> None:
     h.wfile.write(b'<?xml version="1.0"?><rss version="2.0">')
     h.wfile.flush()
     s.stop.wait(60)
+    h.close_connection = True
 
 
-def endless(h: BaseHTTPRequestHandler, s: FaultServer) -> None:
-    """A chunked body that never ends, as fast as the client reads."""
+ENDLESS_BYTES = 1024 * 1024 * 1024  # 1 GB: a client without a size cap fails, not hangs
+
+
+def endless(h: BaseHTTPRequestHandler, s: FeedServer) -> None:
+    """A chunked body that does not end (before ENDLESS_BYTES), as fast as the client reads."""
     h.send_response(200)
     h.send_header("Content-Type", "application/rss+xml")
     h.send_header("Transfer-Encoding", "chunked")
     h.end_headers()
     chunk = b"<item><title>x</title></item>" * 2000
-    deadline = time.monotonic() + 60
-    while not s.stop.is_set() and time.monotonic() < deadline:
+    for _ in range(ENDLESS_BYTES // len(chunk)):
+        if s.stop.is_set():
+            return
         h.wfile.write(f"{len(chunk):x}\r\n".encode() + chunk + b"\r\n")
+    h.close_connection = True  # and no last chunk: a broken body
 
 
-_BOMB = gzip.compress(b"<rss>" + b" " * (200 * 1024 * 1024), compresslevel=9)
+@functools.cache
+def bomb_body() -> bytes:
+    """200 MB of spaces in ~200 KB of gzip: made on first use (it takes seconds), then kept."""
+    return gzip.compress(b"<rss>" + b" " * (200 * 1024 * 1024), compresslevel=9)
 
 
-def gzip_bomb(h: BaseHTTPRequestHandler, s: FaultServer) -> None:
-    """200 MB of spaces in ~200 KB of gzip."""
-    send(h, 200, _BOMB, Content_Encoding="gzip")
+def gzip_bomb() -> Route:
+    """The bomb, made before the request comes (making it takes longer than a timeout)."""
+    return serve(bomb_body(), Content_Encoding="gzip")
 
 
-def short_body(h: BaseHTTPRequestHandler, s: FaultServer) -> None:
+def short_body(h: BaseHTTPRequestHandler, s: FeedServer) -> None:
     """Content-Length promises more than is sent, then the connection closes."""
     body = feed_body("short")
     h.send_response(200)
@@ -188,15 +129,3 @@ def short_body(h: BaseHTTPRequestHandler, s: FaultServer) -> None:
     h.wfile.write(body)
     h.wfile.flush()
     h.close_connection = True
-
-
-def growing(name: str, delay: float = 0.0) -> Behaviour:
-    """A feed that gains a post on every request, so every run has something to write."""
-    count = [2]
-
-    def behaviour(h: BaseHTTPRequestHandler, s: FaultServer) -> None:
-        s.stop.wait(delay)
-        count[0] += 1
-        send(h, 200, feed_body(name, count[0]))
-
-    return behaviour

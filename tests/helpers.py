@@ -1,15 +1,20 @@
-"""Test helpers: a loopback HTTP feed server, feed builders, project folders, HTML links."""
+"""Test helpers: the loopback HTTP server (FeedServer), feeds, project folders, HTML links."""
 
 from __future__ import annotations
 
+import contextlib
+import mimetypes
 import threading
-from collections.abc import Iterable, Iterator
+from collections import Counter
+from collections.abc import Callable, Iterable, Iterator, Mapping
 from dataclasses import dataclass, field
 from datetime import UTC, datetime, timedelta
 from email.utils import format_datetime
 from html.parser import HTMLParser
 from http.server import BaseHTTPRequestHandler, ThreadingHTTPServer
 from pathlib import Path
+from typing import Any
+from urllib.parse import unquote, urlsplit
 from xml.sax.saxutils import escape
 
 # --- feeds --------------------------------------------------------------------------------
@@ -95,6 +100,8 @@ def atom(title: str, site: str, items: Iterable[Item]) -> bytes:
 
 @dataclass
 class Route:
+    """A fixed answer. With an ETag or Last-Modified header, conditional GETs get a 304."""
+
     body: bytes
     status: int = 200
     headers: dict[str, str] = field(default_factory=dict)
@@ -103,41 +110,95 @@ class Route:
 @dataclass
 class Request:
     path: str
-    headers: dict[str, str]
+    headers: dict[str, str]  # names in lower case
+
+
+# A route that answers by hand: the request handler (write to `h.wfile`) and the server (its
+# `stop` event is set when the server closes, so a behaviour that waits or streams ends then).
+Behaviour = Callable[[BaseHTTPRequestHandler, "FeedServer"], None]
+
+
+class _Counted:
+    """The handler's socket writer, counting the bytes a route sends (headers included)."""
+
+    def __init__(self, raw: Any, count: Callable[[int], None]) -> None:
+        self.raw, self.count = raw, count
+
+    def write(self, data: bytes) -> int:
+        written: int = self.raw.write(data)
+        self.count(len(data))
+        return written
+
+    def flush(self) -> None:
+        self.raw.flush()
+
+    def close(self) -> None:
+        self.raw.close()
+
+    @property
+    def closed(self) -> bool:
+        return bool(self.raw.closed)
 
 
 class FeedServer:
-    """Serves `routes` on 127.0.0.1, answers conditional GETs like a real server, logs requests."""
+    """Real HTTP/1.1 on 127.0.0.1, on a free port, for every test that needs a server.
 
-    def __init__(self) -> None:
-        self.routes: dict[str, Route] = {}
+    Serves `routes` (path -> a fixed `Route` or a `Behaviour`, see tests/faults.py for the
+    misbehaving ones), else files below `folder` (a built site: `prefix` is stripped from the
+    path first, as GitHub Pages serves a project under /repo/; `not_found` is the 404 page).
+    Records every request, the bytes sent per path, the paths answered in full, and the most
+    requests in flight at once. Use as a context manager (or the `server` fixture).
+    """
+
+    def __init__(
+        self,
+        routes: Mapping[str, Route | Behaviour] | None = None,
+        *,
+        folder: Path | None = None,
+        prefix: str = "",
+        not_found: bytes = b"not found",
+    ) -> None:
+        self.routes: dict[str, Route | Behaviour] = dict(routes or {})
+        self.folder, self.prefix, self.not_found = folder, prefix, not_found
         self.requests: list[Request] = []
+        self.sent: Counter[str] = Counter()  # bytes written, per path
+        self.answered: list[str] = []  # paths whose answer was sent to its end
+        self.in_flight = self.max_in_flight = 0
+        self.lock = threading.Lock()
+        self.stop = threading.Event()
         server = self
 
         class Handler(BaseHTTPRequestHandler):
+            protocol_version = "HTTP/1.1"  # keep-alive and chunked bodies, as real servers
+
+            def setup(self) -> None:
+                super().setup()
+                self.wfile = _Counted(self.wfile, self.count)  # type: ignore[assignment]
+
+            def handle(self) -> None:
+                # A client may go between requests on a kept-alive connection.
+                with contextlib.suppress(BrokenPipeError, ConnectionResetError):
+                    super().handle()
+
+            def count(self, size: int) -> None:
+                with server.lock:
+                    server.sent[getattr(self, "path", "")] += size
+
             def do_GET(self) -> None:
-                server.requests.append(
-                    Request(self.path, {k.lower(): v for k, v in self.headers.items()})
-                )
-                route = server.routes.get(self.path)
-                if route is None:
-                    self.send_response(404)
-                    self.end_headers()
-                    return
-                etag = route.headers.get("ETag")
-                modified = route.headers.get("Last-Modified")
-                if (etag and self.headers.get("If-None-Match") == etag) or (
-                    modified and not etag and self.headers.get("If-Modified-Since") == modified
-                ):
-                    self.send_response(304)
-                    self.end_headers()
-                    return
-                self.send_response(route.status)
-                for name, value in route.headers.items():
-                    self.send_header(name, value)
-                self.send_header("Content-Length", str(len(route.body)))
-                self.end_headers()
-                self.wfile.write(route.body)
+                headers = {k.lower(): v for k, v in self.headers.items()}
+                with server.lock:
+                    server.requests.append(Request(self.path, headers))
+                    server.in_flight += 1
+                    server.max_in_flight = max(server.max_in_flight, server.in_flight)
+                try:
+                    server.answer(self)
+                    with server.lock:
+                        server.answered.append(self.path)
+                except (BrokenPipeError, ConnectionResetError):
+                    pass  # the client hung up: what a fault test wants to see
+                finally:
+                    with server.lock:
+                        server.in_flight -= 1
 
             def log_message(self, format: str, *args: object) -> None:
                 pass
@@ -145,10 +206,46 @@ class FeedServer:
         self.httpd = ThreadingHTTPServer(("127.0.0.1", 0), Handler)
         self.thread = threading.Thread(target=self.httpd.serve_forever, daemon=True)
 
+    def answer(self, h: BaseHTTPRequestHandler) -> None:
+        route = self.routes.get(h.path)
+        if callable(route):
+            route(h, self)
+        elif route is not None:
+            etag = route.headers.get("ETag")
+            modified = route.headers.get("Last-Modified")
+            if (etag and h.headers.get("If-None-Match") == etag) or (
+                modified and not etag and h.headers.get("If-Modified-Since") == modified
+            ):
+                send(h, 304, **{k: v for k, v in route.headers.items() if k == "ETag"})
+            else:
+                send(h, route.status, route.body, **route.headers)
+        elif self.folder is not None:
+            self.send_file(h, self.folder)
+        else:
+            send(h, 404, self.not_found, Content_Type="text/plain")
+
+    def send_file(self, h: BaseHTTPRequestHandler, folder: Path) -> None:
+        path = unquote(urlsplit(h.path).path).removeprefix(self.prefix).lstrip("/")
+        file = (folder / path).resolve()
+        if file.is_dir():
+            file = file / "index.html"
+        if not file.is_relative_to(folder.resolve()) or not file.is_file():
+            send(h, 404, self.not_found, Content_Type="text/html; charset=utf-8")
+            return
+        kind = mimetypes.guess_type(file.name)[0] or "application/octet-stream"
+        if kind.startswith("text/") or kind.endswith(("xml", "json", "javascript")):
+            kind += "; charset=utf-8"
+        send(h, 200, file.read_bytes(), Content_Type=kind)
+
     def url(self, path: str) -> str:
         return f"http://127.0.0.1:{self.httpd.server_address[1]}{path}"
 
+    def paths(self) -> list[str]:
+        """The paths asked for, in order."""
+        return [r.path for r in self.requests]
+
     def serve(self, path: str, body: bytes, status: int = 200, **headers: str) -> str:
+        """Answer `path` with `body` from now on; its URL. `Content_Type=` is Content-Type."""
         headers.setdefault("Content-Type", "application/xml; charset=utf-8")
         self.routes[path] = Route(
             body, status, {k.replace("_", "-"): v for k, v in headers.items()}
@@ -160,8 +257,20 @@ class FeedServer:
         return self
 
     def __exit__(self, *exc: object) -> None:
+        self.stop.set()  # ends the behaviours that stall or stream
         self.httpd.shutdown()
         self.httpd.server_close()
+
+
+def send(h: BaseHTTPRequestHandler, status: int, body: bytes = b"", **headers: str) -> None:
+    """A whole response with a Content-Length; `Content_Type=` is the Content-Type header."""
+    h.send_response(status)
+    for name, value in headers.items():
+        h.send_header(name.replace("_", "-"), value)
+    h.send_header("Content-Length", str(len(body)))
+    h.end_headers()
+    if body and h.command != "HEAD":
+        h.wfile.write(body)
 
 
 # --- projects -----------------------------------------------------------------------------

@@ -5,6 +5,7 @@ hostile feeds.
 handlers, unsafe URLs and unsafe elements; `scan_site` runs it over every file of an output
 folder (HTML pages, the HTML inside Atom and JSON feeds) and checks that every file is valid
 UTF-8 and every XML file well-formed. `validate_atom_files` runs jing once over many feeds.
+`run_bounded` runs a call in a child with a memory allowance and reports its peak.
 `generated_feeds` and `corpus_feeds` are hypothesis strategies: random RSS/Atom full of
 hostile HTML, text, URLs, dates and encodings, and the corpus in tests/hostile/, each with a
 few bytes inserted, deleted or replaced.
@@ -13,10 +14,17 @@ few bytes inserted, deleted or replaced.
 from __future__ import annotations
 
 import json
+import os
+import pickle
 import re
+import resource
+import selectors
 import shutil
+import signal
 import subprocess
 import xml.etree.ElementTree as ET
+from collections.abc import Callable
+from dataclasses import dataclass
 from html.parser import HTMLParser
 from pathlib import Path
 from xml.sax.saxutils import escape
@@ -423,3 +431,65 @@ def corpus_feeds(draw: st.DrawFn) -> tuple[bytes, str | None]:
     path = draw(st.sampled_from(sorted(p for p in CORPUS.iterdir() if p.name != "README.md")))
     body = path.read_bytes().replace(b"{SERVER}", b"http://127.0.0.1:9")
     return draw(mutated(body)), draw(content_types)
+
+
+# --- bounds in bytes of memory, not seconds ------------------------------------------------
+
+
+@dataclass(frozen=True)
+class Bounded:
+    value: object  # what the function returned (None if it raised)
+    error: str | None  # "ExceptionType: message" if it raised
+    peak: int  # bytes of memory the call added at its peak (resident set growth)
+
+
+def run_bounded(fn: Callable[[], object], *, memory: int, timeout: float = 300) -> Bounded:
+    """`fn()` in a forked child limited to `memory` more bytes of address space, with how
+    much it used at its peak: a bound that holds however loaded the machine is.
+
+    The child is a fork, so nothing is imported again; what it returns comes back pickled.
+    Running out of the allowance is a MemoryError in `error`. `timeout` only keeps a hung
+    call from hanging the test; it is not the bound.
+    """
+    read_end, write_end = os.pipe()
+    pid = os.fork()
+    if pid == 0:  # the child: never returns into pytest
+        status = 1
+        try:
+            os.close(read_end)
+            # Address space, not resident memory: RLIMIT_RSS is not enforced by Linux.
+            base = _vm_size()
+            resource.setrlimit(resource.RLIMIT_AS, (base + memory, resource.RLIM_INFINITY))
+            before = resource.getrusage(resource.RUSAGE_SELF).ru_maxrss
+            value: object = None
+            error = None
+            try:
+                value = fn()
+            except BaseException as e:  # reported to the parent, which decides
+                error = f"{type(e).__name__}: {e}"[:2000]
+            peak = (resource.getrusage(resource.RUSAGE_SELF).ru_maxrss - before) * 1024
+            with os.fdopen(write_end, "wb") as out:
+                pickle.dump((value, error, peak), out)
+            status = 0
+        finally:
+            os._exit(status)
+    os.close(write_end)
+    with os.fdopen(read_end, "rb") as pipe, selectors.DefaultSelector() as sel:
+        sel.register(pipe, selectors.EVENT_READ)
+        if not sel.select(timeout):
+            os.kill(pid, signal.SIGKILL)
+            os.waitpid(pid, 0)
+            raise AssertionError(f"no answer in {timeout} s (a safety timeout, not the bound)")
+        data = pipe.read()
+    os.waitpid(pid, 0)
+    assert data, "the child died without an answer"
+    value, error, peak = pickle.loads(data)
+    return Bounded(value, error, peak)
+
+
+def _vm_size() -> int:
+    """This process's address space now, in bytes (Linux)."""
+    for line in Path("/proc/self/status").read_text().splitlines():
+        if line.startswith("VmSize:"):
+            return int(line.split()[1]) * 1024
+    raise AssertionError("no VmSize in /proc/self/status")

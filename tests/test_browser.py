@@ -7,19 +7,19 @@ jump and jump back; a Russian-language site reads Russian.
 
 from __future__ import annotations
 
-import functools
 import shutil
-import threading
 from collections.abc import Iterator
-from http.server import SimpleHTTPRequestHandler, ThreadingHTTPServer
 from pathlib import Path
 from typing import Any
 
 import pytest
 from axe_playwright_python.sync_playwright import Axe
+from helpers import FeedServer
 from playwright.sync_api import Browser, Page, sync_playwright
 
 from digest.cli import main
+
+pytestmark = pytest.mark.slow  # a real browser
 
 FIXTURE = Path(__file__).parent / "fixtures" / "site"
 CHROMIUM = shutil.which("chromium") or shutil.which("chromium-browser") or "/usr/bin/chromium"
@@ -50,18 +50,6 @@ def build_site(folder: Path, **replace: str) -> Path:
     return folder / "output"
 
 
-class _Quiet(SimpleHTTPRequestHandler):
-    def log_message(self, format: str, *args: Any) -> None:
-        pass
-
-
-def serve(folder: Path) -> ThreadingHTTPServer:
-    handler = functools.partial(_Quiet, directory=str(folder))
-    httpd = ThreadingHTTPServer(("127.0.0.1", 0), handler)
-    threading.Thread(target=httpd.serve_forever, daemon=True).start()
-    return httpd
-
-
 @pytest.fixture(scope="module")
 def browser() -> Iterator[Browser]:
     with sync_playwright() as p:
@@ -85,10 +73,8 @@ def site(tmp_path_factory: pytest.TempPathFactory) -> Iterator[str]:
     mp.setenv("SOURCE_DATE_EPOCH", "1774267200")
     out = build_site(tmp_path_factory.mktemp("site") / "en")
     mp.undo()
-    httpd = serve(out)
-    yield f"http://127.0.0.1:{httpd.server_address[1]}/"
-    httpd.shutdown()
-    httpd.server_close()
+    with FeedServer(folder=out) as server:
+        yield server.url("/")
 
 
 def open_page(browser: Browser, url: str, **context: Any) -> tuple[Page, list[str]]:
@@ -161,11 +147,8 @@ def test_a_russian_site_reads_russian(
         tmp_path / "ru",
         **{"per_page = 3": 'per_page = 1\nlanguage = "ru"'},
     )
-    httpd = serve(out)
-    try:
-        page, errors = open_page(
-            browser, f"http://127.0.0.1:{httpd.server_address[1]}/page/2/index.html"
-        )
+    with FeedServer(folder=out) as server:
+        page, errors = open_page(browser, server.url("/page/2/index.html"))
         assert errors == []
         assert page.evaluate("document.documentElement.lang") == "ru"
         pager = " ".join(page.locator("nav.pager").inner_text().split())
@@ -175,15 +158,10 @@ def test_a_russian_site_reads_russian(
         assert page.locator("a.skip").inner_text() == "Перейти к содержимому"
         page.close()
         # English posts on a Russian page say so, for screen readers and hyphenation.
-        page, _ = open_page(
-            browser, f"http://127.0.0.1:{httpd.server_address[1]}/tags/writing/index.html"
-        )
+        page, _ = open_page(browser, server.url("/tags/writing/index.html"))
         assert page.locator("main h3[lang='en-GB']").inner_text() == "No date on this one"
         assert page.locator("main div.entry-content[lang='en-GB']").count() == 1
         page.close()
-    finally:
-        httpd.shutdown()
-        httpd.server_close()
 
 
 def test_the_axe_check_can_fail(browser: Browser) -> None:

@@ -324,40 +324,15 @@ def test_404_page_works_at_any_depth_under_a_sub_path(
     tmp_path: Path, server: FeedServer, epoch: int
 ) -> None:
     """Like GitHub Pages: the site under /some-repo/, 404.html for any missing URL."""
-    import functools
-    import http.server
-    import threading
     import urllib.error
     import urllib.request
 
     config = two_feed_project(tmp_path, server, base_url="https://someone.github.io/some-repo/")
     assert build(config) == 0
     out = tmp_path / "output"
-
-    class Pages(http.server.SimpleHTTPRequestHandler):
-        def translate_path(self, path: str) -> str:
-            rest = urlsplit(path).path.removeprefix("/some-repo")
-            return super().translate_path(rest)
-
-        def send_error(
-            self, code: int, message: str | None = None, explain: str | None = None
-        ) -> None:
-            body = (out / "404.html").read_bytes()
-            self.send_response(404)
-            self.send_header("Content-Type", "text/html; charset=utf-8")
-            self.send_header("Content-Length", str(len(body)))
-            self.end_headers()
-            self.wfile.write(body)
-
-        def log_message(self, format: str, *args: object) -> None:
-            pass
-
-    httpd = http.server.ThreadingHTTPServer(
-        ("127.0.0.1", 0), functools.partial(Pages, directory=str(out))
-    )
-    threading.Thread(target=httpd.serve_forever, daemon=True).start()
-    try:
-        missing = f"http://127.0.0.1:{httpd.server_address[1]}/some-repo/missing/deep/page"
+    pages = FeedServer(folder=out, prefix="/some-repo", not_found=(out / "404.html").read_bytes())
+    with pages:
+        missing = pages.url("/some-repo/missing/deep/page")
         with pytest.raises(urllib.error.HTTPError) as caught:
             urllib.request.urlopen(missing)
         html = caught.value.read().decode()
@@ -372,6 +347,3 @@ def test_404_page_works_at_any_depth_under_a_sub_path(
         for url in local:
             with urllib.request.urlopen(urllib.parse.urljoin(missing, url)) as response:
                 assert response.status == 200, url
-    finally:
-        httpd.shutdown()
-        httpd.server_close()

@@ -363,6 +363,7 @@ def read_line(proc: subprocess.Popen[bytes], timeout: float) -> str:
     return proc.stdout.readline().decode()
 
 
+@pytest.mark.slow  # a `digest serve` process through several rebuilds
 @pytest.mark.skipif(sys.platform == "win32", reason="sends SIGINT")
 def test_serve_rebuilds_reloads_survives_errors_and_stops_on_ctrl_c(tmp_path: Path) -> None:
     config = make_project(tmp_path)
