@@ -210,6 +210,7 @@ def cmd_build(args: argparse.Namespace) -> int:
     )
     progress.close()
     code = _after_fetch(args, report.fetched) if report.fetched else 0
+    _warn(report.warnings)
     w = report.written
     log.info(
         "built %s: %d entries, %d pages; %d files written, %d unchanged, %d removed (%.2f s)",
@@ -287,6 +288,7 @@ def cmd_add(args: argparse.Namespace) -> int:
 def _after_fetch(args: argparse.Namespace, fetched: pipeline.FetchReport) -> int:
     _report_feeds(fetched.feeds)
     _step_summary(fetched.health)
+    _warn(fetched.warnings)
     if args.strict and any(r.outcome in ("error", "gone") for r in fetched.feeds):
         log.error("digest: some feeds failed (--strict)")
         return EXIT_FEEDS_FAILED
@@ -340,6 +342,17 @@ def _step_summary(health: Sequence[FeedHealth]) -> None:
     ]
     with open(path, "a", encoding="utf-8") as f:
         f.write("\n".join(lines) + "\n\n")
+
+
+def _warn(warnings: Sequence[str]) -> None:
+    """Each warning on stderr and, in GitHub Actions, in the job's step summary."""
+    for warning in warnings:
+        log.warning("digest: warning: %s", warning)
+    path = os.environ.get("GITHUB_STEP_SUMMARY")
+    if path and warnings:
+        lines = ["### digest: warnings", "", *(f"- {w}" for w in warnings)]
+        with open(path, "a", encoding="utf-8") as f:
+            f.write("\n".join(lines) + "\n\n")
 
 
 class _Progress:

@@ -39,6 +39,9 @@ Progress = Callable[[FeedReport], None]
 class FetchReport:
     feeds: tuple[FeedReport, ...]  # in config order
     health: tuple[FeedHealth, ...]
+    # Problems ahead the maintainer should act on (sizes near a host's limits), each a
+    # sentence naming the setting to change; printed and added to the GitHub step summary.
+    warnings: tuple[str, ...] = ()
 
 
 @dataclass(frozen=True, slots=True)
@@ -48,6 +51,7 @@ class BuildReport:
     entries: int
     pages: int
     written: WriteReport
+    warnings: tuple[str, ...] = ()  # as in FetchReport; the fetch's own are in `fetched`
 
 
 def load_caches(config: Config) -> tuple[FeedCache, ...]:
