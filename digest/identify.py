@@ -30,6 +30,8 @@ _FEED_ROOTS = {
     ("Channel", "http://purl.org/net/rss1.1#"): "RSS 1.1",
     ("feed", "http://www.w3.org/2005/Atom"): "Atom 1.0",
     ("feed", "http://purl.org/atom/ns#"): "Atom 0.3",
+    # Generators that forget Atom's namespace exist; feedparser reads them, and so do readers.
+    ("feed", ""): "Atom",
 }
 _RSS_VERSIONS = ("0.91", "0.92", "0.93", "0.94", "2.0")
 _RDF_FORMATS = {

@@ -85,7 +85,8 @@ def test_one_rule_for_repeated_ids_in_every_format(path: str) -> None:
 @pytest.mark.parametrize(
     "path,format",
     [("rss11-empty.xml", "RSS 1.1"), ("rss091.rss", "RSS 0.91"), ("atom03.atom", "Atom 0.3"),
-     ("jsonfeed10.json", "JSON Feed 1.0"), ("jsonfeed11.json", "JSON Feed 1.1")],
+     ("jsonfeed10.json", "JSON Feed 1.0"), ("jsonfeed11.json", "JSON Feed 1.1"),
+     ("atom-no-namespace.atom", "Atom")],
 )  # fmt: skip
 def test_the_format_is_reported(path: str, format: str) -> None:
     assert parse_case(FEEDS / path)["format"] == format

@@ -213,30 +213,27 @@ def _without_prolog(text: str) -> str:
             return text[i:]
 
 
+# What the DOCTYPE scan skips whole, wherever a '>' or ']' inside would mislead it: quoted
+# literals anywhere, comments and processing instructions in the internal subset only.
+_SKIPPED = (('"', '"', False), ("'", "'", False), ("<!--", "-->", True), ("<?", "?>", True))
+
+
 def _doctype_end(text: str, i: int) -> int:
     """The index after the '>' closing a document type declaration, or -1."""
     n = len(text)
     in_subset = False
     while i < n:
+        skipped = next(
+            (s for s in _SKIPPED if (in_subset or not s[2]) and text.startswith(s[0], i)), None
+        )
+        if skipped is not None:
+            opener, closer, _ = skipped
+            end = text.find(closer, i + len(opener))
+            if end < 0:
+                return -1
+            i = end + len(closer)
+            continue
         c = text[i]
-        if c in "\"'":
-            end = text.find(c, i + 1)
-            if end < 0:
-                return -1
-            i = end + 1
-            continue
-        if in_subset and text.startswith("<!--", i):
-            end = text.find("-->", i + 4)
-            if end < 0:
-                return -1
-            i = end + 3
-            continue
-        if in_subset and text.startswith("<?", i):
-            end = text.find("?>", i + 2)
-            if end < 0:
-                return -1
-            i = end + 2
-            continue
         if c == "[":
             in_subset = True
         elif c == "]":
