@@ -233,6 +233,7 @@ def cmd_serve(args: argparse.Namespace) -> int:
     return serve.serve(
         lambda: config_from(args), now=now_from_env, port=args.port, open_browser=args.open,
         fetch=args.fetch, progress=progress, on_fetched=fetched,
+        announce=lambda line: print(line, flush=True),
     )  # fmt: skip
 
 

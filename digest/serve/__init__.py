@@ -68,6 +68,7 @@ def serve(
     fetch: bool = False,
     progress: pipeline.Progress = lambda report: None,
     on_fetched: Callable[[pipeline.FetchReport], None] = lambda report: None,
+    announce: Callable[[str], None] = lambda line: None,
 ) -> int:
     """Build, then serve output/ until Ctrl-C, rebuilding on every change. Returns 0.
 
@@ -96,7 +97,12 @@ def serve(
         watcher.start()
         rebuild(state, load, now, offline=not fetch, progress=progress, on_fetched=on_fetched)
         rebuilder.start()
-        _announce(config.site.title, f"http://{HOST}:{httpd.server_address[1]}/", open_browser)
+        url = f"http://{HOST}:{httpd.server_address[1]}/"
+        announce(f"Serving {config.site.title} at {url} (Ctrl-C to stop)")
+        if open_browser:
+            # On a thread: with a console browser (lynx, w3m) open() returns only when it
+            # quits, and the server must be answering by then.
+            threading.Thread(target=webbrowser.open, args=(url,), daemon=True).start()
         httpd.serve_forever()
     except KeyboardInterrupt:
         log.info("stopped")
@@ -116,11 +122,3 @@ def _listen(port: int, state: SiteState) -> Server:
             f"cannot listen on {HOST}:{port}: {e.strerror}; "
             "pick another port with --port N (0 picks a free one)"
         ) from e
-
-
-def _announce(title: str, url: str, open_browser: bool) -> None:
-    print(f"Serving {title} at {url} (Ctrl-C to stop)", flush=True)
-    if open_browser:
-        # On a thread: with a console browser (lynx, w3m) open() returns only when it
-        # quits, and the server must be answering by then.
-        threading.Thread(target=webbrowser.open, args=(url,), daemon=True).start()
