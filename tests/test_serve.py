@@ -34,6 +34,7 @@ from digest.serve import (
     locate,
     rebuild,
 )
+from digest.serve.watch import DEBOUNCE
 
 NOW = datetime(2026, 3, 23, 12, 0, tzinfo=UTC)
 RELOAD_TAG = f'<script src="{RELOAD_SCRIPT_PATH}"'
@@ -219,26 +220,28 @@ def test_a_never_ending_burst_still_rebuilds_after_max_wait() -> None:
 
 
 def test_rebuilder_builds_once_per_burst() -> None:
+    # A fake clock decides when the burst has settled, so load on the machine cannot split
+    # the burst in two or make the build early; real waits below are only safety timeouts.
+    now = [0.0]
     builds: list[float] = []
     done = threading.Event()
 
     def build() -> None:
-        builds.append(time.monotonic())
+        builds.append(now[0])
         done.set()
 
-    rebuilder = Rebuilder(build)
+    rebuilder = Rebuilder(build, clock=lambda: now[0])
     rebuilder.start()
     try:
-        first = time.monotonic()
-        for _ in range(10):
+        for _ in range(10):  # an editor's save: several events, 20 ms apart
             rebuilder.changed()
-            time.sleep(0.02)
-        assert done.wait(5)
-        time.sleep(0.6)  # long enough for a second, wrong, build
-        assert len(builds) == 1
-        assert builds[0] - first >= 0.3
+            now[0] += 0.02
+        assert not done.wait(0.5)  # the clock stands still: the burst has not settled
+        now[0] += DEBOUNCE
+        assert done.wait(30)
     finally:
         rebuilder.stop()
+    assert builds == [pytest.approx(0.2 + DEBOUNCE)]  # one build, once the burst settled
 
 
 # --- a rebuild's outcome --------------------------------------------------------------------
