@@ -74,9 +74,18 @@ def entry_anchor(entry: Entry) -> str:
     return routes.entry_anchor(entry.source, entry.id)
 
 
+# Block elements and <br> separate words: "<h2>Intro</h2><p>Text" reads "Intro Text". In
+# sanitised HTML a "<" in text is always "&lt;", so this only ever matches a tag.
+_BREAK = re.compile(
+    r"<(?:/?(?:p|div|h[1-6]|ul|ol|li|dl|dt|dd|blockquote|pre|table|tr|td|th|figure"
+    r"|figcaption|section|article|aside|details|summary)\b|br\b|hr\b)"
+)
+
+
 def summary_text(entry: Entry) -> str:
-    """The first SUMMARY_CHARS characters of an entry's text, cut at a word."""
-    text = html_to_text(entry.content_html)
+    """The first SUMMARY_CHARS characters of an entry's text, cut at a word (it is text, so
+    never inside a tag or an entity)."""
+    text = html_to_text(_BREAK.sub(r" \g<0>", entry.content_html))
     if len(text) <= SUMMARY_CHARS:
         return text
     return text[:SUMMARY_CHARS].rsplit(" ", 1)[0].rstrip(",;:") + " …"

@@ -9,6 +9,7 @@ from __future__ import annotations
 import html
 import posixpath
 import re
+from dataclasses import replace
 from datetime import UTC, datetime, timedelta
 from pathlib import Path
 
@@ -25,7 +26,7 @@ from digest.models import (
     FullContent,
     SiteConfig,
 )
-from digest.render import render_page
+from digest.render import render_page, summary_text
 from digest.sizes import folder_bytes, size_warnings
 from digest.theme import load_strings, load_theme, make_environment
 
@@ -234,6 +235,11 @@ def test_an_excerpt_ends_at_a_word_and_links_to_the_entry_in_full() -> None:
     article = day.split(f'<article class="entry" id="{anchor}">')[1].split("</article>")[0]
     assert "Post a0" in article and "END-OF-a0" in article
     assert day.count(f'id="{anchor}"') == 1
+
+
+def test_an_excerpt_keeps_words_of_adjacent_blocks_apart() -> None:
+    post = replace(entry("x", 0), content_html="<h2>Intro</h2><p>One<br>two</p><ul><li>a</li></ul>")
+    assert summary_text(post) == "Intro One two a"
 
 
 def test_full_content_takes_the_old_true_and_false_and_refuses_the_rest() -> None:
