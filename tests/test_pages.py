@@ -84,14 +84,13 @@ def build(entries: list[Entry], full_content: FullContent = "front") -> dict[str
     return {p.path: render_page(env, site, p, strings).data for p in site.pages}
 
 
-LISTINGS = ("index.html", "sources/", "tags/", "2026/03/index.html", "2026/03/page/")
+# Home, month, tag and source listings: their front pages and numbered pages.
+LISTING = re.compile(r"((\d{4}/\d\d|tags/[^/]+|sources/[^/]+)/)?(page/\d+/)?index\.html")
 
 
 def changes(before: dict[str, bytes], after: dict[str, bytes]) -> dict[str, set[str]]:
-    """Listing pages (home, month, tag, source) changed, added and removed."""
-    names = {p for p in before.keys() | after.keys() if p.startswith(LISTINGS) and "/" in p[:-11]}
-    names |= {"index.html"} | {p for p in before.keys() | after.keys() if p.startswith("page/")}
-    names -= {"sources/index.html", "tags/index.html"}  # the indexes, not listings
+    """Listing pages changed, added and removed."""
+    names = {p for p in before.keys() | after.keys() if LISTING.fullmatch(p)}
     return {
         "changed": {p for p in names if p in before and p in after and before[p] != after[p]},
         "added": {p for p in names if p not in before},
