@@ -10,11 +10,19 @@ import re
 import tomllib
 from collections.abc import Callable
 from pathlib import Path
-from typing import Any
+from typing import Any, cast
 from zoneinfo import ZoneInfo, ZoneInfoNotFoundError
 
 from digest.errors import ConfigError
-from digest.models import POSTS_SOURCE, Config, FeedConfig, FetchConfig, Retention, SiteConfig
+from digest.models import (
+    POSTS_SOURCE,
+    Config,
+    FeedConfig,
+    FetchConfig,
+    FullContent,
+    Retention,
+    SiteConfig,
+)
 from digest.sanitize import feed_slug, is_http_url
 
 SITE_KEYS = {
@@ -156,7 +164,7 @@ def _parse_site(raw: object, problems: list[str]) -> SiteConfig | None:
         feed_entries=_positive_int(raw, "feed_entries", 50, problems),
         language=_site_text(raw, "language", "en", _LANGUAGE.match, _LANGUAGE_HINT, problems),
         theme=_site_text(raw, "theme", "default", _NAME.match, _THEME_HINT, problems),
-        full_content=_site_flag(raw, "full_content", True, problems),
+        full_content=_full_content(raw, problems),
         source_feeds=_site_flag(raw, "source_feeds", False, problems),
         cname=_site_cname(raw, problems),
     )
@@ -207,6 +215,21 @@ def _site_flag(raw: dict[str, Any], key: str, default: bool, problems: list[str]
         problems.append(f"site.{key}: must be true or false, not {value!r}")
         return default
     return value
+
+
+def _full_content(raw: dict[str, Any], problems: list[str]) -> FullContent:
+    """`full_content`: "front", "all" or "none"; the old true and false keep their meaning
+    (every listing in full; none), so an existing config builds the site it always did."""
+    value = raw.get("full_content", "front")
+    if value is True or value is False:
+        return "all" if value else "none"
+    if value not in ("front", "all", "none"):
+        problems.append(
+            f'site.full_content: must be "front" (the home page\'s front page shows whole'
+            f' posts), "all" or "none", not {value!r}'
+        )
+        return "front"
+    return cast(FullContent, value)
 
 
 def _site_cname(raw: dict[str, Any], problems: list[str]) -> str | None:

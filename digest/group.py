@@ -59,10 +59,14 @@ def make_site(
     days = _by_day(entries, tz)
     months = _by_month(days)
     per_page = config.site.per_page
+    # Whole entries on the newest listing page only ("front"): each body is then stored on
+    # its day page and at most one listing page, not on the ~10 that list it.
+    mode = config.site.full_content
+    home_full, full = (mode != "none", mode == "all"), (mode == "all", mode == "all")
     pages = [
-        *_listing(routes.HOME, "home", config.site.title, entries, per_page, tz),
-        *_date_pages(days, months, per_page, tz),
-        *_index_pages(tags, sources, posts, per_page, tz),
+        *_listing(routes.HOME, "home", config.site.title, entries, per_page, tz, full=home_full),
+        *_date_pages(days, months, per_page, tz, full),
+        *_index_pages(tags, sources, posts, per_page, tz, full),
     ]
     return Site(
         config=config,
@@ -110,8 +114,10 @@ def _date_pages(
     months: dict[date, tuple[Entry, ...]],
     per_page: int,
     tz: ZoneInfo,
+    full: tuple[bool, bool],
 ) -> list[Page]:
-    """One page per day (never paginated), one paginated listing per month."""
+    """One page per day (never paginated; each entry's canonical page, always in full), one
+    paginated listing per month."""
     pages = [
         Page(
             path=routes.page(routes.day(day)),
@@ -126,7 +132,7 @@ def _date_pages(
     for month, month_entries in months.items():
         pages += _listing(
             routes.month(month), "month", month.isoformat(), month_entries, per_page, tz,
-            period=month,
+            period=month, full=full,
         )  # fmt: skip
     return pages
 
@@ -137,6 +143,7 @@ def _index_pages(
     posts: tuple[Entry, ...],
     per_page: int,
     tz: ZoneInfo,
+    full: tuple[bool, bool],
 ) -> list[Page]:
     """The archive, tag, source, feed health, 404 and post pages, in that order."""
 
@@ -148,14 +155,16 @@ def _index_pages(
         single(routes.TAGS, "tags.html", "tags"),
     ]
     for tag in tags:
-        pages += _listing(routes.tag(tag.slug), "tag", tag.name, tag.entries, per_page, tz, tag=tag)
+        pages += _listing(
+            routes.tag(tag.slug), "tag", tag.name, tag.entries, per_page, tz, tag=tag, full=full
+        )
     pages.append(single(routes.SOURCES, "sources.html", "sources"))
     pages.append(single(routes.HEALTH, "feeds.html", "feeds"))
     pages.append(Page(path=routes.NOT_FOUND, template="404.html", title="", kind="notfound"))
     for source in sources:
         pages += _listing(
             routes.source(source.slug), "source", source.name, source.entries, per_page, tz,
-            source=source,
+            source=source, full=full,
         )  # fmt: skip
     for post in posts:
         assert post.slug is not None  # parse_post gives every hand-written post one
@@ -247,23 +256,35 @@ def _listing(
     tag: Tag | None = None,
     source: Source | None = None,
     period: date | None = None,
+    full: tuple[bool, bool] = (True, True),
 ) -> list[Page]:
-    """A paginated list of `per_page` entries a page (one empty page when there are none)."""
-    chunks = [entries[i : i + per_page] for i in range(0, len(entries), per_page)] or [()]
-    paths = tuple(routes.listing(folder, n) for n in range(1, len(chunks) + 1))
+    """A listing's front page and its numbered pages (see `Pagination`): page n holds the
+    n-th `per_page` entries counted from the oldest, the front the newest full page and the
+    entries not on a full page yet (all of them while there are fewer than `per_page`).
+    `full` says whether the front, and the numbered pages, show entries in full."""
+    count = len(entries) // per_page
+    paths = tuple(routes.listing(folder, n) for n in range(1, count + 1))
+    # entries are newest first: numbered page n is the n-th slice from the end.
+    chunks = [entries[: len(entries) - (count - 1) * per_page] if count else entries]
+    chunks += [
+        entries[len(entries) - n * per_page : len(entries) - (n - 1) * per_page]
+        for n in range(1, count + 1)
+    ]
+    front = routes.listing(folder, 0)
     return [
         Page(
-            path=paths[n - 1],
+            path=front if n == 0 else paths[n - 1],
             template="list.html",
             title=title,
             kind=kind,
             days=tuple(DayGroup(day, items) for day, items in _by_day(chunk, tz)),
-            pagination=Pagination(number=n, count=len(chunks), paths=paths),
+            pagination=Pagination(number=n, count=count, front=front, paths=paths),
             tag=tag,
             source=source,
             period=period,
+            full=full[0] if n == 0 else full[1],
         )
-        for n, chunk in enumerate(chunks, start=1)
+        for n, chunk in enumerate(chunks)
     ]
 
 

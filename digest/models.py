@@ -27,6 +27,12 @@ PageKind = Literal[
 ]  # fmt: skip
 
 
+# Which listings show whole entries: "front" the home page's front page only, "all" every
+# listing page (each body is then on ~10 pages: a large site outgrows GitHub Pages' 1 GB),
+# "none" no listing. Day pages always do: they are an entry's one canonical page.
+FullContent = Literal["front", "all", "none"]
+
+
 # --- config -------------------------------------------------------------------------------
 
 
@@ -60,7 +66,9 @@ class SiteConfig:
     feed_entries: int = 50  # entries in each Atom/JSON feed
     language: str = "en"  # BCP 47: <html lang>, interface strings, dates
     theme: str = "default"  # themes/<theme>/ is searched before the built-in theme
-    full_content: bool = True  # False: listings show a summary and "read more"
+    # Which listing pages show entries in full; the rest show an excerpt linking to the entry
+    # on its day page, which always shows it in full (see FullContent).
+    full_content: FullContent = "front"
     cname: str | None = None  # custom domain for GitHub Pages (writes output/CNAME)
     source_feeds: bool = False  # also write sources/<slug>/atom.xml
 
@@ -263,28 +271,55 @@ class DayGroup:
 
 @dataclass(frozen=True, slots=True)
 class Pagination:
-    number: int  # 1-based
-    count: int
-    paths: tuple[str, ...]  # output path of every page of this listing, in order
+    """Where a page sits in its listing. Numbered pages count from the oldest: page 1 holds the
+    oldest `per_page` entries and never changes when new ones arrive. The front page (the
+    listing's own folder, number 0) holds the newest entries: those not on a full page yet,
+    plus the newest full page (page `count`), so between `per_page` and 2 x `per_page` - 1.
+
+    Reading order is newest first: front, count - 1, ..., 1 ("next" is older). A numbered
+    page's links depend only on whether it is the newest (its "previous" is then the front),
+    so a new entry rewrites the front page and, once per `per_page` entries, the page that
+    was the newest."""
+
+    number: int  # 0: the front page; 1..count: a numbered page, 1 the oldest
+    count: int  # numbered (full) pages
+    front: str  # output path of the front page
+    paths: tuple[str, ...]  # output path of numbered page n at paths[n - 1]
 
     @property
     def prev_path(self) -> str | None:
-        return self.paths[self.number - 2] if self.number > 1 else None
+        """The page of newer entries (rel=prev)."""
+        if self.number == 0:
+            return None
+        return self.paths[self.number] if self.number < self.count else self.front
 
     @property
     def next_path(self) -> str | None:
-        return self.paths[self.number] if self.number < self.count else None
+        """The page of older entries (rel=next); the front already shows page `count`."""
+        older = self.count - 1 if self.number == 0 else self.number - 1
+        return self.paths[older - 1] if older >= 1 else None
+
+    @property
+    def first_path(self) -> str:
+        """The newest entries: the front page."""
+        return self.front
+
+    @property
+    def last_path(self) -> str | None:
+        """The oldest entries: page 1."""
+        return self.paths[0] if self.paths else None
 
     def window(self, around: int = 2) -> tuple[int | None, ...]:
-        """Page numbers to show: first, last and `around` either side of this one; None is a gap."""
-        shown = sorted(
-            {1, self.count} | set(range(max(1, self.number - around), self.number + around + 1))
-        )
-        numbers: list[int | None] = []
-        for n in (n for n in shown if n <= self.count):
-            if numbers and numbers[-1] is not None and n - numbers[-1] > 1:
-                numbers.append(None)
-            numbers.append(n)
+        """Page numbers to show, newest first: one newer page (the front shows the newest),
+        this one, `around` older ones and page 1; None is a gap. A page never lists a number
+        above its own + 1, so a page added later does not change older pages."""
+        top = self.count if self.number == 0 else min(self.number + 1, self.count)
+        low = max(1, (self.number or self.count) - around)
+        numbers: list[int | None] = list(range(top, low - 1, -1))
+        if low > 2:
+            numbers.append(None)
+        if low > 1:
+            numbers.append(1)
         return tuple(numbers)
 
 
@@ -302,6 +337,7 @@ class Page:
     tag: Tag | None = None
     source: Source | None = None
     period: date | None = None  # day and month pages: the day, or the month's first day
+    full: bool = True  # entries show their whole content (else an excerpt and links)
 
 
 @dataclass(frozen=True, slots=True)

@@ -21,6 +21,7 @@ from digest.parse import parse_body
 from digest.posts import parse_posts
 from digest.render import render_site
 from digest.schedule import not_due
+from digest.sizes import folder_bytes, size_warnings
 from digest.store import (
     cache_path,
     load_cache,
@@ -168,7 +169,8 @@ def build(
     )
     files = render_site(site, theme)
     written = write_site(files, output, inputs)
-    return BuildReport(fetched, health, len(site.entries), len(site.pages), written)
+    warnings = size_warnings(folder_bytes(output), config.site)  # near GitHub Pages' 1 GB
+    return BuildReport(fetched, health, len(site.entries), len(site.pages), written, warnings)
 
 
 def _fingerprint(config: Config, posts: list[Path], theme: Theme) -> str:

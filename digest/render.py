@@ -9,6 +9,7 @@ from __future__ import annotations
 
 import re
 from urllib.parse import urlsplit
+from zoneinfo import ZoneInfo
 
 import jinja2
 from markupsafe import Markup
@@ -68,9 +69,23 @@ def content_html(entry: Entry, top: int) -> Markup:
     return Markup(html)
 
 
+def entry_anchor(entry: Entry) -> str:
+    """The id of the entry's <article>: day pages are linked to at it."""
+    return routes.entry_anchor(entry.source, entry.id)
+
+
+# Block elements and <br> separate words: "<h2>Intro</h2><p>Text" reads "Intro Text". In
+# sanitised HTML a "<" in text is always "&lt;", so this only ever matches a tag.
+_BREAK = re.compile(
+    r"<(?:/?(?:p|div|h[1-6]|ul|ol|li|dl|dt|dd|blockquote|pre|table|tr|td|th|figure"
+    r"|figcaption|section|article|aside|details|summary)\b|br\b|hr\b)"
+)
+
+
 def summary_text(entry: Entry) -> str:
-    """The first SUMMARY_CHARS characters of an entry's text, cut at a word."""
-    text = html_to_text(entry.content_html)
+    """The first SUMMARY_CHARS characters of an entry's text, cut at a word (it is text, so
+    never inside a tag or an entity)."""
+    text = html_to_text(_BREAK.sub(r" \g<0>", entry.content_html))
     if len(text) <= SUMMARY_CHARS:
         return text
     return text[:SUMMARY_CHARS].rsplit(" ", 1)[0].rstrip(",;:") + " …"
@@ -86,6 +101,7 @@ def render_page(
     """Render one page; `entry_cache` carries rendered entries from page to page."""
     cfg = site.config.site
     cache = {} if entry_cache is None else entry_cache
+    tz = ZoneInfo(cfg.timezone)
 
     def url_for(target: str) -> str:
         return _ROOT + target
@@ -95,12 +111,23 @@ def render_page(
             return url_for(routes.page(routes.post(entry.slug)))
         return entry.link or ""
 
+    def entry_page_url(entry: Entry) -> str:
+        """Where the entry is shown in full on this site: its day page, at its anchor (a
+        hand-written post: its own page)."""
+        if entry.slug is not None:
+            return url_for(routes.page(routes.post(entry.slug)))
+        day = entry.date.astimezone(tz).date()
+        return url_for(routes.page(routes.day(day))) + "#" + entry_anchor(entry)
+
     def render_entry(entry: Entry) -> Markup:
-        """entry.html for one entry; it sees the helpers and `entry`, not `page`."""
-        key = (entry.source, entry.id)
+        """entry.html for one entry; it sees the helpers, `entry` and `full` (whether this
+        page shows entries in full), not `page`."""
+        # Full and excerpt are cached apart; ":" never occurs in a source slug.
+        key = (entry.source if page.full else f"excerpt:{entry.source}", entry.id)
         html = cache.get(key)
         if html is None:
-            html = Markup(env.get_template("entry.html").render({**helpers, "entry": entry}))
+            context = {**helpers, "entry": entry, "full": page.full}
+            html = Markup(env.get_template("entry.html").render(context))
             cache[key] = html
         return html
 
@@ -112,6 +139,8 @@ def render_page(
         "health": site.health,
         "url_for": url_for,
         "entry_url": entry_url,
+        "entry_page_url": entry_page_url,
+        "entry_anchor": entry_anchor,
         "format_date": date_formatter(cfg.language, cfg.timezone),
         "t": translator(strings if strings is not None else {}),
         "tags_of": site.tags_of,

@@ -9,6 +9,7 @@ a change here is a change to the template contract too.
 
 from __future__ import annotations
 
+import hashlib
 from datetime import date
 
 INDEX = "index.html"
@@ -34,9 +35,10 @@ def page(folder: str) -> str:
 
 
 def listing(folder: str, number: int) -> str:
-    """Page `number` (1-based) of a paginated listing: the folder's own page first, then
-    `page/2/index.html`, ... (page 1 keeps the folder's URL, which never moves)."""
-    return page(folder) if number == 1 else page(f"{folder}page/{number}/")
+    """Page `number` of a paginated listing: 0 is the folder's own page (the newest entries),
+    then `page/1/index.html` (the oldest), `page/2/index.html`, ... Numbers count from the
+    oldest, so a page keeps its entries, and its URL, when new ones arrive."""
+    return page(folder) if number == 0 else page(f"{folder}page/{number}/")
 
 
 def feed(folder: str) -> str:
@@ -63,6 +65,13 @@ def day(when: date) -> str:
 
 def month(when: date) -> str:
     return f"{when:%Y/%m}/"
+
+
+def entry_anchor(source: str, entry_id: str) -> str:
+    """The id of an entry's <article> on the pages that list it, for links to its day page.
+    Hex after "entry-", so it never equals an id inside entry HTML ("e<hex>-...")."""
+    digest = hashlib.sha1(f"{source}\n{entry_id}".encode("utf-8", "surrogatepass")).hexdigest()
+    return "entry-" + digest[:12]
 
 
 def absolute(base_url: str, path: str) -> str:

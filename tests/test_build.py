@@ -83,7 +83,8 @@ def test_two_feeds_build_into_a_browsable_site(
     every = [f"Alpha post {n}" for n in range(12)] + [f"Beta post {n}" for n in range(6)]
     home = listing_titles(out, "index.html")
     assert sorted(home) == sorted(every), "every entry is on the home listing, once"
-    assert (out / "page" / "4" / "index.html").is_file()  # 18 entries, 5 per page
+    # 18 entries, 5 per page: 3 full pages counted from the oldest, the front the newest 8.
+    assert (out / "page" / "3" / "index.html").is_file() and not (out / "page" / "4").exists()
 
     cache = json.loads((tmp_path / "site/content/feeds/alpha-blog.json").read_text())
     for entry in cache["entries"]:

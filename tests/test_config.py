@@ -39,7 +39,8 @@ CASES: list[tuple[tuple[str | int, ...], object, str]] = [
     (("site", "feed_entries"), "5", "site.feed_entries: must be a whole number from 1 to 10000"),
     (("site", "language"), "english!", "site.language: 'english!' is not a BCP 47 language tag"),
     (("site", "theme"), "../x", "site.theme: '../x' is not a theme folder name"),
-    (("site", "full_content"), "yes", "site.full_content: must be true or false, not 'yes'"),
+    (("site", "full_content"), "yes", 'site.full_content: must be "front" (the home page'),
+    (("site", "full_content"), 1, 'site.full_content: must be "front"'),
     (("site", "source_feeds"), 1, "site.source_feeds: must be true or false, not 1"),
     (("site", "cname"), "not a host", "site.cname: 'not a host' is not a domain name"),
     # [fetch]

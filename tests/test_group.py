@@ -134,43 +134,70 @@ def test_listings_group_entries_by_day_newest_first() -> None:
 # --- pagination ------------------------------------------------------------------------------
 
 
+def shown(page: Page) -> list[str]:
+    return [e.id for g in page.days for e in g.entries]
+
+
 @pytest.mark.parametrize(
-    ("count", "paths"),
+    ("count", "paths", "front"),
     [
-        (0, ["index.html"]),  # an empty site still has a home page
-        (3, ["index.html"]),
-        (4, ["index.html", "page/2/index.html"]),
-        (9, ["index.html", "page/2/index.html", "page/3/index.html"]),
+        (0, ["index.html"], 0),  # an empty site still has a home page
+        (2, ["index.html"], 2),
+        (3, ["index.html", "page/1/index.html"], 3),
+        (5, ["index.html", "page/1/index.html"], 5),  # the front: 2 new + the newest full page
+        (6, ["index.html", "page/1/index.html", "page/2/index.html"], 3),
+        (10, ["index.html", "page/1/index.html", "page/2/index.html", "page/3/index.html"], 4),
     ],
 )
-def test_home_pages_hold_per_page_entries_each(count: int, paths: list[str]) -> None:
+def test_numbered_pages_hold_per_page_entries_counted_from_the_oldest(
+    count: int, paths: list[str], front: int
+) -> None:
     entries = [entry(str(n), NOW - timedelta(minutes=n)) for n in range(count)]
     site = make_site(config(per_page=3), caches(*entries), ())
     home = pages(site.pages, "home")
     assert [p.path for p in home] == paths
-    shown = [e.id for p in home for g in p.days for e in g.entries]
-    assert shown == [str(n) for n in range(count)]  # every entry once, in order
+    assert shown(home[0]) == [str(n) for n in range(front)]  # the newest, newest first
+    for number, page in enumerate(home[1:], start=1):
+        oldest = count - 3 * (number - 1)  # page 1 ends with the oldest entry
+        assert shown(page) == [str(n) for n in range(oldest - 3, oldest)]
 
 
-def test_pages_link_to_their_neighbours() -> None:
-    entries = [entry(str(n), NOW - timedelta(minutes=n)) for n in range(5)]
-    site = make_site(config(per_page=2), caches(*entries), ())
-    first, middle, last = pages(site.pages, "home")
-    assert first.pagination and middle.pagination and last.pagination
-    assert (first.pagination.prev_path, first.pagination.next_path) == (None, "page/2/index.html")
-    assert (middle.pagination.prev_path, middle.pagination.next_path) == (
-        "index.html",
-        "page/3/index.html",
-    )
-    assert (last.pagination.prev_path, last.pagination.next_path) == ("page/2/index.html", None)
+def test_numbered_pages_keep_their_entries_when_new_ones_arrive() -> None:
+    before = [entry(str(n), EARLY + timedelta(minutes=n)) for n in range(7)]
+    for new in range(1, 5):
+        later = before + [entry(f"new{n}", NOW + timedelta(minutes=n)) for n in range(new)]
+        old, now = (
+            {p.path: p for p in pages(make_site(config(per_page=3), caches(*e), ()).pages, "home")}
+            for e in (before, later)
+        )
+        for path, page in old.items():
+            if path != "index.html":
+                assert now[path].days == page.days, (new, path)
 
 
-def test_the_page_number_window_shows_gaps() -> None:
+def test_pages_link_to_their_neighbours_newest_first() -> None:
+    entries = [entry(str(n), NOW - timedelta(minutes=n)) for n in range(10)]
+    site = make_site(config(per_page=3), caches(*entries), ())
+    front, one, two, three = (p.pagination for p in pages(site.pages, "home"))
+    assert front and one and two and three
+    # The front shows 0-3 (page 3 is 1-3), so its next page is page 2.
+    assert (front.prev_path, front.next_path) == (None, "page/2/index.html")
+    assert (three.prev_path, three.next_path) == ("index.html", "page/2/index.html")
+    assert (two.prev_path, two.next_path) == ("page/3/index.html", "page/1/index.html")
+    assert (one.prev_path, one.next_path) == ("page/2/index.html", None)
+    assert (one.first_path, one.last_path) == ("index.html", "page/1/index.html")
+
+
+def test_the_page_number_window_shows_gaps_and_no_page_newer_than_the_next() -> None:
     paths = tuple(str(n) for n in range(1, 11))
-    assert Pagination(1, 10, paths).window() == (1, 2, 3, None, 10)
-    assert Pagination(6, 10, paths).window() == (1, None, 4, 5, 6, 7, 8, None, 10)
-    assert Pagination(4, 10, paths).window() == (1, 2, 3, 4, 5, 6, None, 10)
-    assert Pagination(1, 1, paths[:1]).window() == (1,)
+    assert Pagination(0, 10, "f", paths).window() == (10, 9, 8, None, 1)
+    assert Pagination(10, 10, "f", paths).window() == (10, 9, 8, None, 1)
+    assert Pagination(6, 10, "f", paths).window() == (7, 6, 5, 4, None, 1)
+    assert Pagination(3, 10, "f", paths).window() == (4, 3, 2, 1)
+    assert Pagination(1, 1, "f", paths[:1]).window() == (1,)
+    assert Pagination(0, 0, "f", ()).window() == ()
+    # Page 6 of 10 and of 11 show the same numbers: a new page changes no older one.
+    assert Pagination(6, 11, "f", (*paths, "11")).window() == (7, 6, 5, 4, None, 1)
 
 
 # --- sources and posts -----------------------------------------------------------------------

@@ -44,8 +44,9 @@ LAYERS: dict[str, set[str]] = {
     "syndication": {"models", "opml", "routes", "sanitize", "timefmt"},
     "render": {"errors", "models", "routes", "sanitize", "syndication", "theme"},
     "write": {"errors", "files", "models"},
+    "sizes": {"models"},
     "pipeline": {"errors", "fetch", "group", "models", "parse", "posts", "render", "schedule"}
-    | {"store", "theme", "update", "write"},
+    | {"sizes", "store", "theme", "update", "write"},
     "opml_import": {"config", "configedit", "errors", "opml", "sanitize"},
     "discover": {"config", "configedit", "errors", "fetch", "identify", "models", "parse"}
     | {"sanitize"},
