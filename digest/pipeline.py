@@ -62,6 +62,9 @@ Load = Callable[[Path, str], FeedCache]
 Save = Callable[[Path, FeedCache], FeedCache]
 
 
+_SHARD_FORMAT = "expected I/N, part I of N with 1 <= I <= N, such as 1/3"
+
+
 @dataclass(frozen=True, slots=True)
 class Shard:
     """Part `index` (1 to `count`) of the feeds, for fetching in parallel CI jobs: the feeds
@@ -73,7 +76,7 @@ class Shard:
 
     def __post_init__(self) -> None:
         if not 1 <= self.index <= self.count:
-            raise ValueError(f"{str(self)!r}: expected I/N, part I of N with 1 <= I <= N, such as 1/3")
+            raise ValueError(f"{str(self)!r}: {_SHARD_FORMAT}")
 
     def __str__(self) -> str:
         return f"{self.index}/{self.count}"
@@ -84,7 +87,7 @@ class Shard:
         index, slash, count = text.partition("/")
         if slash and index.strip().isdigit() and count.strip().isdigit():
             return cls(int(index), int(count))
-        raise ValueError(f"{text!r}: expected I/N, part I of N with 1 <= I <= N, such as 1/3")
+        raise ValueError(f"{text!r}: {_SHARD_FORMAT}")
 
     def holds(self, feed: FeedConfig) -> bool:
         # sha256, not hash(): Python salts string hashes per process.

@@ -13,7 +13,9 @@ calling thread, one feed at a time, in the order feeds finish (which nothing may
 from __future__ import annotations
 
 import multiprocessing
+import multiprocessing.connection
 import os
+import threading
 from collections.abc import Callable, Generator, Mapping
 from concurrent.futures import Future, ProcessPoolExecutor, ThreadPoolExecutor
 from datetime import datetime
@@ -76,7 +78,9 @@ class ParsePool:
             here.set_result(parse_response(response, source, now))
             return here
         if self._pool is None:
-            self._pool = ProcessPoolExecutor(self.workers, mp_context=_context())
+            self._pool = ProcessPoolExecutor(
+                self.workers, mp_context=_context(), initializer=_end_with_parent
+            )
         return self._pool.submit(parse_response, response, source, now)
 
     def close(self, cancel: bool = False) -> None:
@@ -94,6 +98,21 @@ def _context() -> multiprocessing.context.BaseContext:
     context = multiprocessing.get_context("forkserver")
     context.set_forkserver_preload([__name__])
     return context
+
+
+def _end_with_parent() -> None:
+    """In each worker: exit once the process that started the pool is gone. Killed (kill -9,
+    the OOM killer), it cannot tell its workers; they would wait for work forever, holding
+    its output pipes open (a CI step, a test's subprocess.run, would never end)."""
+    parent = multiprocessing.parent_process()
+    if parent is None:
+        return
+
+    def watch() -> None:
+        multiprocessing.connection.wait([parent.sentinel])
+        os._exit(1)
+
+    threading.Thread(target=watch, name="end-with-parent", daemon=True).start()
 
 
 def fetch_and_parse(
