@@ -7,6 +7,10 @@ feeds (DIGEST_WORKERS), whatever order the feeds finished in; a run where every 
 
 from __future__ import annotations
 
+import os
+import signal
+import subprocess
+import sys
 from datetime import UTC, datetime, timedelta
 from pathlib import Path
 
@@ -171,3 +175,25 @@ def test_a_run_where_every_feed_answers_304_writes_and_serialises_nothing(
     assert saves == ["rss-0"]
     changed = {k for k, v in snapshot(content).items() if before.get(k) != v}
     assert changed == {"feeds/rss-0.json"}
+
+
+# --- a killed run -------------------------------------------------------------------------
+
+
+@pytest.mark.slow
+def test_a_run_killed_while_parsing_leaves_no_process_behind(
+    server: FeedServer, tmp_path: Path, epoch: int
+) -> None:
+    """Its workers end with it: none keeps waiting for work, holding the run's output pipes
+    open (a CI step would never finish). communicate() returns once every holder is gone."""
+    config = write_config(tmp_path, corpus(server))
+    env = dict(os.environ, DIGEST_WORKERS="2", DIGEST_TEST_KILL_AT="write.temp:2")
+    proc = subprocess.Popen(
+        [sys.executable, "-m", "digest", "fetch", "-q", "--config", str(config)],
+        stdout=subprocess.PIPE, stderr=subprocess.PIPE, env=env,
+    )  # fmt: skip
+    # The timeout only turns a hang (a worker left holding the pipes) into a failure.
+    proc.communicate(timeout=120)
+    assert proc.returncode == -signal.SIGKILL
+    saved = list((tmp_path / "content" / "feeds").glob("*.json"))
+    assert len(saved) == 1  # killed writing the second cache file
