@@ -15,6 +15,7 @@ from __future__ import annotations
 import multiprocessing
 import multiprocessing.connection
 import os
+import signal
 import threading
 from collections.abc import Callable, Generator, Mapping
 from concurrent.futures import Future, ProcessPoolExecutor, ThreadPoolExecutor
@@ -103,7 +104,9 @@ def _context() -> multiprocessing.context.BaseContext:
 def _end_with_parent() -> None:
     """In each worker: exit once the process that started the pool is gone. Killed (kill -9,
     the OOM killer), it cannot tell its workers; they would wait for work forever, holding
-    its output pipes open (a CI step, a test's subprocess.run, would never end)."""
+    its output pipes open (a CI step, a test's subprocess.run, would never end). Ctrl-C is
+    the parent's to handle: it stops the pool, without a traceback from every worker."""
+    signal.signal(signal.SIGINT, signal.SIG_IGN)
     parent = multiprocessing.parent_process()
     if parent is None:
         return
