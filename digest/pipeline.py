@@ -83,7 +83,7 @@ class Shard:
 
     @classmethod
     def parse(cls, text: str) -> Shard:
-        """ "I/N", as `digest fetch --shard` takes it."""
+        """Read "I/N", as `digest fetch --shard` takes it."""
         index, slash, count = text.partition("/")
         if slash and index.strip().isdigit() and count.strip().isdigit():
             return cls(int(index), int(count))
