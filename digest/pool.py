@@ -59,35 +59,71 @@ def parse_response(response: Response, source: str, now: datetime) -> Parsed:
 
 
 class ParsePool:
-    """Parses bodies in up to `workers` processes, started when first needed. A body is
-    parsed right here when one process is asked for, or when it comes alone (no pool yet and
-    nothing else under way): starting processes costs more than parsing one feed."""
+    """Parses bodies in up to `workers` processes, started only once two bodies need it.
+
+    Starting processes costs more than parsing one feed, and a run often has one changed feed
+    among many that answer 304. So the first body is held back: a second one starts the pool
+    and both go to it; if none comes, `flush` (no more bodies) parses it right here. With
+    one worker, every body is parsed right here, at once.
+    """
 
     def __init__(self, workers: int) -> None:
         self.workers = workers
         self._pool: ProcessPoolExecutor | None = None
+        self._held: tuple[Future[Parsed], Response, str, datetime] | None = None
 
     @property
     def started(self) -> bool:
         return self._pool is not None
 
-    def submit(
-        self, response: Response, source: str, now: datetime, *, alone: bool
-    ) -> Future[Parsed]:
-        if self._pool is None and (self.workers <= 1 or alone):
-            here: Future[Parsed] = Future()
-            here.set_result(parse_response(response, source, now))
-            return here
+    def submit(self, response: Response, source: str, now: datetime) -> Future[Parsed]:
+        if self.workers <= 1:
+            return _parsed_here(response, source, now)
+        if self._pool is None and self._held is None:
+            later: Future[Parsed] = Future()
+            self._held = (later, response, source, now)
+            return later
         if self._pool is None:
             self._pool = ProcessPoolExecutor(
                 self.workers, mp_context=_context(), initializer=_end_with_parent
             )
+        if self._held is not None:
+            later, first, first_source, first_now = self._held
+            self._held = None
+            _forward(self._pool.submit(parse_response, first, first_source, first_now), later)
         return self._pool.submit(parse_response, response, source, now)
 
+    def flush(self) -> None:
+        """No more bodies will come: the one held back, if any, is parsed here."""
+        if self._held is not None:
+            later, response, source, now = self._held
+            self._held = None
+            later.set_result(parse_response(response, source, now))
+
     def close(self, cancel: bool = False) -> None:
+        self._held = None
         if self._pool is not None:
             self._pool.shutdown(wait=True, cancel_futures=cancel)
             self._pool = None
+
+
+def _parsed_here(response: Response, source: str, now: datetime) -> Future[Parsed]:
+    here: Future[Parsed] = Future()
+    here.set_result(parse_response(response, source, now))
+    return here
+
+
+def _forward(source: Future[Parsed], target: Future[Parsed]) -> None:
+    """When `source` is done, `target` has its result (or its exception)."""
+
+    def copy(done: Future[Parsed]) -> None:
+        error = done.exception()
+        if error is not None:
+            target.set_exception(error)
+        else:
+            target.set_result(done.result())
+
+    source.add_done_callback(copy)
 
 
 def _context() -> multiprocessing.context.BaseContext:
@@ -144,13 +180,14 @@ def fetch_and_parse(
             done = finished.get()
             if done in fetching:
                 feed, response = fetching.pop(done), done.result()
-                if not needs_parse(feed, response):
+                if needs_parse(feed, response):
+                    job = parser.submit(response, feed.slug, now)
+                    parsing[job] = (feed, response)
+                    job.add_done_callback(finished.put)  # at once when already done
+                else:
                     yield feed, response, None
-                    continue
-                alone = not fetching and not parsing
-                job = parser.submit(response, feed.slug, now, alone=alone)
-                parsing[job] = (feed, response)
-                job.add_done_callback(finished.put)  # at once when already done
+                if not fetching:
+                    parser.flush()
             else:
                 feed, response = parsing.pop(done)
                 yield feed, response, done.result()

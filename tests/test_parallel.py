@@ -82,13 +82,14 @@ def test_the_pool_parses_in_other_processes_as_here() -> None:
     no_feed = Response("ok", "https://f.example/page", b"<html><p>hello</p></html>")
     pool = ParsePool(2)
     try:
-        parsed = pool.submit(response, "feed", NOW, alone=False)
-        failed = pool.submit(no_feed, "page", NOW, alone=False)
-        assert pool.started  # it went to a worker process and came back as a value
+        parsed = pool.submit(response, "feed", NOW)
+        assert not parsed.done() and not pool.started  # held back: it may be the only one
+        failed = pool.submit(no_feed, "page", NOW)
+        assert pool.started  # the second started the processes; both went there
         assert parsed.result() == parse_response(response, "feed", NOW)
         assert len(parsed.result().entries) == 5  # type: ignore[union-attr]
         assert failed.result() == parse_response(no_feed, "page", NOW)
-        assert isinstance(failed.result(), ParseFailure)
+        assert isinstance(failed.result(), ParseFailure)  # a value, not an exception
     finally:
         pool.close()
 
@@ -97,9 +98,12 @@ def test_one_body_or_one_process_parses_here() -> None:
     body = rss("Feed", "https://f.example/", make_items("F", 2, NOW))
     response = Response("ok", "https://f.example/feed", body)
     alone = ParsePool(4)
-    assert alone.submit(response, "feed", NOW, alone=True).done() and not alone.started
+    held = alone.submit(response, "feed", NOW)
+    alone.flush()  # no other body came
+    assert held.result() == parse_response(response, "feed", NOW) and not alone.started
     single = ParsePool(1)
-    assert single.submit(response, "feed", NOW, alone=False).done() and not single.started
+    assert single.submit(response, "feed", NOW).done() and not single.started
+    assert single.submit(response, "feed", NOW).done() and not single.started
 
 
 @pytest.mark.parametrize("value", ["0", "x", "-1", "1.5"])
