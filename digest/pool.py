@@ -2,12 +2,13 @@
 
 Part of the pipeline's wiring, between `fetch` and `update`. HTTP mostly waits, so it runs on
 threads (`fetch.submit_fetches`, bounded per host as ever). feedparser and the sanitiser are
-most of a cold run's CPU and the GIL keeps threads from sharing it out, so each body that needs
-parsing goes to a process pool. Only plain values cross the process boundary: a `Response`
-(body bytes, URL, headers), the feed's slug and `now` one way; a `ParsedFeed` or a
-`ParseFailure` back. Parsing is pure, so where a body was parsed cannot change what came of
-it: a run is byte-identical with any number of processes. Updating and saving stay in the
-calling thread, one feed at a time, in the order feeds finish (which nothing may depend on).
+most of a cold run's CPU and the GIL keeps threads from sharing it out, so the bodies that
+need parsing go to a process pool (a lone one stays here: `ParsePool`). Only plain values
+cross the process boundary: a `Response` (body bytes, URL, headers), the feed's slug and
+`now` one way; a `ParsedFeed` or a `ParseFailure` back. Parsing is pure, so where a body was
+parsed cannot change what came of it: a run is byte-identical with any number of processes.
+Updating and saving stay in the calling thread, one feed at a time, in the order feeds
+finish (which nothing may depend on).
 """
 
 from __future__ import annotations
