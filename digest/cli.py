@@ -107,7 +107,18 @@ def _add_fetch(
     fetch = commands.add_parser(
         "fetch", parents=[common, fetching], help="fetch the feeds into content/ only"
     )
+    fetch.add_argument(
+        "--shard", type=_shard, metavar="I/N",
+        help="fetch only part I of N of the feeds (by a hash of their URLs), for parallel jobs",
+    )  # fmt: skip
     fetch.set_defaults(run=cmd_fetch)
+
+
+def _shard(text: str) -> pipeline.Shard:
+    try:
+        return pipeline.Shard.parse(text)
+    except ValueError as e:  # a usage error (exit 2) that says what is expected
+        raise argparse.ArgumentTypeError(str(e)) from None
 
 
 def _add_serve(commands: _Commands, common: argparse.ArgumentParser) -> None:
@@ -139,7 +150,19 @@ def _add_init(commands: _Commands) -> None:
         "--install", metavar="SPEC",
         help='what the workflow pip-installs, e.g. "digest-site==0.1.0"',
     )  # fmt: skip
+    init.add_argument(
+        "--shards", type=_shard_count, default=1, metavar="N",
+        help="a workflow that fetches the feeds in N parallel jobs (default 1: one job)",
+    )  # fmt: skip
     init.set_defaults(run=cmd_init)
+
+
+def _shard_count(text: str) -> int:
+    from digest.scaffold import MAX_SHARDS
+
+    if not text.strip().isdigit() or not 1 <= int(text) <= MAX_SHARDS:
+        raise argparse.ArgumentTypeError(f"{text!r}: expected a number of jobs, 1 to {MAX_SHARDS}")
+    return int(text)
 
 
 def _add_import_opml(commands: _Commands, common: argparse.ArgumentParser) -> None:
@@ -195,6 +218,10 @@ def config_from(args: argparse.Namespace) -> Config:
 
 def cmd_fetch(args: argparse.Namespace) -> int:
     config = config_from(args)
+    if args.shard:
+        every = len(config.feeds)
+        config = pipeline.shard_config(config, args.shard)
+        log.info("shard %s: %d of %d feeds", args.shard, len(config.feeds), every)
     progress = _Progress(len(config.feeds), enabled=not getattr(args, "quiet", False))
     fetched = pipeline.fetch(config, now=now_from_env(), force=args.force, progress=progress)
     progress.close()
@@ -240,7 +267,9 @@ def cmd_serve(args: argparse.Namespace) -> int:
 def cmd_init(args: argparse.Namespace) -> int:
     from digest import scaffold
 
-    written = scaffold.init(args.dir, now=now_from_env(), force=args.force, install=args.install)
+    written = scaffold.init(
+        args.dir, now=now_from_env(), force=args.force, install=args.install, shards=args.shards
+    )
     for path in written:
         log.info("wrote %s", path)
     config = args.dir / "config.toml"

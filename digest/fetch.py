@@ -12,7 +12,7 @@ import threading
 import time
 import zlib
 from collections.abc import Callable, Iterator, Mapping
-from concurrent.futures import ThreadPoolExecutor, as_completed
+from concurrent.futures import Future, ThreadPoolExecutor
 from dataclasses import dataclass, field
 from typing import Literal
 from urllib.parse import urljoin, urlsplit
@@ -205,17 +205,15 @@ def _error(url: str, message: str) -> Response:
     return Response("error", url, error=message)
 
 
-def fetch_all(
+def submit_fetches(
     jobs: tuple[tuple[FeedConfig, HttpState], ...],
     client: httpx.Client,
     settings: FetchConfig,
-    on_done: Callable[[FeedConfig, Response], None],
-) -> None:
-    """Fetch every feed, `workers` at a time and at most `per_host` at once per host.
-
-    `on_done` runs in the calling thread as each feed finishes, so its result can be saved
-    at once: a run killed part-way keeps what it had fetched.
-    """
+    pool: ThreadPoolExecutor,
+) -> dict[Future[Response], FeedConfig]:
+    """Start every feed's fetch on `pool` (its size is `workers`), at most `per_host` at once
+    per host; the futures, each with its feed. The caller takes each result as it comes (see
+    `digest.pool.fetch_and_parse`), so what was fetched can be saved at once."""
     lock = threading.Lock()
     hosts: dict[str, threading.Semaphore] = {}
 
@@ -226,7 +224,4 @@ def fetch_all(
         with gate:
             return fetch_feed(feed, state, client, settings)
 
-    with ThreadPoolExecutor(max_workers=settings.workers) as pool:
-        futures = {pool.submit(one, feed, state): feed for feed, state in jobs}
-        for future in as_completed(futures):
-            on_done(futures[future], future.result())
+    return {pool.submit(one, feed, state): feed for feed, state in jobs}

@@ -5,7 +5,10 @@ Each function here reads like the stage table in DESIGN.md; the work is in the s
 
 from __future__ import annotations
 
+import dataclasses
+import hashlib
 from collections.abc import Callable
+from contextlib import closing
 from dataclasses import dataclass
 from datetime import datetime
 from pathlib import Path
@@ -13,11 +16,10 @@ from pathlib import Path
 import httpx
 
 from digest import __version__, update
-from digest.errors import FeedError
-from digest.fetch import Response, fetch_all, make_client
+from digest.fetch import Response, make_client
 from digest.group import feed_health, make_site
 from digest.models import Config, FeedCache, FeedConfig, FeedHealth, FeedReport
-from digest.parse import parse_body
+from digest.pool import fetch_and_parse, parse_response, worker_count
 from digest.posts import parse_posts
 from digest.render import render_site
 from digest.schedule import not_due
@@ -55,9 +57,53 @@ class BuildReport:
     warnings: tuple[str, ...] = ()  # as in FetchReport; the fetch's own are in `fetched`
 
 
-def load_caches(config: Config) -> tuple[FeedCache, ...]:
+# The content cache's disk side, as parameters: tests pass counting ones (how many caches a
+# run loads, and serialises and saves).
+Load = Callable[[Path, str], FeedCache]
+Save = Callable[[Path, FeedCache], FeedCache]
+
+
+_SHARD_FORMAT = "expected I/N, part I of N with 1 <= I <= N, such as 1/3"
+
+
+@dataclass(frozen=True, slots=True)
+class Shard:
+    """Part `index` (1 to `count`) of the feeds, for fetching in parallel CI jobs: the feeds
+    whose URL (as configured) hashes to it. A feed's shard depends on its URL and `count`
+    only, so every job agrees and adding a feed moves no other."""
+
+    index: int
+    count: int
+
+    def __post_init__(self) -> None:
+        if not 1 <= self.index <= self.count:
+            raise ValueError(f"{str(self)!r}: {_SHARD_FORMAT}")
+
+    def __str__(self) -> str:
+        return f"{self.index}/{self.count}"
+
+    @classmethod
+    def parse(cls, text: str) -> Shard:
+        """Read "I/N", as `digest fetch --shard` takes it."""
+        index, slash, count = text.partition("/")
+        if slash and index.strip().isdigit() and count.strip().isdigit():
+            return cls(int(index), int(count))
+        raise ValueError(f"{text!r}: {_SHARD_FORMAT}")
+
+    def holds(self, feed: FeedConfig) -> bool:
+        # sha256, not hash(): Python salts string hashes per process.
+        number = int.from_bytes(hashlib.sha256(feed.url.encode()).digest()[:8], "big")
+        return number % self.count == self.index - 1
+
+
+def shard_config(config: Config, shard: Shard) -> Config:
+    """The config with only the shard's feeds: a fetch of it reads and writes only theirs."""
+    return dataclasses.replace(config, feeds=tuple(f for f in config.feeds if shard.holds(f)))
+
+
+def load_caches(config: Config, load: Load = load_cache) -> tuple[FeedCache, ...]:
     """Every configured feed's cache, in config order (a broken one raises CacheError)."""
-    return tuple(load_cache(cache_path(config, f.slug), f.slug) for f in config.feeds)
+    return tuple(load(cache_path(config, f.slug), f.slug) for f in config.feeds)
 
 
 def fetch(
@@ -67,16 +113,22 @@ def fetch(
     force: bool = False,
     client: httpx.Client | None = None,
     progress: Progress = lambda report: None,
+    workers: int | None = None,
+    load: Load = load_cache,
+    save: Save = save_cache,
 ) -> FetchReport:
     """Fetch every due feed and save its cache as soon as it is done.
 
     A failing feed is a report, not an error; a feed not due yet is skipped (`force` fetches
-    it anyway, 410 Gone and Retry-After included).
+    it anyway, 410 Gone and Retry-After included). `workers`: processes that parse (default
+    DIGEST_WORKERS, else one per core).
     """
-    # Load every cache first: a broken cache file stops the run before any network traffic.
+    # Load every cache first, once: a broken cache file stops the run before any network
+    # traffic, and the caches fetch_feeds hands back are the ones saved, so none is read again.
     reports, caches = fetch_feeds(
-        config, load_caches(config), now=now, force=force, client=client, progress=progress
-    )
+        config, load_caches(config, load), now=now, force=force, client=client,
+        progress=progress, workers=workers, save=save,
+    )  # fmt: skip
     return FetchReport(reports, feed_health(config, caches))
 
 
@@ -88,8 +140,11 @@ def fetch_feeds(
     force: bool = False,
     client: httpx.Client | None = None,
     progress: Progress = lambda report: None,
+    workers: int | None = None,
+    save: Save = save_cache,
 ) -> tuple[tuple[FeedReport, ...], tuple[FeedCache, ...]]:
     """fetch -> parse -> update -> save, feed by feed: (reports, caches), in config order."""
+    processes = worker_count() if workers is None else workers
     remove_temp_files(config)
     current = {c.slug: c for c in caches}
     reports: dict[str, FeedReport] = {}
@@ -102,16 +157,27 @@ def fetch_feeds(
         else:
             jobs.append((feed, current[feed.slug].http))
 
-    def done(feed: FeedConfig, response: Response) -> None:
-        cache, report = update_feed(config, current[feed.slug], feed, response, now)
-        # Saved at once, so a run killed part-way keeps what it fetched.
-        current[feed.slug] = save_cache(cache_path(config, feed.slug), cache)
-        reports[feed.slug] = report
-        progress(report)
+    def needs_parse(feed: FeedConfig, response: Response) -> bool:
+        return update.needs_parse(current[feed.slug], response)
 
     if jobs:
         with client or make_client(config.site.base_url, config.fetch) as http:
-            fetch_all(tuple(jobs), http, config.fetch, done)
+            ready = fetch_and_parse(
+                tuple(jobs), http, config.fetch, workers=processes, needs_parse=needs_parse,
+                now=now,
+            )  # fmt: skip
+            with closing(ready):  # stopped by an error: pending fetches and parses cancelled
+                for feed, response, parsed in ready:
+                    old = current[feed.slug]
+                    cache, report = update.refresh(
+                        old, response, parsed, feed, now, config.fetch, config.retention
+                    )
+                    # Saved at once, so a run killed part-way keeps what it fetched. An equal
+                    # cache (a 304, the same body again) is neither serialised nor written.
+                    if cache != old:
+                        current[feed.slug] = save(cache_path(config, feed.slug), cache)
+                    reports[feed.slug] = report
+                    progress(report)
     return (
         tuple(reports[f.slug] for f in config.feeds),
         tuple(current[f.slug] for f in config.feeds),
@@ -121,15 +187,10 @@ def fetch_feeds(
 def update_feed(
     config: Config, cache: FeedCache, feed: FeedConfig, response: Response, now: datetime
 ) -> tuple[FeedCache, FeedReport]:
-    """parse (only a body update has not seen yet) -> update."""
-    parsed: update.Parsed | None = None
-    if update.needs_parse(cache, response):
-        try:
-            parsed = parse_body(
-                response.body, url=response.url, headers=response.headers, source=feed.slug, now=now
-            )
-        except FeedError as e:
-            parsed = update.ParseFailure(str(e))
+    """parse (only a body update has not seen yet), in this process -> update."""
+    parsed = (
+        parse_response(response, feed.slug, now) if update.needs_parse(cache, response) else None
+    )
     return update.refresh(cache, response, parsed, feed, now, config.fetch, config.retention)
 
 

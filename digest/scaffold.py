@@ -78,35 +78,55 @@ def fill(text: str, values: dict[str, str], name: str) -> str:
     return text
 
 
-def workflow_text(install: Install) -> str:
-    """The GitHub Actions workflow that builds the digest and deploys it to GitHub Pages."""
+# GitHub runs at most 256 jobs of one matrix.
+MAX_SHARDS = 256
+
+
+def workflow_text(install: Install, shards: int = 1) -> str:
+    """The GitHub Actions workflow that builds the digest and deploys it to GitHub Pages; with
+    `shards` > 1, the feeds are fetched by that many jobs at once (`digest fetch --shard`)."""
+    if not 1 <= shards <= MAX_SHARDS:
+        raise ValueError(f"shards: expected 1 to {MAX_SHARDS}, not {shards}")
+    name = "digest.yml" if shards == 1 else "digest-shards.yml"
     # The comment's placeholder has a line of its own, which goes when there is no comment.
     comment = "".join(f"        # {line}".rstrip() + "\n" for line in install.comment)
-    text = template("digest.yml").replace("@@INSTALL_COMMENT@@\n", comment)
-    return fill(text, {"INSTALL": install.command, "CACHE_KEY": install.cache_key}, "digest.yml")
+    text = template(name).replace("@@INSTALL_COMMENT@@\n", comment)
+    values = {
+        "INSTALL": install.command,
+        "CACHE_KEY": install.cache_key,
+        "SHARDS": str(shards),
+        "SHARD_LIST": ", ".join(str(n) for n in range(1, shards + 1)),
+    }
+    return fill(text, values, name)
 
 
-def rendered(now: datetime, install: str | None = None) -> dict[str, str]:
+def rendered(now: datetime, install: str | None = None, shards: int = 1) -> dict[str, str]:
     """Every file of a new digest, by path relative to its folder."""
     texts = {path: template(name) for path, name in FILES.items()}
     texts["content/posts/welcome.md"] = fill(
         texts["content/posts/welcome.md"], {"DATE": now.strftime("%Y-%m-%d %H:%M")}, "welcome.md"
     )
-    texts[WORKFLOW] = workflow_text(pinned_install(install))
+    texts[WORKFLOW] = workflow_text(pinned_install(install), shards)
     return texts
 
 
 def init(
-    folder: Path, *, now: datetime, force: bool = False, install: str | None = None
+    folder: Path,
+    *,
+    now: datetime,
+    force: bool = False,
+    install: str | None = None,
+    shards: int = 1,
 ) -> list[Path]:
     """Write a new digest into `folder` (created if needed); return the files written.
 
-    `now` dates the welcome post; it is in UTC, like the config's default timezone.
+    `now` dates the welcome post; it is in UTC, like the config's default timezone. `shards`
+    > 1 writes the workflow that fetches in that many parallel jobs.
     """
     folder = Path(folder)
     if folder.exists() and not folder.is_dir():
         raise ScaffoldError(f"{folder}: exists and is not a folder")
-    texts = rendered(now, install)
+    texts = rendered(now, install, shards)
     targets = {path: folder / path for path in texts}
     present = [target for target in targets.values() if target.exists() or target.is_symlink()]
     if present and not force:

@@ -39,14 +39,15 @@ LAYERS: dict[str, set[str]] = {
     "schedule": {"models", "timefmt"},
     "update": {"fetch", "models", "schedule"},
     "store": {"errors", "files", "models", "timefmt"},
+    "pool": {"errors", "fetch", "models", "parse", "update"},
     "group": {"models", "routes", "sanitize", "timefmt"},
     "opml": {"sanitize"},
     "syndication": {"models", "opml", "routes", "sanitize", "timefmt"},
     "render": {"errors", "models", "routes", "sanitize", "syndication", "theme"},
     "write": {"errors", "files", "models"},
     "sizes": {"models"},
-    "pipeline": {"errors", "fetch", "group", "models", "parse", "posts", "render", "schedule"}
-    | {"sizes", "store", "theme", "update", "write"},
+    "pipeline": {"errors", "fetch", "group", "models", "parse", "pool", "posts", "render"}
+    | {"schedule", "sizes", "store", "theme", "update", "write"},
     "opml_import": {"config", "configedit", "errors", "opml", "sanitize"},
     "discover": {"config", "configedit", "errors", "fetch", "identify", "models", "parse"}
     | {"sanitize"},

@@ -1,0 +1,203 @@
+"""Parsing on every core, and runs with nothing new that write nothing.
+
+A run's `content/` and `output/` are byte-identical whichever number of processes parsed the
+feeds (DIGEST_WORKERS), whatever order the feeds finished in; a run where every feed answers
+304 loads each cache once and serialises and writes none.
+"""
+
+from __future__ import annotations
+
+import os
+import signal
+import subprocess
+import sys
+from datetime import UTC, datetime, timedelta
+from pathlib import Path
+
+import pytest
+from faults import feed_body
+from helpers import FeedServer, atom, make_items, rss, tree, write_config
+
+from digest import pipeline
+from digest.cli import main
+from digest.config import load_config
+from digest.fetch import Response
+from digest.models import FeedCache
+from digest.pool import ParsePool, parse_response
+from digest.store import load_cache, save_cache
+from digest.update import ParseFailure
+
+NOW = datetime(2026, 3, 23, 12, tzinfo=UTC)
+
+
+def corpus(server: FeedServer) -> list[dict[str, object]]:
+    """Eight feeds of every kind a run meets: RSS and Atom of several sizes, a body that is
+    no feed, a 404, and feeds with ETags (so a second run gets 304s)."""
+    feeds: list[dict[str, object]] = []
+    for n in range(5):
+        items = make_items(f"R{n}", 4 + 3 * n, NOW - timedelta(hours=n), tags=(f"t{n % 2}",))
+        url = server.serve(f"/rss{n}", rss(f"RSS {n}", f"https://r{n}.example/", items),
+                           ETag=f'"r{n}"')  # fmt: skip
+        feeds.append({"url": url, "name": f"RSS {n}", "tags": ["rss"]})
+    items = make_items("A", 6, NOW, tags=("atom",))
+    url = server.serve("/atom", atom("Atom", "https://a.example/", items), ETag='"a"')
+    feeds.append({"url": url, "name": "Atom"})
+    broken = server.serve("/broken", b"<html><body>no feed here</body></html>",
+                          Content_Type="text/html", ETag='"b"')  # fmt: skip
+    feeds.append({"url": broken, "name": "Broken"})
+    feeds.append({"url": server.url("/missing"), "name": "Missing"})
+    return feeds
+
+
+def files(project: Path) -> dict[str, bytes]:
+    return {
+        **{f"content/{k}": v for k, v in tree(project / "content").items()},
+        **{f"output/{k}": v for k, v in tree(project / "output").items()},
+    }
+
+
+def test_the_same_site_whichever_number_of_processes_parse(
+    server: FeedServer, tmp_path: Path, epoch: int, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    feeds = corpus(server)
+    built = {}
+    for workers in ("1", "2", "3"):
+        project = tmp_path / f"workers-{workers}"
+        config = write_config(project, feeds)
+        monkeypatch.setenv("DIGEST_WORKERS", workers)
+        assert main(["build", "-q", "--config", str(config)]) == 0
+        built[workers] = files(project)
+    assert built["1"] == built["2"] == built["3"]
+    site = built["1"]
+    assert len([k for k in site if k.startswith("content/feeds/")]) == 8  # failures are kept too
+    assert b"R4 post 15" in site["content/feeds/rss-4.json"]
+    assert b"not a feed" in site["content/feeds/broken.json"]
+    assert b"A post 0" in site["output/sources/atom/index.html"]
+
+
+def test_the_pool_parses_in_other_processes_as_here() -> None:
+    body = rss("Feed", "https://f.example/", make_items("F", 5, NOW))
+    headers = {"content-type": "application/rss+xml"}
+    response = Response("ok", "https://f.example/feed", body, headers)
+    no_feed = Response("ok", "https://f.example/page", b"<html><p>hello</p></html>")
+    pool = ParsePool(2)
+    try:
+        parsed = pool.submit(response, "feed", NOW)
+        assert not parsed.done() and not pool.started  # held back: it may be the only one
+        failed = pool.submit(no_feed, "page", NOW)
+        assert pool.started  # the second started the processes; both went there
+        assert parsed.result() == parse_response(response, "feed", NOW)
+        assert len(parsed.result().entries) == 5  # type: ignore[union-attr]
+        assert failed.result() == parse_response(no_feed, "page", NOW)
+        assert isinstance(failed.result(), ParseFailure)  # a value, not an exception
+    finally:
+        pool.close()
+
+
+def test_one_body_or_one_process_parses_here() -> None:
+    body = rss("Feed", "https://f.example/", make_items("F", 2, NOW))
+    response = Response("ok", "https://f.example/feed", body)
+    alone = ParsePool(4)
+    held = alone.submit(response, "feed", NOW)
+    alone.flush()  # no other body came
+    assert held.result() == parse_response(response, "feed", NOW) and not alone.started
+    single = ParsePool(1)
+    assert single.submit(response, "feed", NOW).done() and not single.started
+    assert single.submit(response, "feed", NOW).done() and not single.started
+
+
+@pytest.mark.parametrize("value", ["0", "x", "-1", "1.5"])
+def test_a_bad_digest_workers_is_a_clear_error(
+    value: str, server: FeedServer, tmp_path: Path, monkeypatch: pytest.MonkeyPatch,
+    capsys: pytest.CaptureFixture[str],
+) -> None:  # fmt: skip
+    url = server.serve("/f", feed_body("f"))
+    config = write_config(tmp_path, [{"url": url, "name": "F"}])
+    monkeypatch.setenv("DIGEST_WORKERS", value)
+    assert main(["fetch", "--config", str(config)]) == 1
+    assert f"DIGEST_WORKERS={value!r}: expected a number of processes, 1 or more" in (
+        capsys.readouterr().err
+    )
+    assert server.requests == []  # before any network traffic
+
+
+# --- runs with nothing new ------------------------------------------------------------------
+
+
+def snapshot(folder: Path) -> dict[str, tuple[int, int, int]]:
+    """Every file below `folder` (temp files too): inode, size, mtime in ns."""
+    found = {}
+    for path in sorted(folder.rglob("*")):
+        if path.is_file():
+            stat = path.stat()
+            found[path.relative_to(folder).as_posix()] = (stat.st_ino, stat.st_size,
+                                                          stat.st_mtime_ns)  # fmt: skip
+    return found
+
+
+def test_a_run_where_every_feed_answers_304_writes_and_serialises_nothing(
+    server: FeedServer, tmp_path: Path, epoch: int, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    feeds = [f for f in corpus(server) if f["name"] not in ("Broken", "Missing")]
+    config_path = write_config(tmp_path, feeds)
+    assert main(["fetch", "-q", "--config", str(config_path)]) == 0
+    content = tmp_path / "content"
+    before = snapshot(content)
+    assert len(before) == len(feeds)
+
+    # Later: every feed answers 304 (the CLI, then the pipeline with counting seams).
+    monkeypatch.setenv("SOURCE_DATE_EPOCH", str(epoch + 3600))
+    served = len(server.requests)
+    assert main(["fetch", "-q", "--config", str(config_path)]) == 0
+    conditional = server.requests[served:]
+    assert len(conditional) == len(feeds) and all("if-none-match" in r.headers for r in conditional)
+    assert snapshot(content) == before
+
+    loads: list[str] = []
+    saves: list[str] = []
+
+    def load(path: Path, slug: str) -> FeedCache:
+        loads.append(slug)
+        return load_cache(path, slug)
+
+    def save(path: Path, cache: FeedCache) -> FeedCache:
+        saves.append(cache.slug)
+        return save_cache(path, cache)
+
+    config = load_config(config_path)
+    later = datetime.fromtimestamp(epoch + 7200, UTC)
+    report = pipeline.fetch(config, now=later, load=load, save=save)
+    assert [r.outcome for r in report.feeds] == ["not_modified"] * len(feeds)
+    assert sorted(loads) == sorted(f.slug for f in config.feeds)  # each cache loaded once
+    assert saves == []  # nothing serialised
+    assert snapshot(content) == before
+
+    # A feed with a new post is saved, and only it.
+    server.serve("/rss0", rss("RSS 0", "https://r0.example/", make_items("R0", 5, NOW)),
+                 ETag='"r0-2"')  # fmt: skip
+    report = pipeline.fetch(config, now=later, load=load, save=save)
+    assert saves == ["rss-0"]
+    changed = {k for k, v in snapshot(content).items() if before.get(k) != v}
+    assert changed == {"feeds/rss-0.json"}
+
+
+# --- a killed run -------------------------------------------------------------------------
+
+
+@pytest.mark.slow
+def test_a_run_killed_while_parsing_leaves_no_process_behind(
+    server: FeedServer, tmp_path: Path, epoch: int
+) -> None:
+    """Its workers end with it: none keeps waiting for work, holding the run's output pipes
+    open (a CI step would never finish). communicate() returns once every holder is gone."""
+    config = write_config(tmp_path, corpus(server))
+    env = dict(os.environ, DIGEST_WORKERS="2", DIGEST_TEST_KILL_AT="write.temp:2")
+    proc = subprocess.Popen(
+        [sys.executable, "-m", "digest", "fetch", "-q", "--config", str(config)],
+        stdout=subprocess.PIPE, stderr=subprocess.PIPE, env=env,
+    )  # fmt: skip
+    # The timeout only turns a hang (a worker left holding the pipes) into a failure.
+    proc.communicate(timeout=120)
+    assert proc.returncode == -signal.SIGKILL
+    saved = list((tmp_path / "content" / "feeds").glob("*.json"))
+    assert len(saved) == 1  # killed writing the second cache file
