@@ -5,6 +5,7 @@ Each function here reads like the stage table in DESIGN.md; the work is in the s
 
 from __future__ import annotations
 
+import os
 from collections.abc import Callable
 from dataclasses import dataclass
 from datetime import datetime
@@ -13,13 +14,13 @@ from pathlib import Path
 import httpx
 
 from digest import __version__, update
-from digest.errors import FeedError
+from digest.errors import FeedError, OutputError
 from digest.fetch import Response, fetch_all, make_client
 from digest.group import feed_health, make_site
 from digest.models import Config, FeedCache, FeedConfig, FeedHealth, FeedReport
 from digest.parse import parse_body
 from digest.posts import parse_posts
-from digest.render import render_site
+from digest.render import plan_site, render_site
 from digest.schedule import not_due
 from digest.store import (
     cache_path,
@@ -30,9 +31,18 @@ from digest.store import (
     save_cache,
 )
 from digest.theme import Theme, load_theme
-from digest.write import WriteReport, check_output_dir, fingerprint, is_current, write_site
+from digest.write import (
+    WriteReport,
+    check_output_dir,
+    fingerprint,
+    is_current,
+    outdated,
+    read_manifest,
+    write_site,
+)
 
 Progress = Callable[[FeedReport], None]
+WORKERS_ENV = "DIGEST_WORKERS"  # processes rendering pages (default: one per CPU)
 
 
 @dataclass(frozen=True, slots=True)
@@ -166,9 +176,26 @@ def build(
         ),
         health=health,
     )
-    files = render_site(site, theme)
-    written = write_site(files, output, inputs)
+    # Only the files whose key (what they show) changed, or that changed on disk, are made;
+    # each is written as soon as it is made.
+    plan = plan_site(site, theme)
+    built = read_manifest(output)
+    todo = outdated(output, ((p.path, p.key) for p in plan), built)
+    files = render_site(site, theme, tuple(p for p in plan if p.path in todo), _workers())
+    written = write_site(files, output, [(p.path, p.key) for p in plan], inputs, built)
     return BuildReport(fetched, health, len(site.entries), len(site.pages), written)
+
+
+def _workers() -> int:
+    """Processes that render pages: DIGEST_WORKERS, else one per CPU."""
+    value = os.environ.get(WORKERS_ENV, "").strip()
+    if not value:
+        return os.cpu_count() or 1
+    if not value.isdigit() or int(value) < 1:
+        raise OutputError(
+            f"{WORKERS_ENV}={value!r}: set it to a whole number of processes, 1 or more"
+        )
+    return int(value)
 
 
 def _fingerprint(config: Config, posts: list[Path], theme: Theme) -> str:

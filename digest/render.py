@@ -7,17 +7,27 @@ only ever enters templates as data, never as template source. Links inside pages
 
 from __future__ import annotations
 
+import hashlib
+import itertools
+import multiprocessing
 import re
+import sys
+import threading
+from collections import deque
+from collections.abc import Callable, Iterable, Iterator
+from concurrent.futures import ProcessPoolExecutor
+from dataclasses import dataclass
 from urllib.parse import urlsplit
 
 import jinja2
 from markupsafe import Markup
 
-from digest import routes
+from digest import __version__, routes
 from digest.errors import ThemeError
+from digest.keys import Keys
 from digest.models import POSTS_SOURCE, Entry, OutputFile, Page, Site
 from digest.sanitize import html_to_text
-from digest.syndication import render_feeds
+from digest.syndication import feed_files
 from digest.theme import (
     Theme,
     date_formatter,
@@ -31,19 +41,127 @@ _HEADING = re.compile(r"<(/?)h([1-6])\b")
 SUMMARY_CHARS = 400
 
 
-def render_site(site: Site, theme: Theme | None = None) -> tuple[OutputFile, ...]:
-    cfg = site.config
-    theme = theme or load_theme(cfg.themes_dir, cfg.site.theme)
+@dataclass(frozen=True, slots=True)
+class Planned:
+    """One file of the site before it is made: its key (a hash of exactly what it shows, see
+    `keys`) and how to make it: a page of `site.pages` by index, or `make`."""
+
+    path: str
+    key: str
+    page: int | None = None
+    make: Callable[[], bytes] | None = None
+
+
+def plan_site(site: Site, theme: Theme) -> tuple[Planned, ...]:
+    """Every file the site holds, in a fixed order, each with its key. Hashes values only: no
+    template is rendered, so a build that changes a few pages costs little more than this."""
+    keys = Keys(site, make_environment(theme), _base_key(site, theme))
+    plan = [Planned(page.path, keys.page(page), page=n) for n, page in enumerate(site.pages)]
+    plan += [Planned(f.path, keys.file(f.path, f.inputs), make=f.make) for f in feed_files(site)]
+    for name, path in theme.files("static").items():
+        data = path.read_bytes()
+        plan.append(Planned(f"static/{name}", keys.file(name, (data,)), make=path.read_bytes))
+    return tuple(plan)
+
+
+def render_site(
+    site: Site,
+    theme: Theme | None = None,
+    plan: tuple[Planned, ...] | None = None,
+    workers: int = 1,
+) -> Iterator[OutputFile]:
+    """Make the planned files (all of the site's by default), one by one and in plan order:
+    the caller writes each before the next is made, so the site is never whole in memory.
+    With `workers` > 1 and more than PARALLEL_PAGES pages, pages render in worker processes."""
+    theme = theme or load_theme(site.config.themes_dir, site.config.site.theme)
+    plan = plan_site(site, theme) if plan is None else plan
+    pages = [p.page for p in plan if p.page is not None]
+    if workers > 1 and len(pages) > PARALLEL_PAGES and _can_fork():
+        rendered = _render_in_workers(site, theme, pages, workers)
+    else:
+        rendered = _render_pages(site, theme, pages)
+    for planned in plan:
+        if planned.make is not None:
+            yield OutputFile(planned.path, planned.make())
+        else:
+            yield next(rendered)
+
+
+# Fewer pages than this render in this process: starting workers (each compiling the
+# templates again) costs more than it saves.
+PARALLEL_PAGES = 200
+
+
+def _render_pages(site: Site, theme: Theme, pages: Iterable[int]) -> Iterator[OutputFile]:
     env = make_environment(theme)
-    strings = load_strings(theme, cfg.site.language)
+    strings = load_strings(theme, site.config.site.language)
     # Each entry shows on ~5 pages (home, day, tags, source): its HTML is rendered once and
     # reused, which works because links in it are written root-relative (see `_ROOT`).
     entry_cache: dict[tuple[str, str], Markup] = {}
-    files = [render_page(env, site, page, strings, entry_cache) for page in site.pages]
-    files += render_feeds(site)
-    for name, path in theme.files("static").items():
-        files.append(OutputFile(f"static/{name}", path.read_bytes()))
-    return tuple(files)
+    for n in pages:
+        yield render_page(env, site, site.pages[n], strings, entry_cache)
+
+
+# A worker process's state: the site, a Jinja environment and the entries it has rendered,
+# set once by `_start_worker` (a pool's initializer is the one place per worker to set it).
+_worker: tuple[Site, jinja2.Environment, dict[str, str], dict[tuple[str, str], Markup]] | None
+_worker = None
+CHUNK = 40  # pages a worker renders per task: few enough to keep results small in memory
+
+
+def _can_fork() -> bool:
+    """Workers are forked, so they share the parent's site instead of unpickling a copy.
+    Forking is only safe with one thread (`digest serve` has more: it renders in-process), and
+    spawned workers would import `python -m digest`'s __main__, which runs the command line."""
+    return sys.platform == "linux" and threading.active_count() == 1
+
+
+def _start_worker(site: Site, theme: Theme) -> None:
+    global _worker
+    env = make_environment(theme)
+    _worker = (site, env, load_strings(theme, site.config.site.language), {})
+
+
+def _render_chunk(chunk: tuple[int, ...]) -> list[OutputFile]:
+    assert _worker is not None, "_start_worker runs first in every worker"
+    site, env, strings, entry_cache = _worker
+    return [render_page(env, site, site.pages[n], strings, entry_cache) for n in chunk]
+
+
+def _render_in_workers(
+    site: Site, theme: Theme, pages: list[int], workers: int
+) -> Iterator[OutputFile]:
+    """The pages rendered by `workers` processes, yielded in order. At most two chunks per
+    worker are in flight, so finished pages wait in memory only until written."""
+    chunks = iter([tuple(pages[i : i + CHUNK]) for i in range(0, len(pages), CHUNK)])
+    pool = ProcessPoolExecutor(
+        workers,
+        mp_context=multiprocessing.get_context("fork"),
+        initializer=_start_worker,
+        initargs=(site, theme),
+    )
+    try:
+        pending = deque(
+            pool.submit(_render_chunk, c) for c in itertools.islice(chunks, 2 * workers)
+        )
+        while pending:
+            done = pending.popleft().result()
+            for chunk in itertools.islice(chunks, 1):
+                pending.append(pool.submit(_render_chunk, chunk))
+            yield from done
+    finally:
+        pool.shutdown(cancel_futures=True)
+
+
+def _base_key(site: Site, theme: Theme) -> str:
+    """What every file's key holds: digest's version, the [site] settings, the theme's files
+    (by their path inside the theme, so the same project has one key in any folder)."""
+    digest = hashlib.blake2b(f"{__version__}\n{site.config.site!r}".encode(), digest_size=16)
+    for n, folder in enumerate(theme.folders):
+        for path in sorted(p for p in folder.rglob("*") if p.is_file()):
+            label = f"theme{n}:{path.relative_to(folder).as_posix()}"
+            digest.update(label.encode() + b"\0" + hashlib.sha256(path.read_bytes()).digest())
+    return digest.hexdigest()
 
 
 # Templates write site links as _ROOT + path; each finished page replaces _ROOT with the

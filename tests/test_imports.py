@@ -42,7 +42,8 @@ LAYERS: dict[str, set[str]] = {
     "group": {"models", "routes", "sanitize", "timefmt"},
     "opml": {"sanitize"},
     "syndication": {"models", "opml", "routes", "sanitize", "timefmt"},
-    "render": {"errors", "models", "routes", "sanitize", "syndication", "theme"},
+    "keys": {"models"},
+    "render": {"errors", "keys", "models", "routes", "sanitize", "syndication", "theme"},
     "write": {"errors", "files", "models"},
     "pipeline": {"errors", "fetch", "group", "models", "parse", "posts", "render", "schedule"}
     | {"store", "theme", "update", "write"},
