@@ -11,6 +11,7 @@ An entry counts with the source and tag names it is shown with. The theme's file
 
 from __future__ import annotations
 
+import functools
 import hashlib
 import logging
 from collections.abc import Iterable
@@ -35,6 +36,9 @@ _PURE = frozenset(
 _SITE_WIDE = ("tags", "sources", "months", "health")
 # render_entry renders this template (render.render_page), so a page that calls it reads it.
 _ENTRY_TEMPLATE = "entry.html"
+
+
+_FIELDS: dict[type, tuple[str, ...]] = {}  # a dataclass's field names, looked up once
 
 
 def _hash(parts: Iterable[str]) -> str:
@@ -64,21 +68,26 @@ class Keys:
 
     def value(self, value: object) -> str:
         """A stable hash of a value (never `hash()`, which changes from process to process)."""
-        if isinstance(value, Entry | Tag | Source):
+        kind = type(value)
+        if kind is Entry or kind is Tag or kind is Source:
             known = self._memo.get(id(value))
             if known is None:
-                known = self._memo[id(value)] = self._item(value)
+                known = self._memo[id(value)] = self._shared(value)
             return known
-        if is_dataclass(value) and not isinstance(value, type):
-            parts = (f"{f.name}={self.value(getattr(value, f.name))}" for f in fields(value))
-            return _hash((type(value).__name__, *parts))
-        if isinstance(value, tuple | list):
-            return _hash(("seq", *(self.value(v) for v in value)))
-        if isinstance(value, bytes):
-            return hashlib.blake2b(value, digest_size=16).hexdigest()
-        return repr(value)
+        if kind is tuple or kind is list:
+            return _hash(["seq", *map(self.value, value)])  # type: ignore[call-overload]
+        if kind is bytes:
+            return hashlib.blake2b(value, digest_size=16).hexdigest()  # type: ignore[arg-type]
+        return self._fields(value) if is_dataclass(kind) else repr(value)
 
-    def _item(self, value: Entry | Tag | Source) -> str:
+    def _fields(self, value: object) -> str:
+        names = _FIELDS.get(type(value))
+        if names is None:
+            names = _FIELDS[type(value)] = tuple(f.name for f in fields(value))  # type: ignore[arg-type]
+        return _hash([type(value).__name__, *(self.value(getattr(value, n)) for n in names)])
+
+    def _shared(self, value: object) -> str:
+        """An entry, tag or source: values many pages share, hashed once each."""
         if isinstance(value, Entry):
             # An entry is shown with its source's and tags' names (entry.html, atom:source).
             source = self._site.source_index.get(value.source)
@@ -86,8 +95,7 @@ class Keys:
             if source is not None:
                 shown_with.append(repr((source.slug, source.name, source.url, source.link)))
             return _hash(("entry", repr(value), *shown_with))
-        name = type(value).__name__
-        return _hash((name, *(self.value(getattr(value, f.name)) for f in fields(value))))
+        return self._fields(value)
 
     def _template(self, name: str) -> str:
         """The site-wide values a template (with what it reaches) shows, hashed."""
@@ -125,17 +133,32 @@ def _names_used(env: jinja2.Environment, name: str) -> set[str]:
         seen.add(current)
         try:
             source, _, _ = env.loader.get_source(env, current)  # type: ignore[union-attr]
-            ast = env.parse(source)
+            names, sets, refs = _analyse(source)
         except jinja2.TemplateError:  # rendering the page reports it, with file and line
             used.add("<unreadable template>")
             continue
-        used |= meta.find_undeclared_variables(ast)
-        assigned |= {n.name for n in ast.find_all(nodes.Name) if n.ctx == "store"}
-        for ref in meta.find_referenced_templates(ast):
-            if ref is None:  # a template named by an expression: cannot follow it
-                used.add("<dynamic template>")
-            else:
-                todo.append(ref)
+        used |= names
+        assigned |= sets
+        todo += refs
         if "render_entry" in used:
             todo.append(_ENTRY_TEMPLATE)
     return used - assigned
+
+
+# Parsing only (no template is compiled or rendered here): default delimiters, as in
+# theme.make_environment.
+_PARSER = jinja2.Environment()
+
+
+@functools.lru_cache(maxsize=256)
+def _analyse(source: str) -> tuple[frozenset[str], frozenset[str], tuple[str, ...]]:
+    """A template's (names looked up, names set, templates referenced), memoised by its text:
+    `digest serve` rebuilds with the same templates again and again."""
+    ast = _PARSER.parse(source)
+    refs = tuple(meta.find_referenced_templates(ast))
+    return (
+        frozenset(meta.find_undeclared_variables(ast))
+        | ({"<dynamic template>"} if None in refs else set()),
+        frozenset(n.name for n in ast.find_all(nodes.Name) if n.ctx == "store"),
+        tuple(r for r in refs if r is not None),
+    )
