@@ -255,6 +255,7 @@ def big_site(root: Path, count: int) -> tuple[Site, Theme]:
     return make_site(config, caches, ()), load_theme(config.themes_dir, config.site.theme)
 
 
+@pytest.mark.slow
 def test_the_site_streams_to_disk_page_by_page(tmp_path: Path) -> None:
     site, theme = big_site(tmp_path / "p", 3000)
     plan = plan_site(site, theme)
@@ -286,6 +287,7 @@ def test_the_site_streams_to_disk_page_by_page(tmp_path: Path) -> None:
     assert peak < sum(sizes) / 2
 
 
+@pytest.mark.slow
 def test_one_or_two_worker_processes_build_the_same_bytes(
     tmp_path: Path, monkeypatch: pytest.MonkeyPatch
 ) -> None:
