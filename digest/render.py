@@ -10,9 +10,11 @@ from __future__ import annotations
 import hashlib
 import itertools
 import multiprocessing
+import os
 import re
 import sys
 import threading
+import time
 from collections import deque
 from collections.abc import Callable, Iterable, Iterator
 from concurrent.futures import ProcessPoolExecutor
@@ -120,6 +122,16 @@ def _start_worker(site: Site, theme: Theme) -> None:
     global _worker
     env = make_environment(theme)
     _worker = (site, env, load_strings(theme, site.config.site.language), {})
+    parent = os.getppid()
+    threading.Thread(target=_exit_with, args=(parent,), daemon=True).start()
+
+
+def _exit_with(parent: int) -> None:
+    """A worker waits for tasks on a pipe its siblings also hold open, so when the build is
+    killed (kill -9, an OOM killer) it would wait forever: it leaves when its parent has."""
+    while os.getppid() == parent:
+        time.sleep(0.5)
+    os._exit(1)
 
 
 def _render_chunk(chunk: tuple[int, ...]) -> list[OutputFile]:
