@@ -8,16 +8,8 @@ only ever enters templates as data, never as template source. Links inside pages
 from __future__ import annotations
 
 import hashlib
-import itertools
-import multiprocessing
-import os
 import re
-import sys
-import threading
-import time
-from collections import deque
-from collections.abc import Callable, Iterable, Iterator
-from concurrent.futures import ProcessPoolExecutor
+from collections.abc import Callable, Iterator
 from dataclasses import dataclass
 from urllib.parse import urlsplit
 
@@ -38,6 +30,7 @@ from digest.theme import (
     make_environment,
     translator,
 )
+from digest.workers import can_fork, map_in_order
 
 _HEADING = re.compile(r"<(/?)h([1-6])\b")
 SUMMARY_CHARS = 400
@@ -77,11 +70,21 @@ def render_site(
     With `workers` > 1 and more than PARALLEL_PAGES pages, pages render in worker processes."""
     theme = theme or load_theme(site.config.themes_dir, site.config.site.theme)
     plan = plan_site(site, theme) if plan is None else plan
+    env = make_environment(theme)
+    strings = load_strings(theme, site.config.site.language)
+    # Each entry shows on ~5 pages (home, day, tags, source): its HTML is rendered once and
+    # reused, which works because links in it are written root-relative (see `_ROOT`).
+    entry_cache: dict[tuple[str, str], Markup] = {}
+
+    def render(n: int) -> OutputFile:
+        return render_page(env, site, site.pages[n], strings, entry_cache)
+
     pages = [p.page for p in plan if p.page is not None]
-    if workers > 1 and len(pages) > PARALLEL_PAGES and _can_fork():
-        rendered = _render_in_workers(site, theme, pages, workers)
+    if workers > 1 and len(pages) > PARALLEL_PAGES and can_fork():
+        # Forked workers start with this environment, its templates compiled, and the site.
+        rendered = map_in_order(render, pages, workers)
     else:
-        rendered = _render_pages(site, theme, pages)
+        rendered = map(render, pages)
     for planned in plan:
         if planned.make is not None:
             yield OutputFile(planned.path, planned.make())
@@ -89,80 +92,8 @@ def render_site(
             yield next(rendered)
 
 
-# Fewer pages than this render in this process: starting workers (each compiling the
-# templates again) costs more than it saves.
+# Fewer pages than this render in this process: starting workers costs more than it saves.
 PARALLEL_PAGES = 200
-
-
-def _render_pages(site: Site, theme: Theme, pages: Iterable[int]) -> Iterator[OutputFile]:
-    env = make_environment(theme)
-    strings = load_strings(theme, site.config.site.language)
-    # Each entry shows on ~5 pages (home, day, tags, source): its HTML is rendered once and
-    # reused, which works because links in it are written root-relative (see `_ROOT`).
-    entry_cache: dict[tuple[str, str], Markup] = {}
-    for n in pages:
-        yield render_page(env, site, site.pages[n], strings, entry_cache)
-
-
-# A worker process's state: the site, a Jinja environment and the entries it has rendered,
-# set once by `_start_worker` (a pool's initializer is the one place per worker to set it).
-_worker: tuple[Site, jinja2.Environment, dict[str, str], dict[tuple[str, str], Markup]] | None
-_worker = None
-CHUNK = 40  # pages a worker renders per task: few enough to keep results small in memory
-
-
-def _can_fork() -> bool:
-    """Workers are forked, so they share the parent's site instead of unpickling a copy.
-    Forking is only safe with one thread (`digest serve` has more: it renders in-process), and
-    spawned workers would import `python -m digest`'s __main__, which runs the command line."""
-    return sys.platform == "linux" and threading.active_count() == 1
-
-
-def _start_worker(site: Site, theme: Theme) -> None:
-    global _worker
-    env = make_environment(theme)
-    _worker = (site, env, load_strings(theme, site.config.site.language), {})
-    parent = os.getppid()
-    threading.Thread(target=_exit_with, args=(parent,), daemon=True).start()
-
-
-def _exit_with(parent: int) -> None:
-    """A worker waits for tasks on a pipe its siblings also hold open, so when the build is
-    killed (kill -9, an OOM killer) it would wait forever: it leaves when its parent has."""
-    while os.getppid() == parent:
-        time.sleep(0.5)
-    os._exit(1)
-
-
-def _render_chunk(chunk: tuple[int, ...]) -> list[OutputFile]:
-    assert _worker is not None, "_start_worker runs first in every worker"
-    site, env, strings, entry_cache = _worker
-    return [render_page(env, site, site.pages[n], strings, entry_cache) for n in chunk]
-
-
-def _render_in_workers(
-    site: Site, theme: Theme, pages: list[int], workers: int
-) -> Iterator[OutputFile]:
-    """The pages rendered by `workers` processes, yielded in order. At most two chunks per
-    worker are in flight, so finished pages wait in memory only until written."""
-    chunks = iter([tuple(pages[i : i + CHUNK]) for i in range(0, len(pages), CHUNK)])
-    pool = ProcessPoolExecutor(
-        workers,
-        mp_context=multiprocessing.get_context("fork"),
-        initializer=_start_worker,
-        initargs=(site, theme),
-    )
-    try:
-        pending = deque(
-            pool.submit(_render_chunk, c) for c in itertools.islice(chunks, 2 * workers)
-        )
-        while pending:
-            done = pending.popleft().result()
-            for chunk in itertools.islice(chunks, 1):
-                pending.append(pool.submit(_render_chunk, chunk))
-            yield from done
-    finally:
-        pool.shutdown(cancel_futures=True)
 
 
 def _base_key(site: Site, theme: Theme) -> str:

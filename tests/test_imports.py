@@ -43,7 +43,9 @@ LAYERS: dict[str, set[str]] = {
     "opml": {"sanitize"},
     "syndication": {"models", "opml", "routes", "sanitize", "timefmt"},
     "keys": {"models"},
-    "render": {"errors", "keys", "models", "routes", "sanitize", "syndication", "theme"},
+    "workers": set(),
+    "render": {"errors", "keys", "models", "routes", "sanitize", "syndication", "theme"}
+    | {"workers"},
     "write": {"errors", "files", "models"},
     "pipeline": {"errors", "fetch", "group", "models", "parse", "posts", "render", "schedule"}
     | {"store", "theme", "update", "write"},

@@ -26,6 +26,7 @@ from digest.pipeline import BuildReport, build
 from digest.render import plan_site, render_site
 from digest.store import cache_path, load_cache, save_cache
 from digest.theme import Theme, load_theme
+from digest.workers import can_fork
 from digest.write import STAMP, check_output_dir, outdated, read_manifest, write_site
 
 NOW = datetime(2026, 3, 23, 12, 0, tzinfo=UTC)
@@ -291,7 +292,7 @@ def test_the_site_streams_to_disk_page_by_page(tmp_path: Path) -> None:
 def test_one_or_two_worker_processes_build_the_same_bytes(
     tmp_path: Path, monkeypatch: pytest.MonkeyPatch
 ) -> None:
-    assert render._can_fork(), "workers are forked on Linux when the process has one thread"
+    assert can_fork(), "workers are forked on Linux when the process has one thread"
     feeds = {f"feed{n}": entries(f"feed{n}", 120, hours=3) for n in range(5)}
     path = project(tmp_path / "one", feeds, per_page=3)
     shutil.copytree(tmp_path / "one", tmp_path / "two")
