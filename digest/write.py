@@ -163,7 +163,7 @@ def write_site(
         }
         keep: set[Path] = {output.joinpath(*path.split("/")) for path in [*wanted, STAMP]}
         removed = _remove_stale(output, keep)
-        if _write_stamp(output / STAMP, inputs, stamp, touch=bool(written or removed)):
+        if _write_stamp(output / STAMP, inputs, stamp, touch=bool(sizes or removed)):
             written += 1
         else:
             unchanged += 1
@@ -181,7 +181,7 @@ def _write_stamp(path: Path, inputs: str, files: dict[str, tuple[str, int]], tou
     data = f'{{\n"files": {{\n{lines}\n}},\n"inputs": {json.dumps(inputs)}\n}}\n'.encode()
     if atomic_write(path, data):
         return True
-    if touch:  # files were written after it: it must still be the newest
+    if touch:  # files were made (if not always written) after it: it must be the newest
         os.utime(path)
     return False
 

@@ -182,6 +182,7 @@ def test_a_file_changed_or_deleted_by_hand_is_restored(tmp_path: Path) -> None:
     page.write_bytes(page.read_bytes().replace(b"alpha post 1", b"ALPHA POST 1"))  # same size
     (output / "tags" / "index.html").unlink()
     (output / "stray.html").write_text("left over")
+    (output / "archive" / "index.html").touch()  # newer, the same bytes
 
     report = run(path)
 
