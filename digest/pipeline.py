@@ -21,7 +21,7 @@ from digest.group import feed_health, make_site
 from digest.models import Config, FeedCache, FeedConfig, FeedHealth, FeedReport
 from digest.pool import fetch_and_parse, parse_response, worker_count
 from digest.posts import parse_posts
-from digest.render import render_site
+from digest.render import plan_site, render_site
 from digest.schedule import not_due
 from digest.sizes import folder_bytes, size_warnings
 from digest.store import (
@@ -33,7 +33,15 @@ from digest.store import (
     save_cache,
 )
 from digest.theme import Theme, load_theme
-from digest.write import WriteReport, check_output_dir, fingerprint, is_current, write_site
+from digest.write import (
+    WriteReport,
+    check_output_dir,
+    fingerprint,
+    is_current,
+    outdated,
+    read_manifest,
+    write_site,
+)
 
 Progress = Callable[[FeedReport], None]
 
@@ -228,8 +236,13 @@ def build(
         ),
         health=health,
     )
-    files = render_site(site, theme)
-    written = write_site(files, output, inputs)
+    # Only the files whose key (what they show) changed, or that changed on disk, are made;
+    # each is written as soon as it is made.
+    plan = plan_site(site, theme)
+    built = read_manifest(output)
+    todo = outdated(output, ((p.path, p.key) for p in plan), built)
+    files = render_site(site, theme, tuple(p for p in plan if p.path in todo), worker_count())
+    written = write_site(files, output, [(p.path, p.key) for p in plan], inputs, built)
     warnings = size_warnings(folder_bytes(output), config.site)  # near GitHub Pages' 1 GB
     return BuildReport(fetched, health, len(site.entries), len(site.pages), written, warnings)
 

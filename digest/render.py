@@ -7,18 +7,22 @@ only ever enters templates as data, never as template source. Links inside pages
 
 from __future__ import annotations
 
+import hashlib
 import re
+from collections.abc import Callable, Iterator
+from dataclasses import dataclass
 from urllib.parse import urlsplit
 from zoneinfo import ZoneInfo
 
 import jinja2
 from markupsafe import Markup
 
-from digest import routes
+from digest import __version__, routes
 from digest.errors import ThemeError
+from digest.keys import Keys
 from digest.models import POSTS_SOURCE, Entry, OutputFile, Page, Site
 from digest.sanitize import html_to_text
-from digest.syndication import render_feeds
+from digest.syndication import feed_files
 from digest.theme import (
     Theme,
     date_formatter,
@@ -27,24 +31,81 @@ from digest.theme import (
     make_environment,
     translator,
 )
+from digest.workers import can_fork, map_in_order
 
 _HEADING = re.compile(r"<(/?)h([1-6])\b")
 SUMMARY_CHARS = 400
 
 
-def render_site(site: Site, theme: Theme | None = None) -> tuple[OutputFile, ...]:
-    cfg = site.config
-    theme = theme or load_theme(cfg.themes_dir, cfg.site.theme)
+@dataclass(frozen=True, slots=True)
+class Planned:
+    """One file of the site before it is made: its key (a hash of exactly what it shows, see
+    `keys`) and how to make it: a page of `site.pages` by index, or `make`."""
+
+    path: str
+    key: str
+    page: int | None = None
+    make: Callable[[], bytes] | None = None
+
+
+def plan_site(site: Site, theme: Theme) -> tuple[Planned, ...]:
+    """Every file the site holds, in a fixed order, each with its key. Hashes values only: no
+    template is rendered, so a build that changes a few pages costs little more than this."""
+    keys = Keys(site, make_environment(theme), _base_key(site, theme))
+    plan = [Planned(page.path, keys.page(page), page=n) for n, page in enumerate(site.pages)]
+    plan += [Planned(f.path, keys.file(f.path, f.inputs), make=f.make) for f in feed_files(site)]
+    for name, path in theme.files("static").items():
+        data = path.read_bytes()
+        plan.append(Planned(f"static/{name}", keys.file(name, (data,)), make=path.read_bytes))
+    return tuple(plan)
+
+
+def render_site(
+    site: Site,
+    theme: Theme | None = None,
+    plan: tuple[Planned, ...] | None = None,
+    workers: int = 1,
+) -> Iterator[OutputFile]:
+    """Make the planned files (all of the site's by default), one by one and in plan order:
+    the caller writes each before the next is made, so the site is never whole in memory.
+    With `workers` > 1 and more than PARALLEL_PAGES pages, pages render in worker processes."""
+    theme = theme or load_theme(site.config.themes_dir, site.config.site.theme)
+    plan = plan_site(site, theme) if plan is None else plan
     env = make_environment(theme)
-    strings = load_strings(theme, cfg.site.language)
+    strings = load_strings(theme, site.config.site.language)
     # Each entry shows on ~5 pages (home, day, tags, source): its HTML is rendered once and
     # reused, which works because links in it are written root-relative (see `_ROOT`).
     entry_cache: dict[tuple[str, str], Markup] = {}
-    files = [render_page(env, site, page, strings, entry_cache) for page in site.pages]
-    files += render_feeds(site)
-    for name, path in theme.files("static").items():
-        files.append(OutputFile(f"static/{name}", path.read_bytes()))
-    return tuple(files)
+
+    def render(n: int) -> OutputFile:
+        return render_page(env, site, site.pages[n], strings, entry_cache)
+
+    pages = [p.page for p in plan if p.page is not None]
+    if workers > 1 and len(pages) > PARALLEL_PAGES and can_fork():
+        # Forked workers start with this environment, its templates compiled, and the site.
+        rendered = map_in_order(render, pages, workers)
+    else:
+        rendered = map(render, pages)
+    for planned in plan:
+        if planned.make is not None:
+            yield OutputFile(planned.path, planned.make())
+        else:
+            yield next(rendered)
+
+
+# Fewer pages than this render in this process: starting workers costs more than it saves.
+PARALLEL_PAGES = 200
+
+
+def _base_key(site: Site, theme: Theme) -> str:
+    """What every file's key holds: digest's version, the [site] settings, the theme's files
+    (by their path inside the theme, so the same project has one key in any folder)."""
+    digest = hashlib.blake2b(f"{__version__}\n{site.config.site!r}".encode(), digest_size=16)
+    for n, folder in enumerate(theme.folders):
+        for path in sorted(p for p in folder.rglob("*") if p.is_file()):
+            label = f"theme{n}:{path.relative_to(folder).as_posix()}"
+            digest.update(label.encode() + b"\0" + hashlib.sha256(path.read_bytes()).digest())
+    return digest.hexdigest()
 
 
 # Templates write site links as _ROOT + path; each finished page replaces _ROOT with the

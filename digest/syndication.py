@@ -10,6 +10,8 @@ from __future__ import annotations
 import hashlib
 import json
 import re
+from collections.abc import Callable
+from dataclasses import dataclass
 from datetime import UTC, datetime
 from urllib.parse import urlsplit
 from xml.sax.saxutils import escape, quoteattr
@@ -23,21 +25,44 @@ from digest.timefmt import rfc3339
 _SCHEME = re.compile(r"^[a-zA-Z][a-zA-Z0-9+.-]*:")
 
 
+@dataclass(frozen=True, slots=True)
+class FeedFile:
+    """A machine-readable file before it is made: `inputs` are the values it is made from
+    (render hashes them into the file's key, to skip an unchanged file), `make` makes it."""
+
+    path: str
+    inputs: tuple[object, ...]
+    make: Callable[[], bytes]
+
+
+def _made(path: str, data: bytes) -> FeedFile:
+    """A file cheap enough to make at once: its bytes are its inputs."""
+    return FeedFile(path, (data,), lambda: data)
+
+
 def render_feeds(site: Site) -> list[OutputFile]:
     """Every machine-readable file of the site."""
+    return [OutputFile(f.path, f.make()) for f in feed_files(site)]
+
+
+def feed_files(site: Site) -> list[FeedFile]:
+    """Every machine-readable file of the site, not yet made (atom feeds are the costly ones)."""
     cfg = site.config.site
     sitemap = routes.absolute(cfg.base_url, routes.SITEMAP)
+    robots = f"User-agent: *\nAllow: /\nSitemap: {sitemap}\n".encode()
     files = [
-        OutputFile(routes.feed(routes.HOME), render_atom(site)),
-        OutputFile(routes.JSON_FEED, render_json_feed(site)),
-        OutputFile(routes.HEALTH_JSON, render_health_json(site)),
-        OutputFile(routes.SITEMAP, render_sitemap(site)),
-        OutputFile(routes.ROBOTS, f"User-agent: *\nAllow: /\nSitemap: {sitemap}\n".encode()),
+        _atom_file(site, site.entries, routes.HOME, cfg.title),
+        FeedFile(
+            routes.JSON_FEED, _feed_inputs(site, site.entries), lambda: render_json_feed(site)
+        ),
+        FeedFile(routes.HEALTH_JSON, (site.health,), lambda: render_health_json(site)),
+        _made(routes.SITEMAP, render_sitemap(site)),
+        _made(routes.ROBOTS, robots),
         # GitHub Pages: serve the files as they are (no Jekyll), on the custom domain if any.
-        OutputFile(".nojekyll", b""),
+        _made(".nojekyll", b""),
     ]
     if cfg.cname:
-        files.append(OutputFile("CNAME", f"{cfg.cname}\n".encode()))
+        files.append(_made("CNAME", f"{cfg.cname}\n".encode()))
     # The digest's own subscription list, so a reader can follow every source at once.
     links = {source.slug: source.link for source in site.sources}
     subscriptions = [
@@ -45,18 +70,28 @@ def render_feeds(site: Site) -> list[OutputFile]:
         for feed in site.config.feeds
         if feed.path is None  # a local file is no URL a reader could subscribe to
     ]
-    files.append(OutputFile(routes.OPML, opml_document(cfg.title, subscriptions)))
+    files.append(_made(routes.OPML, opml_document(cfg.title, subscriptions)))
     for tag in site.tags:
-        folder = routes.tag(tag.slug)
-        title = f"{cfg.title}: {tag.name}"
-        files.append(OutputFile(routes.feed(folder), render_atom(site, tag.entries, folder, title)))
+        files.append(
+            _atom_file(site, tag.entries, routes.tag(tag.slug), f"{cfg.title}: {tag.name}")
+        )
     if cfg.source_feeds:
         for source in site.sources:
             folder = routes.source(source.slug)
-            title = f"{cfg.title}: {source.name}"
-            atom = render_atom(site, source.entries, folder, title)
-            files.append(OutputFile(routes.feed(folder), atom))
+            files.append(_atom_file(site, source.entries, folder, f"{cfg.title}: {source.name}"))
     return files
+
+
+def _feed_inputs(site: Site, entries: tuple[Entry, ...]) -> tuple[object, ...]:
+    """What a feed of `entries` shows: its newest entries, and which of them need a minted
+    id because another source uses theirs (`_atom_id`)."""
+    chosen = entries[: site.config.site.feed_entries]
+    return (chosen, tuple(e.id in site.shared_ids for e in chosen))
+
+
+def _atom_file(site: Site, entries: tuple[Entry, ...], folder: str, title: str) -> FeedFile:
+    inputs = (*_feed_inputs(site, entries), title)
+    return FeedFile(routes.feed(folder), inputs, lambda: render_atom(site, entries, folder, title))
 
 
 def entry_link(site: Site, entry: Entry) -> str:

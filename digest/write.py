@@ -2,7 +2,8 @@
 
 Touches the disk only. Every file is written atomically (`files.atomic_write`), so a run killed
 at any moment leaves whole files; a file whose bytes did not change is not touched, and files
-the build no longer produces are removed.
+the build no longer produces are removed. The stamp (`STAMP`) records what each file shows, so
+the next build makes only the files whose key changed or that changed on disk (`outdated`).
 """
 
 from __future__ import annotations
@@ -11,7 +12,9 @@ import hashlib
 import json
 import logging
 import os
-from dataclasses import dataclass
+from collections import Counter
+from collections.abc import Iterable, Sequence
+from dataclasses import dataclass, field
 from pathlib import Path
 from typing import NewType
 
@@ -21,8 +24,9 @@ from digest.models import OutputFile
 
 log = logging.getLogger(__name__)
 
-# What the site was built from (a fingerprint of every input) and what it holds, so that a
-# build with unchanged inputs can stop before rendering anything.
+# What the site was built from (a fingerprint of every input) and, for each file, its key and
+# size: a build with unchanged inputs stops before rendering anything, and a build with some
+# changed renders only the files whose key changed.
 STAMP = ".digest-build.json"
 
 # Never delete or overwrite a folder that holds any of these: it is a project, not an output.
@@ -69,42 +73,117 @@ def fingerprint(inputs: dict[str, Path], salt: str) -> str:
     return digest.hexdigest()
 
 
+@dataclass(frozen=True, slots=True)
+class Manifest:
+    """The stamp of the last build: the fingerprint of its inputs, and the key (what it shows,
+    see `keys`) and size of every file it wrote. A file changed since (by hand, or by a run
+    killed before its stamp) is newer than the stamp, so `mtime_ns` tells it apart."""
+
+    inputs: str = ""
+    files: dict[str, tuple[str, int]] = field(default_factory=dict)  # path -> (key, size)
+    mtime_ns: int = -1  # the stamp's own; -1 when there is none: nothing is current
+
+
+def read_manifest(output: Path) -> Manifest:
+    """The stamp in `output/`, or an empty one (no stamp, an old or damaged one)."""
+    try:
+        path = output / STAMP
+        mtime_ns = path.stat().st_mtime_ns
+        stamp = json.loads(path.read_bytes())
+        files = {str(p): (str(key), int(size)) for p, (key, size) in stamp["files"].items()}
+        return Manifest(str(stamp["inputs"]), files, mtime_ns)
+    except (OSError, ValueError, KeyError, TypeError, AttributeError):
+        return Manifest()
+
+
+def _intact(output: Path, name: str, size: int, since: int) -> bool:
+    """The file the last build wrote is there, untouched since its stamp."""
+    try:
+        stat = (output / name).stat()
+    except OSError:
+        return False
+    return stat.st_size == size and stat.st_mtime_ns <= since
+
+
 def is_current(output: Path, inputs: str) -> int | None:
     """When `output/` was built from exactly these inputs and still holds every file it wrote,
     the number of pages it holds; else None."""
-    try:
-        stamp = json.loads((output / STAMP).read_bytes())
-        if stamp["inputs"] != inputs:
-            return None
-        for name, size in stamp["files"].items():
-            if (output / name).stat().st_size != size:
-                return None
-    except (OSError, ValueError, KeyError, TypeError, AttributeError):
+    built = read_manifest(output)
+    if built.inputs != inputs or not built.files:
         return None
-    return sum(1 for name in stamp["files"] if name.endswith(".html"))
+    if not all(_intact(output, n, size, built.mtime_ns) for n, (_, size) in built.files.items()):
+        return None
+    return sum(1 for name in built.files if name.endswith(".html"))
 
 
-def write_site(files: tuple[OutputFile, ...], output: OutputDir, inputs: str = "") -> WriteReport:
-    """Make `output/` hold exactly `files` (and the stamp that says what they were built from)."""
-    stamp = {"inputs": inputs, "files": {f.path: len(f.data) for f in files}}
-    stamp_file = OutputFile(STAMP, (json.dumps(stamp, sort_keys=True, indent=0) + "\n").encode())
-    files = (*files, stamp_file)
-    wanted: set[Path] = set()
+def outdated(output: Path, planned: Iterable[tuple[str, str]], built: Manifest) -> set[str]:
+    """The planned files (path, key) to make: new, showing something else than when they were
+    built, or missing or changed on disk since."""
+    return {
+        path
+        for path, key in planned
+        if built.files.get(path, ("", 0))[0] != key
+        or not _intact(output, path, built.files[path][1], built.mtime_ns)
+    }
+
+
+def write_site(
+    files: Iterable[OutputFile],
+    output: OutputDir,
+    planned: Sequence[tuple[str, str]] | None = None,
+    inputs: str = "",
+    built: Manifest | None = None,
+) -> WriteReport:
+    """Make `output/` hold exactly the `planned` files (path, key) and a stamp of them.
+
+    `files` are the planned files that had to be made, written as they come (so the site is
+    never whole in memory); the others are in `output/` already, as `built` lists them. By
+    default `files` are the whole site, each keyed by its bytes.
+    """
+    sizes: dict[str, int] = {}
+    if planned is None:
+        files = tuple(files)
+        planned = [(f.path, hashlib.sha256(f.data).hexdigest()[:32]) for f in files]
+    wanted = [path for path, _ in planned]
+    if len(set(wanted)) != len(wanted):
+        twice = sorted(p for p, n in Counter(wanted).items() if n > 1)
+        raise OutputError(f"{output / twice[0]}: two pages want the same file (a bug in digest)")
     written = unchanged = 0
     try:
         for file in files:
-            path = output.joinpath(*file.path.split("/"))
-            if path in wanted:
-                raise OutputError(f"{path}: two pages want the same file (a bug in digest)")
-            wanted.add(path)
-            if atomic_write(path, file.data):
+            sizes[file.path] = len(file.data)
+            if atomic_write(output.joinpath(*file.path.split("/")), file.data):
                 written += 1
             else:
                 unchanged += 1
-        removed = _remove_stale(output, wanted)
+        unchanged += len(wanted) - len(sizes)
+        previous = built.files if built else {}
+        stamp = {
+            path: (key, sizes.get(path, previous.get(path, ("", 0))[1])) for path, key in planned
+        }
+        keep: set[Path] = {output.joinpath(*path.split("/")) for path in [*wanted, STAMP]}
+        removed = _remove_stale(output, keep)
+        if _write_stamp(output / STAMP, inputs, stamp, touch=bool(sizes or removed)):
+            written += 1
+        else:
+            unchanged += 1
     except OSError as e:
         raise OutputError(f"{e.filename or output}: cannot write the site: {e.strerror}") from e
     return WriteReport(written, unchanged, removed)
+
+
+def _write_stamp(path: Path, inputs: str, files: dict[str, tuple[str, int]], touch: bool) -> bool:
+    """Write the stamp last, so it is never newer than a file it vouches for; one line a
+    file, sorted, so two builds of the same project write the same bytes. True if written."""
+    lines = ",\n".join(
+        f"{json.dumps(p)}: [{json.dumps(key)}, {size}]" for p, (key, size) in sorted(files.items())
+    )
+    data = f'{{\n"files": {{\n{lines}\n}},\n"inputs": {json.dumps(inputs)}\n}}\n'.encode()
+    if atomic_write(path, data):
+        return True
+    if touch:  # files were made (if not always written) after it: it must be the newest
+        os.utime(path)
+    return False
 
 
 def _remove_stale(output: Path, wanted: set[Path]) -> int:

@@ -43,7 +43,10 @@ LAYERS: dict[str, set[str]] = {
     "group": {"models", "routes", "sanitize", "timefmt"},
     "opml": {"sanitize"},
     "syndication": {"models", "opml", "routes", "sanitize", "timefmt"},
-    "render": {"errors", "models", "routes", "sanitize", "syndication", "theme"},
+    "keys": {"models"},
+    "workers": set(),
+    "render": {"errors", "keys", "models", "routes", "sanitize", "syndication", "theme"}
+    | {"workers"},
     "write": {"errors", "files", "models"},
     "sizes": {"models"},
     "pipeline": {"errors", "fetch", "group", "models", "parse", "pool", "posts", "render"}

@@ -1,0 +1,178 @@
+"""Part of stage 7, render: what each output file shows, as a key (a hash of values), so that a
+build renders only the files whose key changed. Pure: values in, strings out; no Jinja runs.
+
+A page's key covers its template and every template that one reaches (`extends`, `include`,
+`entry.html` through `render_entry`), the `Page` value itself (every field, so a field added
+later counts too), and the site-wide values (`tags`, `sources`, `months`, `health`) only when
+one of those templates names them: a new entry changes the tag index's counts, not every page.
+An entry counts with the source and tag names it is shown with. The theme's files, the
+`[site]` settings and digest's version are in every key (`base`).
+"""
+
+from __future__ import annotations
+
+import functools
+import hashlib
+import logging
+from collections.abc import Iterable
+from dataclasses import fields, is_dataclass, replace
+
+import jinja2
+from jinja2 import meta, nodes
+
+from digest.models import Entry, Page, Site, Source, Tag
+
+log = logging.getLogger(__name__)
+
+# What `render_page` hands every template besides `page`: values and functions that show
+# nothing beyond the page's own values, the config and the theme (all in the key already)...
+_PURE = frozenset(
+    {
+        "site", "page", "url_for", "entry_url", "format_date", "t", "tags_of", "source_of",
+        "content_html", "summary_text", "POSTS_SOURCE", "render_entry", "entry_page_url",
+        "entry_anchor", "full",  # `full` is page.full, handed to entry.html
+    }
+)  # fmt: skip
+# ...and the site-wide values, each in a page's key only when its templates name it.
+_SITE_WIDE = ("tags", "sources", "months", "health")
+# render_entry renders this template (render.render_page), so a page that calls it reads it.
+_ENTRY_TEMPLATE = "entry.html"
+
+
+_FIELDS: dict[type, tuple[str, ...]] = {}  # a dataclass's field names, looked up once
+
+
+def _hash(parts: Iterable[str]) -> str:
+    digest = hashlib.blake2b(digest_size=16)
+    for part in parts:
+        digest.update(part.encode("utf-8", "surrogatepass") + b"\x00")
+    return digest.hexdigest()
+
+
+class Keys:
+    """Keys of one build's files. Entries, tags and sources are hashed once each and
+    remembered by identity (the site holds them for the whole build)."""
+
+    def __init__(self, site: Site, env: jinja2.Environment, base: str) -> None:
+        self._site = site
+        self._env = env
+        self.base = base
+        self._memo: dict[int, str] = {}
+        self._templates: dict[str, str] = {}
+
+    def page(self, page: Page) -> str:
+        return _hash(("page", self.base, self._template(page.template), self._shown(page)))
+
+    def _shown(self, page: Page) -> str:
+        """The page's value as far as its key goes. A numbered page of a tag's or source's
+        listing shows its own entries (`days`) under the listing's name; the listing's other
+        entries and their count belong to its front page. Keying numbered pages on the whole
+        listing would render each again for every new entry, though none reads differently
+        (stable pagination); a theme that shows the listing's count there is not supported."""
+        if page.pagination is None or page.pagination.number == 0:
+            return self.value(page)
+        named = [repr((t.slug, t.name)) for t in (page.tag,) if t is not None]
+        named += [repr((s.slug, s.name, s.url, s.link)) for s in (page.source,) if s is not None]
+        # A new Page, never a new Tag or Source: those are remembered by id() in `value`.
+        return _hash([self.value(replace(page, tag=None, source=None)), *named])
+
+    def file(self, path: str, inputs: tuple[object, ...]) -> str:
+        """A file other than a page: the values it is made from."""
+        return _hash(("file", self.base, path, self.value(inputs)))
+
+    def value(self, value: object) -> str:
+        """A stable hash of a value (never `hash()`, which changes from process to process)."""
+        kind = type(value)
+        if kind is Entry or kind is Tag or kind is Source:
+            known = self._memo.get(id(value))
+            if known is None:
+                known = self._memo[id(value)] = self._shared(value)
+            return known
+        if kind is tuple or kind is list:
+            return _hash(["seq", *map(self.value, value)])  # type: ignore[call-overload]
+        if kind is bytes:
+            return hashlib.blake2b(value, digest_size=16).hexdigest()  # type: ignore[arg-type]
+        return self._fields(value) if is_dataclass(kind) else repr(value)
+
+    def _fields(self, value: object) -> str:
+        names = _FIELDS.get(type(value))
+        if names is None:
+            names = _FIELDS[type(value)] = tuple(f.name for f in fields(value))  # type: ignore[arg-type]
+        return _hash([type(value).__name__, *(self.value(getattr(value, n)) for n in names)])
+
+    def _shared(self, value: object) -> str:
+        """An entry, tag or source: values many pages share, hashed once each."""
+        if isinstance(value, Entry):
+            # An entry is shown with its source's and tags' names (entry.html, atom:source).
+            source = self._site.source_index.get(value.source)
+            shown_with = [repr((t.slug, t.name)) for t in self._site.tags_of(value)]
+            if source is not None:
+                shown_with.append(repr((source.slug, source.name, source.url, source.link)))
+            return _hash(("entry", repr(value), *shown_with))
+        return self._fields(value)
+
+    def _template(self, name: str) -> str:
+        """The site-wide values a template (with what it reaches) shows, hashed."""
+        known = self._templates.get(name)
+        if known is None:
+            names = _names_used(self._env, name)
+            unknown = names - _PURE - set(_SITE_WIDE)
+            if unknown:
+                # A name we cannot place (a helper added later, a dynamic include): count the
+                # whole site in, so the page is never stale, only rendered more often.
+                log.debug("%s uses %s: its pages depend on the whole site", name, unknown)
+                names |= set(_SITE_WIDE) | {"entries"}
+            parts = [name] + [self._site_wide(n) for n in (*_SITE_WIDE, "entries") if n in names]
+            known = self._templates[name] = _hash(parts)
+        return known
+
+    def _site_wide(self, name: str) -> str:
+        return f"{name}={self.value(getattr(self._site, name))}"
+
+
+def _names_used(env: jinja2.Environment, name: str) -> set[str]:
+    """The context names a template and every template it reaches look up but never set.
+
+    A name set in one of them (`{% set trail = ... %}` for an included breadcrumb) counts as
+    set for all: an over-approximation would only cost renders, and this one errs that way.
+    """
+    seen: set[str] = set()
+    used: set[str] = set()
+    assigned: set[str] = set()
+    todo = [name]
+    while todo:
+        current = todo.pop()
+        if current in seen:
+            continue
+        seen.add(current)
+        try:
+            source, _, _ = env.loader.get_source(env, current)  # type: ignore[union-attr]
+            names, sets, refs = _analyse(source)
+        except jinja2.TemplateError:  # rendering the page reports it, with file and line
+            used.add("<unreadable template>")
+            continue
+        used |= names
+        assigned |= sets
+        todo += refs
+        if "render_entry" in used:
+            todo.append(_ENTRY_TEMPLATE)
+    return used - assigned
+
+
+# Parsing only (no template is compiled or rendered here): default delimiters, as in
+# theme.make_environment.
+_PARSER = jinja2.Environment()
+
+
+@functools.lru_cache(maxsize=256)
+def _analyse(source: str) -> tuple[frozenset[str], frozenset[str], tuple[str, ...]]:
+    """A template's (names looked up, names set, templates referenced), memoised by its text:
+    `digest serve` rebuilds with the same templates again and again."""
+    ast = _PARSER.parse(source)
+    refs = tuple(meta.find_referenced_templates(ast))
+    return (
+        frozenset(meta.find_undeclared_variables(ast))
+        | ({"<dynamic template>"} if None in refs else set()),
+        frozenset(n.name for n in ast.find_all(nodes.Name) if n.ctx == "store"),
+        tuple(r for r in refs if r is not None),
+    )

@@ -1,0 +1,75 @@
+"""Part of stage 7, render: one function applied to many items in forked worker processes,
+the results handed back in order. Computes only; the caller writes.
+
+Workers are forked, not spawned: they start with the parent's memory (the site, the Jinja
+environment with its compiled templates), so nothing large is pickled to them, only item
+numbers in and results out. Forking is safe only in a process with one thread, and only on
+Linux (macOS may crash a forked child), so `can_fork` says when to use this at all.
+"""
+
+from __future__ import annotations
+
+import itertools
+import multiprocessing
+import os
+import sys
+import threading
+import time
+from collections import deque
+from collections.abc import Callable, Iterator, Sequence
+from concurrent.futures import ProcessPoolExecutor
+from typing import Any, TypeVar
+
+T = TypeVar("T")
+CHUNK = 40  # items a worker handles per task: few, so finished results wait little in memory
+
+# The function a worker applies, set once by `_start` (a pool's initializer is the one place
+# per worker to set it; under fork it arrives without being pickled).
+_work: Callable[[int], Any] | None = None
+
+
+def can_fork() -> bool:
+    """`digest serve` has threads (it renders in-process); a spawned worker would import
+    `python -m digest`'s __main__, which runs the command line."""
+    return sys.platform == "linux" and threading.active_count() == 1
+
+
+def map_in_order(work: Callable[[int], T], items: Sequence[int], workers: int) -> Iterator[T]:
+    """`work(item)` for every item, computed by `workers` forked processes, yielded in the
+    order of `items`. At most two chunks per worker are in flight, so results wait in memory
+    only until the caller takes them."""
+    chunks = iter([tuple(items[i : i + CHUNK]) for i in range(0, len(items), CHUNK)])
+    pool = ProcessPoolExecutor(
+        workers,
+        mp_context=multiprocessing.get_context("fork"),
+        initializer=_start,
+        initargs=(work,),
+    )
+    try:
+        pending = deque(pool.submit(_chunk, c) for c in itertools.islice(chunks, 2 * workers))
+        while pending:
+            done: list[T] = pending.popleft().result()
+            for chunk in itertools.islice(chunks, 1):
+                pending.append(pool.submit(_chunk, chunk))
+            yield from done
+    finally:
+        pool.shutdown(cancel_futures=True)
+
+
+def _start(work: Callable[[int], Any]) -> None:
+    global _work
+    _work = work
+    threading.Thread(target=_exit_with, args=(os.getppid(),), daemon=True).start()
+
+
+def _exit_with(parent: int) -> None:
+    """A worker waits for tasks on a pipe its siblings also hold open, so when the build is
+    killed (kill -9, an OOM killer) it would wait forever: it leaves when its parent has."""
+    while os.getppid() == parent:
+        time.sleep(0.5)
+    os._exit(1)
+
+
+def _chunk(items: tuple[int, ...]) -> list[Any]:
+    assert _work is not None, "_start runs first in every worker"
+    return [_work(item) for item in items]
