@@ -22,12 +22,15 @@ from digest.posts import parse_posts
 from digest.render import render_site
 from digest.schedule import not_due
 from digest.store import (
+    cache_files,
     cache_path,
+    content_sizes,
     load_cache,
     post_paths,
     read_posts,
     remove_temp_files,
     save_cache,
+    size_warnings,
 )
 from digest.theme import Theme, load_theme
 from digest.write import WriteReport, check_output_dir, fingerprint, is_current, write_site
@@ -76,7 +79,8 @@ def fetch(
     reports, caches = fetch_feeds(
         config, load_caches(config), now=now, force=force, client=client, progress=progress
     )
-    return FetchReport(reports, feed_health(config, caches))
+    warnings = size_warnings(config, content_sizes(config))
+    return FetchReport(reports, feed_health(config, caches), warnings)
 
 
 def fetch_feeds(
@@ -104,7 +108,8 @@ def fetch_feeds(
     def done(feed: FeedConfig, response: Response) -> None:
         cache, report = update_feed(config, current[feed.slug], feed, response, now)
         # Saved at once, so a run killed part-way keeps what it fetched.
-        current[feed.slug] = save_cache(cache_path(config, feed.slug), cache)
+        path = cache_path(config, feed.slug)
+        current[feed.slug] = save_cache(path, cache, previous=current[feed.slug])
         reports[feed.slug] = report
         progress(report)
 
@@ -154,10 +159,11 @@ def build(
     theme = load_theme(config.themes_dir, config.site.theme)
     inputs = _fingerprint(config, posts, theme)
     pages = is_current(output, inputs)
+    warnings = size_warnings(config, content_sizes(config))
     if pages is not None:  # nothing it is built from changed: nothing to render or write
         entries = sum(len(c.entries) for c in caches) + len(posts)
         unchanged = WriteReport(written=0, unchanged=pages, removed=0)
-        return BuildReport(fetched, health, entries, pages, unchanged)
+        return BuildReport(fetched, health, entries, pages, unchanged, warnings)
     site = make_site(
         config,
         caches,
@@ -168,12 +174,13 @@ def build(
     )
     files = render_site(site, theme)
     written = write_site(files, output, inputs)
-    return BuildReport(fetched, health, len(site.entries), len(site.pages), written)
+    return BuildReport(fetched, health, len(site.entries), len(site.pages), written, warnings)
 
 
 def _fingerprint(config: Config, posts: list[Path], theme: Theme) -> str:
     """What the site is built from: config, caches, posts, theme files, digest's version."""
-    sources = [config.path, *(cache_path(config, feed.slug) for feed in config.feeds), *posts]
+    caches = [path for feed in config.feeds for path in cache_files(config, feed.slug)]
+    sources = [config.path, *caches, *posts]
     theme_files = {
         f"theme{n}:{p.relative_to(folder).as_posix()}": p
         for n, folder in enumerate(theme.folders)
