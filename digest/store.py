@@ -113,6 +113,12 @@ def load_cache(path: Path, slug: str) -> FeedCache:
     except (ValueError, KeyError, TypeError, AttributeError) as e:
         raise CacheError(f"{path}: not a valid cache file ({e}); " + _FIX.format(path)) from e
     try:
+        # A migration killed before may have left temp files; an offline build clears no others.
+        for leftover in [
+            *path.parent.glob(f".{path.name}.*.tmp"),
+            *path.parent.glob(f"*/.{path.name}.*.tmp"),
+        ]:
+            leftover.unlink(missing_ok=True)
         return save_cache(path, cache)
     except OSError as e:  # a read-only checkout still builds; the next writable run migrates
         log.warning("%s: cannot migrate to the monthly cache layout: %s", path, e)
