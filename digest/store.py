@@ -10,9 +10,8 @@ path. A schema-1 file (one file per feed, entries included) is read as before an
 load: month files first, then the state file replaces the old file by a rename, so a run killed
 at any point leaves a cache that loads whole.
 
-Also clears the temp files a killed run left, measures `content/` for the size warnings, and
-reads the hand-written posts' files. What a fetch changes is decided in `update`; posts are
-parsed in `parse`.
+Also clears the temp files a killed run left, measures `content/` for the size warnings and
+reads the hand-written posts. What a fetch changes is decided in `update`, posts parsed in `parse`.
 """
 
 from __future__ import annotations
@@ -50,6 +49,7 @@ LEGACY_SCHEMA = 1  # one file per feed, entries included: read, and migrated on 
 _HTTP_TIMES = ("last_ok", "failing_since", "next_due", "retry_after")
 _MONTH = re.compile(r"\d{4}-\d{2}")
 _FIX = "restore it from git (git checkout -- {}) or delete it to start that feed afresh"
+_FIX_MONTH = "restore it from git (git checkout -- {}) or delete it to drop that month's posts"
 
 
 # --- the cache on disk ---------------------------------------------------------------------
@@ -87,8 +87,12 @@ def cache_files(config: Config, slug: str) -> tuple[Path, ...]:
 
 def remove_temp_files(config: Config) -> None:
     """Temp files a killed run left behind (the caches themselves are always whole)."""
-    feeds = config.content_dir / "feeds"
-    for leftover in [*feeds.glob(".*.tmp"), *feeds.glob("*/.*.tmp")]:
+    _remove_temp_files(config.content_dir / "feeds", "*")
+
+
+def _remove_temp_files(feeds: Path, name: str) -> None:
+    """`files.atomic_write` temp files of `name` (a glob) in `feeds/` and its months."""
+    for leftover in [*feeds.glob(f".{name}.*.tmp"), *feeds.glob(f"*/.{name}.*.tmp")]:
         leftover.unlink(missing_ok=True)
 
 
@@ -113,12 +117,8 @@ def load_cache(path: Path, slug: str) -> FeedCache:
     except (ValueError, KeyError, TypeError, AttributeError) as e:
         raise CacheError(f"{path}: not a valid cache file ({e}); " + _FIX.format(path)) from e
     try:
-        # A migration killed before may have left temp files; an offline build clears no others.
-        for leftover in [
-            *path.parent.glob(f".{path.name}.*.tmp"),
-            *path.parent.glob(f"*/.{path.name}.*.tmp"),
-        ]:
-            leftover.unlink(missing_ok=True)
+        # A migration killed before may have left temp files; an offline run clears no others.
+        _remove_temp_files(path.parent, path.name)
         return save_cache(path, cache)
     except OSError as e:  # a read-only checkout still builds; the next writable run migrates
         log.warning("%s: cannot migrate to the monthly cache layout: %s", path, e)
@@ -154,17 +154,18 @@ def _month_entries(path: Path, slug: str) -> list[Entry]:
         items = data.get("entries")
         if data.get("schema") != SCHEMA or not isinstance(items, list):
             raise CacheError(
-                f"{month_file}: not a month file of schema {SCHEMA}; " + _FIX.format(month_file)
+                f"{month_file}: not a month file of schema {SCHEMA}; "
+                + _FIX_MONTH.format(month_file)
             )
-        entries.extend(_entries_from_json(month_file, items, slug))
+        entries.extend(_entries_from_json(month_file, items, slug, _FIX_MONTH))
     return entries
 
 
-def _entries_from_json(path: Path, items: list[Any], slug: str) -> list[Entry]:
+def _entries_from_json(path: Path, items: list[Any], slug: str, fix: str = _FIX) -> list[Entry]:
     try:
         return [_entry_from_json(item, slug) for item in items]
     except (ValueError, KeyError, TypeError, AttributeError) as e:
-        raise CacheError(f"{path}: not a valid cache file ({e}); " + _FIX.format(path)) from e
+        raise CacheError(f"{path}: not a valid cache file ({e}); " + fix.format(path)) from e
 
 
 def save_cache(path: Path, cache: FeedCache, *, previous: FeedCache | None = None) -> FeedCache:
@@ -199,11 +200,6 @@ def save_cache(path: Path, cache: FeedCache, *, previous: FeedCache | None = Non
             month_file.unlink(missing_ok=True)
             _remove_if_empty(month_file.parent)
     return _cache_from_parts(state, sort_entries(entries), cache.slug)
-
-
-def cache_to_json(cache: FeedCache) -> bytes:
-    """The state file's bytes (the entries are in the month files)."""
-    return _dumps(_state_to_json(cache))
 
 
 def _by_month(entries: Iterable[Entry]) -> dict[str, tuple[Entry, ...]]:
