@@ -12,6 +12,7 @@ from contextlib import closing
 from dataclasses import dataclass
 from datetime import datetime
 from pathlib import Path
+from typing import Protocol
 
 import httpx
 
@@ -23,9 +24,12 @@ from digest.pool import fetch_and_parse, parse_response, worker_count
 from digest.posts import parse_posts
 from digest.render import plan_site, render_site
 from digest.schedule import not_due
-from digest.sizes import folder_bytes, size_warnings
+from digest.sizes import folder_bytes, output_warnings
 from digest.store import (
+    cache_files,
     cache_path,
+    content_sizes,
+    content_warnings,
     load_cache,
     post_paths,
     read_posts,
@@ -68,7 +72,14 @@ class BuildReport:
 # The content cache's disk side, as parameters: tests pass counting ones (how many caches a
 # run loads, and serialises and saves).
 Load = Callable[[Path, str], FeedCache]
-Save = Callable[[Path, FeedCache], FeedCache]
+
+
+class Save(Protocol):
+    """How a cache is saved (store.save_cache; tests pass one that counts)."""
+
+    def __call__(
+        self, path: Path, cache: FeedCache, *, previous: FeedCache | None = None
+    ) -> FeedCache: ...
 
 
 _SHARD_FORMAT = "expected I/N, part I of N with 1 <= I <= N, such as 1/3"
@@ -137,7 +148,8 @@ def fetch(
         config, load_caches(config, load), now=now, force=force, client=client,
         progress=progress, workers=workers, save=save,
     )  # fmt: skip
-    return FetchReport(reports, feed_health(config, caches))
+    warnings = content_warnings(config, content_sizes(config))  # near GitHub's file limits
+    return FetchReport(reports, feed_health(config, caches), warnings)
 
 
 def fetch_feeds(
@@ -183,7 +195,8 @@ def fetch_feeds(
                     # Saved at once, so a run killed part-way keeps what it fetched. An equal
                     # cache (a 304, the same body again) is neither serialised nor written.
                     if cache != old:
-                        current[feed.slug] = save(cache_path(config, feed.slug), cache)
+                        path = cache_path(config, feed.slug)
+                        current[feed.slug] = save(path, cache, previous=old)
                     reports[feed.slug] = report
                     progress(report)
     return (
@@ -227,7 +240,7 @@ def build(
     if pages is not None:  # nothing it is built from changed: nothing to render or write
         entries = sum(len(c.entries) for c in caches) + len(posts)
         unchanged = WriteReport(written=0, unchanged=pages, removed=0)
-        return BuildReport(fetched, health, entries, pages, unchanged)
+        return BuildReport(fetched, health, entries, pages, unchanged, _warnings(config))
     site = make_site(
         config,
         caches,
@@ -243,13 +256,22 @@ def build(
     todo = outdated(output, ((p.path, p.key) for p in plan), built)
     files = render_site(site, theme, tuple(p for p in plan if p.path in todo), worker_count())
     written = write_site(files, output, [(p.path, p.key) for p in plan], inputs, built)
-    warnings = size_warnings(folder_bytes(output), config.site)  # near GitHub Pages' 1 GB
-    return BuildReport(fetched, health, len(site.entries), len(site.pages), written, warnings)
+    entries, pages = len(site.entries), len(site.pages)
+    return BuildReport(fetched, health, entries, pages, written, _warnings(config))
+
+
+def _warnings(config: Config) -> tuple[str, ...]:
+    """Sizes near where the digest is kept and published: GitHub's file limits for the
+    committed content/, GitHub Pages' 1 GB for output/."""
+    return content_warnings(config, content_sizes(config)) + output_warnings(
+        folder_bytes(config.output_dir), config.site
+    )
 
 
 def _fingerprint(config: Config, posts: list[Path], theme: Theme) -> str:
     """What the site is built from: config, caches, posts, theme files, digest's version."""
-    sources = [config.path, *(cache_path(config, feed.slug) for feed in config.feeds), *posts]
+    caches = [path for feed in config.feeds for path in cache_files(config, feed.slug)]
+    sources = [config.path, *caches, *posts]
     theme_files = {
         f"theme{n}:{p.relative_to(folder).as_posix()}": p
         for n, folder in enumerate(theme.folders)

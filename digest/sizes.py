@@ -1,6 +1,6 @@
 """The built site's size against where it is published: GitHub Pages refuses a site over 1 GB.
 
-`size_warnings` is pure; `folder_bytes` reads file sizes under output/ (stat only). The
+`output_warnings` is pure; `folder_bytes` reads file sizes under output/ (stat only). The
 pipeline adds the warnings to its report, which cli prints and adds to the GitHub step summary.
 """
 
@@ -21,7 +21,7 @@ def folder_bytes(folder: Path) -> int:
     return sum(p.stat().st_size for p in folder.rglob("*") if p.is_file())
 
 
-def size_warnings(
+def output_warnings(
     output_bytes: int,
     site: SiteConfig,
     *,

@@ -1,86 +1,231 @@
 """Stage 5, store: the content cache in `content/`. Disk only.
 
-Reads and writes `content/feeds/<slug>.json` (sorted keys, entries in a stable order, so a
-commit of `content/` has small diffs), clears the temp files a killed run left, and reads the
-hand-written posts' files. What a fetch changes is decided in `update`; posts are parsed in
-`parse`.
+Each feed's cache is a small state file, `content/feeds/<slug>.json` (schema 2: the feed's
+metadata and HTTP state), and its entries split by month of their date (UTC),
+`content/feeds/<YYYY-MM>/<slug>.json`, newest first. A run that brings one new entry rewrites
+that month's file and the state file, nothing else, so the files the hourly CI commit carries
+stay small (GitHub warns at 50 MB a file and refuses 100 MB) and git deltas them well: month
+first in the path, because git pairs file versions for delta compression by the end of their
+path. A schema-1 file (one file per feed, entries included) is read as before and migrated on
+load: month files first, then the state file replaces the old file by a rename, so a run killed
+at any point leaves a cache that loads whole.
+
+Also clears the temp files a killed run left, measures `content/` for the size warnings and
+reads the hand-written posts. What a fetch changes is decided in `update`, posts parsed in `parse`.
 """
 
 from __future__ import annotations
 
+import contextlib
 import dataclasses
 import json
+import logging
+import os
+import re
+from collections.abc import Iterable, Mapping
 from datetime import UTC, datetime
 from pathlib import Path
 from typing import Any
 
+from digest import testhook
 from digest.errors import CacheError, PostError
 from digest.files import atomic_write
-from digest.models import Config, Entry, FeedCache, FeedInfo, HttpState, PostFile, sort_entries
+from digest.models import (
+    Config,
+    Entry,
+    FeedCache,
+    FeedInfo,
+    HttpState,
+    PostFile,
+    Retention,
+    sort_entries,
+)
 from digest.timefmt import rfc3339
 
-SCHEMA = 1
+log = logging.getLogger(__name__)
+
+SCHEMA = 2
+LEGACY_SCHEMA = 1  # one file per feed, entries included: read, and migrated on load
 _HTTP_TIMES = ("last_ok", "failing_since", "next_due", "retry_after")
+_MONTH = re.compile(r"\d{4}-\d{2}")
+_FIX = "restore it from git (git checkout -- {}) or delete it to start that feed afresh"
+_FIX_MONTH = "restore it from git (git checkout -- {}) or delete it to drop that month's posts"
 
 
 # --- the cache on disk ---------------------------------------------------------------------
 
 
 def cache_path(config: Config, slug: str) -> Path:
+    """The feed's state file; its entries sit beside it in `<YYYY-MM>/<slug>.json`."""
     return config.content_dir / "feeds" / f"{slug}.json"
+
+
+def month_of(entry: Entry) -> str:
+    """The month file an entry lives in: its date's month in UTC."""
+    return entry.date.astimezone(UTC).strftime("%Y-%m")
+
+
+def month_files(path: Path, slug: str) -> dict[str, Path]:
+    """The feed's month files that exist, newest month first, for its state file `path`."""
+    try:
+        names = os.listdir(path.parent)
+    except FileNotFoundError:
+        return {}
+    found = {}
+    for name in sorted(names, reverse=True):
+        month_file = path.parent / name / f"{slug}.json"
+        if _MONTH.fullmatch(name) and month_file.is_file():
+            found[name] = month_file
+    return found
+
+
+def cache_files(config: Config, slug: str) -> tuple[Path, ...]:
+    """Every file one feed's cache is read from: its state file, then its months."""
+    path = cache_path(config, slug)
+    return (path, *month_files(path, slug).values())
 
 
 def remove_temp_files(config: Config) -> None:
     """Temp files a killed run left behind (the caches themselves are always whole)."""
-    for leftover in (config.content_dir / "feeds").glob(".*.tmp"):
+    _remove_temp_files(config.content_dir / "feeds", "*")
+
+
+def _remove_temp_files(feeds: Path, name: str) -> None:
+    """`files.atomic_write` temp files of `name` (a glob) in `feeds/` and its months."""
+    for leftover in [*feeds.glob(f".{name}.*.tmp"), *feeds.glob(f"*/.{name}.*.tmp")]:
         leftover.unlink(missing_ok=True)
 
 
 def load_cache(path: Path, slug: str) -> FeedCache:
-    """Read one cache file; a missing file is an empty cache, a broken one an error."""
+    """Read one feed's cache from its state file `path` and its month files; a missing state
+    file is an empty cache, a broken file an error naming it. A schema-1 file is migrated."""
+    data = _read_json(path)
+    if data is None:
+        return FeedCache(slug=slug)
+    try:
+        if data.get("schema") == LEGACY_SCHEMA:
+            cache = _cache_from_json(data, _entries_from_json(path, data["entries"], slug), slug)
+        elif data.get("schema") == SCHEMA:
+            return _cache_from_json(data, _month_entries(path, slug), slug)
+        else:
+            raise CacheError(
+                f"{path}: cache schema {data.get('schema')!r}, this digest reads {SCHEMA} "
+                f"(and {LEGACY_SCHEMA}); upgrade digest or " + _FIX.format(path)
+            )
+    except CacheError:
+        raise
+    except (ValueError, KeyError, TypeError, AttributeError) as e:
+        raise CacheError(f"{path}: not a valid cache file ({e}); " + _FIX.format(path)) from e
+    try:
+        # A migration killed before may have left temp files; an offline run clears no others.
+        _remove_temp_files(path.parent, path.name)
+        return save_cache(path, cache)
+    except OSError as e:  # a read-only checkout still builds; the next writable run migrates
+        log.warning("%s: cannot migrate to the monthly cache layout: %s", path, e)
+        return cache
+
+
+def _read_json(path: Path) -> dict[str, Any] | None:
+    """One cache file's JSON object; None when the file is missing."""
     try:
         raw = path.read_bytes()
     except FileNotFoundError:
-        return FeedCache(slug=slug)
+        return None
     except OSError as e:
         raise CacheError(f"{path}: cannot read the content cache: {e.strerror}") from e
-    fix = "restore it from git (git checkout -- FILE) or delete it to start that feed afresh"
     try:
         data = json.loads(raw)
-        if not isinstance(data, dict):
-            raise ValueError("not a JSON object")
-        if data.get("schema") != SCHEMA:
-            raise CacheError(
-                f"{path}: cache schema {data.get('schema')!r}, this digest reads {SCHEMA}; "
-                "upgrade digest or " + fix.replace("FILE", str(path))
-            )
-        return _cache_from_json(data, slug)
-    except CacheError:
-        raise
-    except (ValueError, KeyError, TypeError) as e:
+    except ValueError as e:
+        raise CacheError(f"{path}: not a valid cache file ({e}); " + _FIX.format(path)) from e
+    if not isinstance(data, dict):
         raise CacheError(
-            f"{path}: not a valid cache file ({e}); " + fix.replace("FILE", str(path))
-        ) from e
+            f"{path}: not a valid cache file (not a JSON object); " + _FIX.format(path)
+        )
+    return data
 
 
-def save_cache(path: Path, cache: FeedCache) -> FeedCache:
-    """Write atomically (unchanged bytes are not rewritten). Returns the cache as it now reads
+def _month_entries(path: Path, slug: str) -> list[Entry]:
+    """The entries of every month file of the feed, each file read once, newest month first."""
+    entries: list[Entry] = []
+    for month_file in month_files(path, slug).values():
+        data = _read_json(month_file)
+        if data is None:  # gone since it was listed (a `git checkout` meanwhile)
+            continue
+        items = data.get("entries")
+        if data.get("schema") != SCHEMA or not isinstance(items, list):
+            raise CacheError(
+                f"{month_file}: not a month file of schema {SCHEMA}; "
+                + _FIX_MONTH.format(month_file)
+            )
+        entries.extend(_entries_from_json(month_file, items, slug, _FIX_MONTH))
+    return entries
+
+
+def _entries_from_json(path: Path, items: list[Any], slug: str, fix: str = _FIX) -> list[Entry]:
+    try:
+        return [_entry_from_json(item, slug) for item in items]
+    except (ValueError, KeyError, TypeError, AttributeError) as e:
+        raise CacheError(f"{path}: not a valid cache file ({e}); " + fix.format(path)) from e
+
+
+def save_cache(path: Path, cache: FeedCache, *, previous: FeedCache | None = None) -> FeedCache:
+    """Write the feed's month files, then its state file, then delete months left empty.
+
+    Atomic file by file, unchanged bytes not rewritten; `previous` (the cache as loaded) lets
+    the months whose entries did not change skip even being serialised. The order keeps a
+    killed run whole: every entry is in a month file before the state file that stops a
+    schema-1 file being read is in place, and an emptied month goes last (killed before, its
+    entries come back until the next save; none is lost). Returns the cache as it now reads
     back from disk (times in whole seconds), so a build right after a fetch sees exactly what
-    a later offline build will."""
-    data = cache_to_json(cache)
-    atomic_write(path, data, durable=True)
-    return _cache_from_json(json.loads(data), cache.slug)
+    a later offline build will.
+    """
+    months = _by_month(cache.entries)
+    before = _by_month(previous.entries) if previous is not None else {}
+    existing = month_files(path, cache.slug)
+    entries: list[Entry] = []
+    for month, group in months.items():
+        if month in existing and before.get(month) == group:
+            entries.extend(group)  # as loaded from that very file
+            continue
+        items = [_entry_to_json(e) for e in group]
+        data = {"schema": SCHEMA, "month": month, "entries": items}
+        atomic_write(path.parent / month / path.name, _dumps(data), durable=True)
+        entries.extend(_entry_from_json(item, cache.slug) for item in items)
+    testhook.checkpoint("store.months")  # every month written, the state not yet
+    state = _state_to_json(cache)
+    atomic_write(path, _dumps(state), durable=True)
+    testhook.checkpoint("store.state")  # the state written, emptied months not yet deleted
+    for month, month_file in existing.items():
+        if month not in months:
+            month_file.unlink(missing_ok=True)
+            _remove_if_empty(month_file.parent)
+    return _cache_from_parts(state, sort_entries(entries), cache.slug)
 
 
-def cache_to_json(cache: FeedCache) -> bytes:
-    data = {
+def _by_month(entries: Iterable[Entry]) -> dict[str, tuple[Entry, ...]]:
+    """Entries (newest first) by month, newest month first, each month newest first."""
+    groups: dict[str, list[Entry]] = {}
+    for entry in entries:
+        groups.setdefault(month_of(entry), []).append(entry)
+    return {month: tuple(groups[month]) for month in sorted(groups, reverse=True)}
+
+
+def _remove_if_empty(folder: Path) -> None:
+    with contextlib.suppress(OSError):  # not empty (other feeds' files that month): kept
+        folder.rmdir()
+
+
+def _dumps(data: Mapping[str, Any]) -> bytes:
+    return (json.dumps(data, indent=1, sort_keys=True, ensure_ascii=False) + "\n").encode()
+
+
+def _state_to_json(cache: FeedCache) -> dict[str, Any]:
+    return {
         "schema": SCHEMA,
         "sample": cache.sample,
         "feed": _plain(dataclasses.asdict(cache.feed)),
         "http": _plain(dataclasses.asdict(cache.http)),
-        "entries": [_entry_to_json(e) for e in cache.entries],
     }
-    return (json.dumps(data, indent=1, sort_keys=True, ensure_ascii=False) + "\n").encode()
 
 
 def _entry_to_json(entry: Entry) -> dict[str, Any]:
@@ -98,37 +243,141 @@ def _parse_time(value: str | None) -> datetime | None:
     return datetime.fromisoformat(value).astimezone(UTC) if value else None
 
 
-def _cache_from_json(data: dict[str, Any], slug: str) -> FeedCache:
+def _cache_from_json(data: dict[str, Any], entries: Iterable[Entry], slug: str) -> FeedCache:
+    """A state (or schema-1) object and the entries -> the cache. Entries are unique by id: a
+    run killed while an entry moved between months can leave it in both: the newer month's
+    copy is kept, and the other goes when its month is next written."""
+    unique: dict[str, Entry] = {}
+    for entry in entries:
+        unique.setdefault(entry.id, entry)
+    # Months come newest first, each sorted: sorting an already sorted list is linear.
+    return _cache_from_parts(data, sort_entries(unique.values()), slug)
+
+
+def _cache_from_parts(data: dict[str, Any], entries: tuple[Entry, ...], slug: str) -> FeedCache:
     http = dict(data.get("http", {}))
     for name in _HTTP_TIMES:
         http[name] = _parse_time(http.get(name))
-    entries = []
-    for item in data.get("entries", []):
-        first_seen = _parse_time(item["first_seen"])
-        assert first_seen is not None
-        entries.append(
-            Entry(
-                id=item["id"],
-                source=slug,
-                title=item["title"],
-                link=item.get("link"),
-                author=item.get("author"),
-                published=_parse_time(item.get("published")),
-                updated=_parse_time(item.get("updated")),
-                first_seen=first_seen,
-                tags=tuple(item.get("tags", [])),
-                content_html=item.get("content_html", ""),
-                comments=item.get("comments"),
-                language=item.get("language"),
-            )
-        )
     return FeedCache(
         slug=slug,
         feed=FeedInfo(**data.get("feed", {})),
         http=HttpState(**http),
-        entries=sort_entries(entries),
+        entries=entries,
         sample=bool(data.get("sample", False)),
     )
+
+
+def _entry_from_json(item: dict[str, Any], slug: str) -> Entry:
+    first_seen = _parse_time(item["first_seen"])
+    assert first_seen is not None
+    return Entry(
+        id=item["id"],
+        source=slug,
+        title=item["title"],
+        link=item.get("link"),
+        author=item.get("author"),
+        published=_parse_time(item.get("published")),
+        updated=_parse_time(item.get("updated")),
+        first_seen=first_seen,
+        tags=tuple(item.get("tags", [])),
+        content_html=item.get("content_html", ""),
+        comments=item.get("comments"),
+        language=item.get("language"),
+    )
+
+
+# --- sizes: warnings before a host refuses the cache -----------------------------------------
+
+MB = 1024 * 1024
+# Half of GitHub's 50 MB warning (it refuses a push with a file over 100 MB), and the size
+# GitHub asks repositories to stay under: the hourly commit of content/ grows the history.
+FILE_LIMIT = 25 * MB
+CONTENT_LIMIT = 1024 * MB
+
+
+def content_sizes(config: Config) -> dict[str, int]:
+    """Every file under `content/` (temp files aside) -> bytes, by "/"-path within it."""
+    sizes: dict[str, int] = {}
+    for folder, _, names in os.walk(config.content_dir):
+        for name in names:
+            file = Path(folder, name)
+            with contextlib.suppress(FileNotFoundError):  # deleted meanwhile
+                if not name.startswith("."):
+                    sizes[file.relative_to(config.content_dir).as_posix()] = file.stat().st_size
+    return sizes
+
+
+def content_warnings(
+    config: Config,
+    sizes: Mapping[str, int],
+    *,
+    file_limit: int = FILE_LIMIT,
+    content_limit: int = CONTENT_LIMIT,
+) -> tuple[str, ...]:
+    """Pure: a sentence for each file of `content/` over `file_limit` and for `content/` over
+    `content_limit`, naming the feed and the `[retention]` setting that bounds it."""
+    feeds = {f.slug: f for f in config.feeds}
+    warnings = []
+    for name, size in sorted(sizes.items()):
+        if size > file_limit:
+            feed = feeds.get(_feed_slug(name) or "")
+            fix = _bound(config, feed.name, feed.retention) if feed else "make it smaller"
+            warnings.append(
+                f"content/{name} is {size / MB:.1f} MB (GitHub warns at 50 MB a file and "
+                f"refuses a push with a file over 100 MB): {fix}"
+            )
+    total = sum(sizes.values())
+    if total > content_limit:
+        per_feed: dict[str, int] = {}
+        for name, size in sizes.items():
+            slug = _feed_slug(name)
+            if slug in feeds:
+                per_feed[slug] = per_feed.get(slug, 0) + size
+        largest = sorted(per_feed.items(), key=lambda kv: (-kv[1], kv[0]))[:3]
+        fixes = "; ".join(_bound(config, feeds[s].name, feeds[s].retention) for s, _ in largest)
+        listed = ", ".join(f'"{feeds[s].name}" {size / MB:.0f} MB' for s, size in largest)
+        warnings.append(
+            f"content/ is {total / MB:.0f} MB (the hourly commit of it makes the repository "
+            f"grow; GitHub asks repositories to stay under 1 GB); the largest feeds: {listed}. "
+            + (fixes or "set [retention] max_age or max_entries in config.toml")
+        )
+    return tuple(warnings)
+
+
+def _feed_slug(name: str) -> str | None:
+    """`feeds/<slug>.json` or `feeds/<YYYY-MM>/<slug>.json` -> slug; else None."""
+    parts = name.split("/")
+    if parts[0] != "feeds" or not parts[-1].endswith(".json"):
+        return None
+    if len(parts) == 2 or (len(parts) == 3 and _MONTH.fullmatch(parts[1])):
+        return parts[-1].removesuffix(".json")
+    return None
+
+
+def _bound(config: Config, name: str, own: Retention | None) -> str:
+    """What to change so that feed `name` keeps fewer entries."""
+    if own is not None and (own.max_age or own.max_entries):
+        return f'lower the retention = {{ {_rule(own)} }} of feed "{name}" in its [[feeds]] table'
+    rule = config.retention
+    if rule.max_age or rule.max_entries:
+        return (
+            f'feed "{name}" follows [retention] ({_rule(rule)}): lower it, or give that feed '
+            "its own retention = { max_entries = N } in its [[feeds]] table"
+        )
+    return (
+        f'feed "{name}" keeps every entry: set [retention] max_age or max_entries in '
+        'config.toml, or retention = { max_age = "365d" } in its [[feeds]] table'
+    )
+
+
+def _rule(rule: Retention) -> str:
+    parts = []
+    if rule.max_age:
+        days, rest = divmod(rule.max_age, 86400)
+        parts.append(f'max_age = "{days}d"' if not rest else f'max_age = "{rule.max_age}s"')
+    if rule.max_entries is not None:
+        parts.append(f"max_entries = {rule.max_entries}")
+    return ", ".join(parts)
 
 
 # --- hand-written posts --------------------------------------------------------------------

@@ -12,6 +12,7 @@ from zoneinfo import ZoneInfo
 
 import pytest
 from atomcheck import check_atom_rules, validate_atom
+from cachefiles import cache_json
 from helpers import (
     FeedServer,
     atom,
@@ -86,7 +87,7 @@ def test_two_feeds_build_into_a_browsable_site(
     # 18 entries, 5 per page: 3 full pages counted from the oldest, the front the newest 8.
     assert (out / "page" / "3" / "index.html").is_file() and not (out / "page" / "4").exists()
 
-    cache = json.loads((tmp_path / "site/content/feeds/alpha-blog.json").read_text())
+    cache = cache_json(tmp_path / "site", "alpha-blog")
     for entry in cache["entries"]:
         day = datetime.fromisoformat(entry["published"]).astimezone(ZoneInfo("Europe/Berlin"))
         day_page = out / f"{day:%Y/%m/%d}" / "index.html"
@@ -152,7 +153,7 @@ def test_entries_stay_when_the_feed_window_moves_on(
     assert "Alpha fresh post" in titles and "Alpha post 1 (edited)" in titles
     assert "Alpha post 1" not in titles
     assert all(f"Alpha post {n}" in titles for n in range(2, 12)), "older entries kept"
-    cache = json.loads((tmp_path / "content/feeds/alpha-blog.json").read_text())
+    cache = cache_json(tmp_path, "alpha-blog")
     seen = {e["title"]: e["first_seen"] for e in cache["entries"]}
     assert seen["Alpha post 1 (edited)"] == "2026-03-23T12:00:00Z", "first_seen never changes"
     assert seen["Alpha fresh post"] == "2026-03-23T13:00:00Z"
@@ -220,10 +221,10 @@ def test_a_failing_feed_keeps_its_cached_entries(
 ) -> None:
     config = two_feed_project(tmp_path, server)
     assert build(config) == 0
-    entries = json.loads((tmp_path / "content/feeds/alpha-blog.json").read_text())["entries"]
+    entries = cache_json(tmp_path, "alpha-blog")["entries"]
     server.serve("/alpha.xml", b"<html><body>maintenance</body></html>", Content_Type="text/html")
     assert build(config) == 0
-    cache = json.loads((tmp_path / "content/feeds/alpha-blog.json").read_text())
+    cache = cache_json(tmp_path, "alpha-blog")
     assert cache["entries"] == entries
     assert cache["http"]["status"] == "not_a_feed" and cache["http"]["failures"] == 1
     assert "Alpha post 11" in " ".join(listing_titles(tmp_path / "output", "index.html"))
@@ -308,7 +309,7 @@ def test_sample_posts_give_way_to_the_first_real_fetch(
     (tmp_path / "sample.xml").write_bytes(sample)
     seed = write_config(tmp_path / "seed", [{"url": str(tmp_path / "sample.xml"), "name": "Real"}])
     assert main(["fetch", "-q", "--config", str(seed)]) == 0
-    data = json.loads((tmp_path / "seed/content/feeds/real.json").read_text())
+    data = cache_json(tmp_path / "seed", "real")
     data["sample"] = True
     cache.parent.mkdir(parents=True)
     cache.write_text(json.dumps(data))

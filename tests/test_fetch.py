@@ -11,6 +11,7 @@ from pathlib import Path
 
 import pytest
 from atomcheck import validate_atom
+from cachefiles import cache_json
 from faults import (
     conditional,
     drip,
@@ -40,7 +41,7 @@ def health(root: Path) -> dict[str, dict[str, object]]:
 
 
 def cached_titles(root: Path, slug: str) -> set[str]:
-    data = json.loads((root / "content" / "feeds" / f"{slug}.json").read_text(encoding="utf-8"))
+    data = cache_json(root, slug)
     return {e["title"] for e in data["entries"]}
 
 
@@ -239,7 +240,7 @@ def test_freshness_and_min_interval_are_kept_across_runs(
 
 
 def health_due(root: Path, slug: str) -> datetime:
-    data = json.loads((root / "content" / "feeds" / f"{slug}.json").read_text(encoding="utf-8"))
+    data = cache_json(root, slug)
     return datetime.fromisoformat(data["http"]["next_due"])
 
 
@@ -254,7 +255,7 @@ def test_cache_keeps_posts_across_guid_changes_edits_and_future_dates(
         server.routes["/g"] = serve(first)
         config = write_config(tmp_path, [{"url": server.url("/g"), "name": "g"}])
         assert main(["build", "-q", "--config", str(config)]) == 0
-        cache = json.loads((tmp_path / "content/feeds/g.json").read_text())
+        cache = cache_json(tmp_path, "g")
         assert len(cache["entries"]) == 3
         # The future-dated post is shown at the time it was first seen, not months ahead.
         home = (tmp_path / "output" / "index.html").read_text(encoding="utf-8")
@@ -266,7 +267,7 @@ def test_cache_keeps_posts_across_guid_changes_edits_and_future_dates(
         server.routes["/g"] = serve(second)
         monkeypatch.setenv("SOURCE_DATE_EPOCH", str(epoch + 3600))
         assert main(["build", "-q", "--config", str(config)]) == 0
-        entries = json.loads((tmp_path / "content/feeds/g.json").read_text())["entries"]
+        entries = cache_json(tmp_path, "g")["entries"]
         assert sorted(e["title"] for e in entries) == ["g item 0", "g item 1", "g item 2"]
         by_title = {e["title"]: e for e in entries}
         assert by_title["g item 0"]["id"] == "urn:new:0"
@@ -326,7 +327,7 @@ def test_json_feed(tmp_path: Path, epoch: int) -> None:
             ],
         )
         assert main(["build", "-q", "--config", str(config)]) == 0
-    entries = json.loads((tmp_path / "content/feeds/json-blog.json").read_text())["entries"]
+    entries = cache_json(tmp_path, "json-blog")["entries"]
     first = next(e for e in entries if e["id"] == "1")
     assert first["author"] == "Jay Son" and first["tags"] == ["json", "Feeds"]
     assert first["published"] == "2026-03-21T10:00:00Z"
@@ -391,9 +392,9 @@ def test_old_feed_formats(tmp_path: Path, epoch: int) -> None:
     assert cached_titles(tmp_path, "rss091") == {"Café au RSS 0.91"}
     assert cached_titles(tmp_path, "rss10") == {"RSS 1.0 item"}
     assert cached_titles(tmp_path, "atom03") == {"Atom 0.3 entry"}
-    rdf = json.loads((tmp_path / "content/feeds/rss10.json").read_text())["entries"][0]
+    rdf = cache_json(tmp_path, "rss10")["entries"][0]
     assert rdf["author"] == "Rita Rdf" and rdf["published"] == "2026-03-20T10:00:00Z"
-    a03 = json.loads((tmp_path / "content/feeds/atom03.json").read_text())["entries"][0]
+    a03 = cache_json(tmp_path, "atom03")["entries"][0]
     assert a03["author"] == "Ann Old" and a03["content_html"] == "<p>Old Atom.</p>"
 
 
@@ -411,6 +412,6 @@ def test_json_feed_dates_out_of_range_are_unknown(tmp_path: Path, epoch: int) ->
     (tmp_path / "feed.json").write_text(json.dumps(doc))
     config = write_config(tmp_path, [{"url": "feed.json", "name": "Odd"}])
     assert main(["build", "-q", "--config", str(config)]) == 0
-    entries = json.loads((tmp_path / "content/feeds/odd.json").read_text())["entries"]
+    entries = cache_json(tmp_path, "odd")["entries"]
     assert [e["published"] for e in entries] == [None, None]
     assert validate_atom(tmp_path / "output" / "atom.xml") == []

@@ -155,7 +155,7 @@ def source_pages(site: Built) -> dict[str, Path]:
 
 def cache_entries(site: Built) -> list[dict[str, object]]:
     entries = []
-    for path in sorted((site.root / "content" / "feeds").glob("*.json")):
+    for path in sorted((site.root / "content" / "feeds").rglob("*.json")):  # months too
         data = json.loads(path.read_text(encoding="utf-8"))
         for entry in data.get("entries", []):
             entry["_file"] = path.name

@@ -27,7 +27,7 @@ from digest.models import (
     SiteConfig,
 )
 from digest.render import render_page, summary_text
-from digest.sizes import folder_bytes, size_warnings
+from digest.sizes import folder_bytes, output_warnings
 from digest.theme import load_strings, load_theme, make_environment
 
 NOW = datetime(2026, 3, 23, 12, 0, tzinfo=UTC)
@@ -258,12 +258,12 @@ def test_full_content_takes_the_old_true_and_false_and_refuses_the_rest() -> Non
 
 def test_the_build_warns_past_80_percent_of_github_pages_limit() -> None:
     site = config("all").site
-    assert size_warnings(800, site, limit=1000) == ()
-    (warning,) = size_warnings(801, site, limit=1000)
+    assert output_warnings(800, site, limit=1000) == ()
+    (warning,) = output_warnings(801, site, limit=1000)
     assert "80% of" in warning and "GitHub Pages" in warning
     for setting in ('full_content = "front"', "per_page", "[retention]"):
         assert setting in warning
-    (warning,) = size_warnings(900_000_000, config("front").site)
+    (warning,) = output_warnings(900_000_000, config("front").site)
     assert warning.startswith("output/ is 900 MB, 90% of the 1 GB GitHub Pages publishes")
     assert "full_content" not in warning  # already as small as it gets
 

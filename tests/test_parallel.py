@@ -69,8 +69,9 @@ def test_the_same_site_whichever_number_of_processes_parse(
         built[workers] = files(project)
     assert built["1"] == built["2"] == built["3"]
     site = built["1"]
-    assert len([k for k in site if k.startswith("content/feeds/")]) == 8  # failures are kept too
-    assert b"R4 post 15" in site["content/feeds/rss-4.json"]
+    # A state file per feed, failures kept too; entries in month files.
+    assert len([k for k in site if k.count("/") == 2 and k.startswith("content/feeds/")]) == 8
+    assert any(b"R4 post 15" in v for k, v in site.items() if k.endswith("/rss-4.json"))
     assert b"not a feed" in site["content/feeds/broken.json"]
     assert b"A post 0" in site["output/sources/atom/index.html"]
 
@@ -143,7 +144,7 @@ def test_a_run_where_every_feed_answers_304_writes_and_serialises_nothing(
     assert main(["fetch", "-q", "--config", str(config_path)]) == 0
     content = tmp_path / "content"
     before = snapshot(content)
-    assert len(before) == len(feeds)
+    assert len([name for name in before if name.count("/") == 1]) == len(feeds)  # state files
 
     # Later: every feed answers 304 (the CLI, then the pipeline with counting seams).
     monkeypatch.setenv("SOURCE_DATE_EPOCH", str(epoch + 3600))
@@ -160,9 +161,9 @@ def test_a_run_where_every_feed_answers_304_writes_and_serialises_nothing(
         loads.append(slug)
         return load_cache(path, slug)
 
-    def save(path: Path, cache: FeedCache) -> FeedCache:
+    def save(path: Path, cache: FeedCache, *, previous: FeedCache | None = None) -> FeedCache:
         saves.append(cache.slug)
-        return save_cache(path, cache)
+        return save_cache(path, cache, previous=previous)
 
     config = load_config(config_path)
     later = datetime.fromtimestamp(epoch + 7200, UTC)
@@ -178,7 +179,7 @@ def test_a_run_where_every_feed_answers_304_writes_and_serialises_nothing(
     report = pipeline.fetch(config, now=later, load=load, save=save)
     assert saves == ["rss-0"]
     changed = {k for k, v in snapshot(content).items() if before.get(k) != v}
-    assert changed == {"feeds/rss-0.json"}
+    assert {Path(k).stem for k in changed} == {"rss-0"}  # its state file and its month file
 
 
 # --- a killed run -------------------------------------------------------------------------
@@ -199,5 +200,5 @@ def test_a_run_killed_while_parsing_leaves_no_process_behind(
     # The timeout only turns a hang (a worker left holding the pipes) into a failure.
     proc.communicate(timeout=120)
     assert proc.returncode == -signal.SIGKILL
-    saved = list((tmp_path / "content" / "feeds").glob("*.json"))
-    assert len(saved) == 1  # killed writing the second cache file
+    saved = list((tmp_path / "content" / "feeds").rglob("*.json"))
+    assert len(saved) == 1  # killed writing the second cache file (a month, then a state)
