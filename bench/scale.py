@@ -28,8 +28,9 @@ proxy, so the entries' links can keep their own host names).
 
 Columns:
   wall s     elapsed time of the command
-  cpu s      user + system time of the child process (from wait4), all its threads
-  peak MB    maximum resident set size of the child (ru_maxrss from wait4)
+  cpu s      user + system time of the command, all its threads and processes (wait4)
+  peak MB    peak resident set size of the command's largest process (ru_maxrss; with a
+             process pool, the workers' memory adds to it)
   out w/rm   files written (new, or a new inode/mtime/size) / removed in output/
              (osmos: public/)
   cont w     files written in content/ (osmos: its cache.json is in public/)
@@ -63,12 +64,16 @@ import threading
 import time
 from collections import Counter
 from collections.abc import Iterable
+from concurrent.futures import ThreadPoolExecutor
 from dataclasses import dataclass, field
 from datetime import UTC, datetime, timedelta
+from email.message import Message
 from email.utils import format_datetime, parsedate_to_datetime
+from functools import cache
 from hashlib import sha1
 from http.server import BaseHTTPRequestHandler, ThreadingHTTPServer
 from pathlib import Path
+from typing import Any
 from urllib.parse import urlsplit
 from xml.sax.saxutils import escape, quoteattr
 
@@ -297,12 +302,11 @@ class Corpus:
         return counts
 
 
-def not_modified(headers: object, spec: FeedSpec) -> bool:
+def not_modified(headers: Message, spec: FeedSpec) -> bool:
     """RFC 9110 13.1: If-None-Match wins over If-Modified-Since."""
-    get = headers.get  # type: ignore[attr-defined]
-    if (tags := get("If-None-Match")) is not None:
+    if (tags := headers.get("If-None-Match")) is not None:
         return spec.etag in [t.strip().removeprefix("W/") for t in tags.split(",")] or tags == "*"
-    if since := get("If-Modified-Since"):
+    if since := headers.get("If-Modified-Since"):
         try:
             return parsedate_to_datetime(since) >= parsedate_to_datetime(spec.last_modified)
         except (TypeError, ValueError):
@@ -310,8 +314,23 @@ def not_modified(headers: object, spec: FeedSpec) -> bool:
     return False
 
 
+@cache
+def entry_pages() -> list[bytes]:
+    """The entry pages osmos downloads, as a few fixed pages (each as big as an entry)."""
+    pages = []
+    for i in range(32):
+        rng = random.Random(f"page:{i}")
+        title, summary = sentence(rng, 3, 9), sentence(rng)
+        pages.append(
+            f"<!doctype html><html><head><title>{title}</title><meta property="
+            f'"og:description" content="{summary}"></head><body><main>'
+            f"{make_body(rng, 'page.example')}</main></body></html>".encode()
+        )
+    return pages
+
+
 def serve(corpus: Corpus) -> ThreadingHTTPServer:
-    """Feeds at /feeds/feedNNNN.xml; entry pages at https://feedN.example/... (as a proxy)."""
+    """Feeds at /feeds/feedN.xml; entry pages at https://feedN.example/... (as a proxy)."""
 
     class Handler(BaseHTTPRequestHandler):
         protocol_version = "HTTP/1.1"
@@ -319,7 +338,7 @@ def serve(corpus: Corpus) -> ThreadingHTTPServer:
         def do_GET(self) -> None:
             url = urlsplit(self.path)  # absolute-form when osmos uses us as its proxy
             if url.hostname and url.hostname.endswith(".example"):
-                self.page(url.hostname, url.path)
+                self.page(self.path)
                 return
             name = url.path.rsplit("/", 1)[-1]
             try:
@@ -336,15 +355,13 @@ def serve(corpus: Corpus) -> ThreadingHTTPServer:
             kind = "application/atom+xml" if spec.atom else "application/rss+xml"
             self.reply(200, spec.path.read_bytes(), kind + "; charset=utf-8", spec)
 
-        def page(self, host: str, path: str) -> None:
+        def page(self, url: str) -> None:
             corpus.count("pages")
-            rng = random.Random(host + path)
-            body = (
-                f"<!doctype html><html><head><title>{host}{path}</title><meta "
-                f'property="og:description" content="{sentence(rng)}"></head><body><main>'
-                f"{make_body(rng, host)}</main></body></html>"
+            self.close_connection = True  # osmos opens one connection per page
+            pages = entry_pages()
+            self.reply(
+                200, pages[int(sha1(url.encode()).hexdigest(), 16) % len(pages)], "text/html"
             )
-            self.reply(200, body.encode(), "text/html; charset=utf-8")
 
         def reply(self, status: int, body: bytes, kind: str, spec: FeedSpec | None = None) -> None:
             self.send_response(status)
@@ -361,8 +378,16 @@ def serve(corpus: Corpus) -> ThreadingHTTPServer:
             pass
 
     class Server(ThreadingHTTPServer):
-        daemon_threads = True
-        request_queue_size = 4096  # osmos opens a connection per entry page, all at once
+        """A bounded pool of handler threads: osmos asks for every entry page at once."""
+
+        request_queue_size = 4096
+        pool = ThreadPoolExecutor(max_workers=32)
+
+        def process_request(self, request: Any, client_address: Any) -> None:
+            self.pool.submit(self.process_request_thread, request, client_address)
+
+        def handle_error(self, request: Any, client_address: Any) -> None:
+            corpus.count("errors")  # a client that gave up waiting (osmos times out at 10 s)
 
     httpd = Server(("127.0.0.1", 0), Handler)
     threading.Thread(target=httpd.serve_forever, daemon=True).start()
@@ -601,6 +626,8 @@ def table(results: Iterable[Result]) -> str:
         if r.note:
             notes.append(f"{r.case} {r.tool}: {r.note}")
             continue
+        if r.counts["errors"]:
+            notes.append(f"{r.case} {r.tool}: {r.counts['errors']} requests dropped by the client")
         content = "-" if r.content_written is None else str(r.content_written)
         rows.append(
             (
