@@ -358,7 +358,6 @@ def serve(corpus: Corpus) -> ThreadingHTTPServer:
 
         def page(self, url: str) -> None:
             corpus.count("pages")
-            self.close_connection = True  # osmos opens one connection per page
             pages = entry_pages()
             self.reply(
                 200, pages[int(sha1(url.encode()).hexdigest(), 16) % len(pages)], "text/html"
@@ -368,6 +367,10 @@ def serve(corpus: Corpus) -> ThreadingHTTPServer:
             self.send_response(status)
             if kind:
                 self.send_header("Content-Type", kind)
+            if urlsplit(self.path).scheme:
+                # A proxied request (osmos): close, or its idle keep-alive connections hold
+                # the pool's threads while thousands of its requests wait (and time out).
+                self.send_header("Connection", "close")
             if spec:
                 self.send_header("ETag", spec.etag)
                 self.send_header("Last-Modified", spec.last_modified)
