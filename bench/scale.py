@@ -531,6 +531,12 @@ def measure(
     return result
 
 
+def digest_command() -> str:
+    """The `digest` beside this Python (its venv's), else the one on PATH."""
+    beside = Path(sys.executable).parent / "digest"
+    return str(beside) if beside.is_file() else shutil.which("digest") or "digest"
+
+
 def base_env(epoch: int) -> dict[str, str]:
     env = {k: v for k, v in os.environ.items() if "proxy" not in k.lower()}
     return env | {"SOURCE_DATE_EPOCH": str(epoch), "NO_PROXY": "127.0.0.1", "TZ": "UTC"}
@@ -575,12 +581,12 @@ def install_peer(peer_dir: Path) -> tuple[Path | None, str]:
         return main, ""
     if not (shutil.which("npm") and shutil.which("node")):
         return None, "node/npm not found"
-    peer_dir.mkdir(parents=True, exist_ok=True)
     command = ["npm", "install", "--prefix", str(peer_dir), "--no-audit", "--no-fund", PEER_PACKAGE]
     try:
+        peer_dir.mkdir(parents=True, exist_ok=True)
         done = subprocess.run(command, capture_output=True, text=True, timeout=600)
-    except subprocess.TimeoutExpired:
-        return None, "npm install timed out"
+    except (OSError, subprocess.TimeoutExpired) as e:
+        return None, f"npm install: {e}"
     if done.returncode or not main.is_file():
         return None, "npm install failed: " + (done.stderr.strip().splitlines() or ["?"])[-1]
     return main, ""
@@ -733,7 +739,7 @@ class Bench:
         site = site or self.work / "digest"
         if not (site / "config.toml").exists():
             write_config(site, self.corpus.specs, self.base)
-        command = [shutil.which("digest") or "digest"]
+        command = [digest_command()]
         if profile:
             prof = str(site / "build.prof")
             command = [sys.executable, "-m", "cProfile", "-o", prof, "-m", "digest"]
@@ -814,7 +820,7 @@ def main() -> None:
     only = [c.replace("-", "") for c in (args.only or default_only).split(",")]
     if unknown := set(only) - set(CASES):
         parser.error(f"unknown case(s): {', '.join(sorted(unknown))}")
-    if not shutil.which("digest"):
+    if not Path(digest_command()).is_file():
         sys.exit("install digest first: pip install -e .")
     # auto: osmos keeps every entry in memory (~2 GB at 10k); not at 100k
     peer_wanted = args.peer == "yes" or (args.peer == "auto" and feeds * entries <= 20_000)
