@@ -630,32 +630,32 @@ def stage_profile(prof: Path) -> list[tuple[str, float, float]]:
     stats: dict[Func, tuple[int, int, float, float, dict[Func, tuple[int, int, float, float]]]]
     stats = pstats.Stats(str(prof)).stats  # type: ignore[attr-defined]
     comps = {func: component(func) for func in stats}
-    inclusive: Counter[str] = Counter()
+    inclusive: dict[str, float] = dict.fromkeys((*COMPONENTS, "other"), 0.0)
     for func, (*_, callers) in stats.items():
-        comp = comps[func]
-        if comp:
+        if comp := comps[func]:
             inclusive[comp] += sum(e[3] for c, e in callers.items() if comps.get(c) != comp)
             if not callers:
                 inclusive[comp] += stats[func][3]
     shares: dict[Func, dict[str, float]] = {}
+    sys.setrecursionlimit(max(sys.getrecursionlimit(), 20_000))  # long chains of callers
 
     def share(func: Func, stack: set[Func]) -> dict[str, float]:
-        if comps.get(func):
-            return {comps[func]: 1.0}  # type: ignore[dict-item]
+        if comp := comps.get(func):
+            return {comp: 1.0}
         if func in shares:
             return shares[func]
         callers = {c: e[3] for c, e in stats[func][4].items() if c in stats and c not in stack}
         total = sum(callers.values())
         if not callers or total <= 0:
             return {"other": 1.0}
-        mix: Counter[str] = Counter()
+        mix: dict[str, float] = {}
         for caller, weight in callers.items():
             for comp, part in share(caller, stack | {func}).items():
-                mix[comp] += part * weight / total
+                mix[comp] = mix.get(comp, 0.0) + part * weight / total
         shares[func] = dict(mix)
         return shares[func]
 
-    own: Counter[str] = Counter()
+    own = dict.fromkeys(inclusive, 0.0)
     for func, (_, _, tottime, *_rest) in stats.items():
         for comp, part in share(func, set()).items():
             own[comp] += tottime * part
@@ -666,8 +666,8 @@ def stage_profile(prof: Path) -> list[tuple[str, float, float]]:
 
 
 def table(results: Iterable[Result]) -> str:
-    head = ("case", "tool", "wall s", "cpu s", "peak MB", "tree MB", "out w/rm", "cont w", "out MB")
-    head += ("200", "304", "pages", "rc")
+    head: tuple[str, ...] = ("case", "tool", "wall s", "cpu s", "peak MB", "tree MB")
+    head += ("out w/rm", "cont w", "out MB", "200", "304", "pages", "rc")
     rows: list[tuple[str, ...]] = []
     notes: list[str] = []
     for r in results:
