@@ -22,9 +22,15 @@ The cases, in this order, in one folder (each after the one before):
 
 The peer, osmos::feed (`npm install @osmoscraft/osmosfeed@1.15.1` into `--peer-dir`, done
 by this script when missing), runs on the same corpus in the same run: cold, and again after
-the hourly change. It downloads every feed on every run and also every new entry's page
-(the "enrichment"); those pages are served too (its HTTP goes through this server as a
-proxy, so the entries' links can keep their own host names).
+the hourly change (with `--peer auto`, only up to 20,000 entries: it holds everything in
+memory). It downloads every feed on every run and also every new entry's page (its
+"enrichment"); those are served too, from 32 fixed pages, with its HTTP going through this
+server as a proxy so that the entries' links keep their own host names. It asks for all the
+pages at once and gives up on each after 10 s (then retries): on a busy machine many time
+out, so its cold figures are then upper bounds (its log says how many: `osmos.log`).
+
+Everything happens in `--workdir` (default: a temporary folder, removed at the end):
+corpus/, digest/ (config.toml, content/, output/, digest.log), osmos/, profile/.
 
 Columns:
   wall s     elapsed time of the command
@@ -45,7 +51,8 @@ a cold build's main thread spends its time (the HTTP itself runs in fetch's work
 which cProfile does not see; waiting for them is counted in digest.fetch):
   inclusive s   time with a function of the component on the stack (entered from outside it)
   own s         time in the component itself; code outside every component (the standard
-                library, digest.pipeline, ...) is charged to the component that called it
+                library, digest.pipeline, ...) is charged to the component that called it;
+                "other" is what no component called (startup: imports, the cli)
 """
 
 from __future__ import annotations
