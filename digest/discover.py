@@ -19,9 +19,9 @@ import httpx
 from digest.config import load_config
 from digest.configedit import NewFeed, add_feeds, configured, unique_name, url_key
 from digest.errors import ConfigEditError, DiscoveryError, FeedError
-from digest.fetch import Response, fetch_feed, make_client
+from digest.fetch import fetch_feed, make_client
 from digest.identify import find_feed_links
-from digest.models import Config, FeedConfig, HttpState, ParsedFeed
+from digest.models import Config, FeedConfig, HttpState, ParsedFeed, Response
 from digest.parse import parse_body
 from digest.sanitize import is_http_url
 

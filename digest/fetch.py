@@ -13,35 +13,18 @@ import time
 import zlib
 from collections.abc import Callable, Iterator, Mapping
 from concurrent.futures import Future, ThreadPoolExecutor
-from dataclasses import dataclass, field
-from typing import Literal
 from urllib.parse import urljoin, urlsplit
 
 import httpx
 
 from digest import __version__
-from digest.models import FeedConfig, FetchConfig, HttpState
+from digest.models import FeedConfig, FetchConfig, HttpState, Response
 from digest.sanitize import is_http_url
-
-# What became of one request; `update` decides what each means for the feed.
-FetchOutcome = Literal["ok", "not_modified", "gone", "retry_later", "error"]
+from digest.schedule import fetch_url
 
 MAX_REDIRECTS = 5
 _REDIRECTS = {301, 302, 303, 307, 308}
 _PERMANENT = {301, 308}
-
-
-@dataclass(frozen=True, slots=True)
-class Response:
-    """What one fetch gave. `url` is the final URL (after redirects), used to resolve links."""
-
-    outcome: FetchOutcome
-    url: str
-    body: bytes = b""
-    headers: Mapping[str, str] = field(default_factory=dict)  # lower-case names
-    error: str | None = None
-    status: int = 0  # the final HTTP status; 0 for local files and network errors
-    moved_to: str | None = None  # where a chain of permanent redirects (301/308) led
 
 
 def user_agent(base_url: str) -> str:
@@ -57,11 +40,6 @@ def make_client(base_url: str, settings: FetchConfig) -> httpx.Client:
         follow_redirects=False,
         limits=httpx.Limits(max_connections=settings.workers * 2),
     )
-
-
-def fetch_url(feed: FeedConfig, state: HttpState) -> str:
-    """Where to fetch: the target of a permanent redirect, once one was seen."""
-    return state.moved_to or feed.url
 
 
 def fetch_feed(

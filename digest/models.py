@@ -5,7 +5,7 @@ Display conversion (site timezone, formats) happens in `group` and the templates
 
 from __future__ import annotations
 
-from collections.abc import Iterable
+from collections.abc import Iterable, Mapping
 from dataclasses import dataclass, field
 from datetime import date, datetime
 from pathlib import Path
@@ -364,3 +364,20 @@ class Site:
 class OutputFile:
     path: str  # relative to output/, "/"-separated
     data: bytes
+
+
+# What became of one request; `update` decides what each means for the feed.
+FetchOutcome = Literal["ok", "not_modified", "gone", "retry_later", "error"]
+
+
+@dataclass(frozen=True, slots=True)
+class Response:
+    """What one fetch gave. `url` is the final URL (after redirects), used to resolve links."""
+
+    outcome: FetchOutcome
+    url: str
+    body: bytes = b""
+    headers: Mapping[str, str] = field(default_factory=dict)  # lower-case names
+    error: str | None = None
+    status: int = 0  # the final HTTP status; 0 for local files and network errors
+    moved_to: str | None = None  # where a chain of permanent redirects (301/308) led

@@ -12,17 +12,11 @@ from contextlib import closing
 from dataclasses import dataclass
 from datetime import datetime
 from pathlib import Path
-from typing import Protocol
-
-import httpx
+from typing import TYPE_CHECKING, Protocol
 
 from digest import __version__, update
-from digest.fetch import Response, make_client
 from digest.group import feed_health, make_site
-from digest.models import Config, FeedCache, FeedConfig, FeedHealth, FeedReport
-from digest.pool import fetch_and_parse, parse_response, worker_count
-from digest.posts import parse_posts
-from digest.render import plan_site, render_site
+from digest.models import Config, FeedCache, FeedConfig, FeedHealth, FeedReport, Response
 from digest.schedule import not_due
 from digest.sizes import folder_bytes, output_warnings
 from digest.store import (
@@ -37,6 +31,7 @@ from digest.store import (
     save_cache,
 )
 from digest.theme import Theme, load_theme
+from digest.workers import worker_count
 from digest.write import (
     WriteReport,
     check_output_dir,
@@ -46,6 +41,13 @@ from digest.write import (
     read_manifest,
     write_site,
 )
+
+if TYPE_CHECKING:
+    import httpx
+
+# The network client, the feed parser, the Markdown reader and the renderer are imported
+# where they are used: a build with nothing new needs none of them, and its imports are
+# most of its time.
 
 Progress = Callable[[FeedReport], None]
 
@@ -181,6 +183,9 @@ def fetch_feeds(
         return update.needs_parse(current[feed.slug], response)
 
     if jobs:
+        from digest.fetch import make_client
+        from digest.pool import fetch_and_parse
+
         with client or make_client(config.site.base_url, config.fetch) as http:
             ready = fetch_and_parse(
                 tuple(jobs), http, config.fetch, workers=processes, needs_parse=needs_parse,
@@ -209,6 +214,8 @@ def update_feed(
     config: Config, cache: FeedCache, feed: FeedConfig, response: Response, now: datetime
 ) -> tuple[FeedCache, FeedReport]:
     """parse (only a body update has not seen yet), in this process -> update."""
+    from digest.pool import parse_response
+
     parsed = (
         parse_response(response, feed.slug, now) if update.needs_parse(cache, response) else None
     )
@@ -241,6 +248,9 @@ def build(
         entries = sum(len(c.entries) for c in caches) + len(posts)
         unchanged = WriteReport(written=0, unchanged=pages, removed=0)
         return BuildReport(fetched, health, entries, pages, unchanged, _warnings(config))
+    from digest.posts import parse_posts
+    from digest.render import plan_site, render_site
+
     site = make_site(
         config,
         caches,

@@ -18,7 +18,7 @@ import multiprocessing.connection
 import os
 import signal
 import threading
-from collections.abc import Callable, Generator, Mapping
+from collections.abc import Callable, Generator
 from concurrent.futures import Future, ProcessPoolExecutor, ThreadPoolExecutor
 from datetime import datetime
 from queue import SimpleQueue
@@ -26,26 +26,14 @@ from typing import Any
 
 import httpx
 
-from digest.errors import DigestError, FeedError
-from digest.fetch import Response, submit_fetches
-from digest.models import FeedConfig, FetchConfig, HttpState
+from digest.errors import FeedError
+from digest.fetch import submit_fetches
+from digest.models import FeedConfig, FetchConfig, HttpState, Response
 from digest.parse import parse_body
 from digest.update import Parsed, ParseFailure
 
-WORKERS_ENV = "DIGEST_WORKERS"
-
 # A feed ready for `update.refresh`: what was fetched and, when it needed parsing, the result.
 Ready = tuple[FeedConfig, Response, Parsed | None]
-
-
-def worker_count(env: Mapping[str, str] = os.environ) -> int:
-    """Processes to parse in: DIGEST_WORKERS, else one per core."""
-    raw = env.get(WORKERS_ENV, "").strip()
-    if not raw:
-        return os.cpu_count() or 1
-    if not raw.isdigit() or int(raw) < 1:
-        raise DigestError(f"{WORKERS_ENV}={raw!r}: expected a number of processes, 1 or more")
-    return int(raw)
 
 
 def parse_response(response: Response, source: str, now: datetime) -> Parsed:

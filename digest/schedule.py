@@ -11,7 +11,7 @@ from collections.abc import Mapping
 from datetime import UTC, datetime, timedelta
 from email.utils import parsedate_to_datetime
 
-from digest.models import HttpState
+from digest.models import FeedConfig, HttpState
 from digest.timefmt import human_utc
 
 BASE_BACKOFF = timedelta(minutes=15)
@@ -95,3 +95,8 @@ def _http_date(value: str) -> datetime | None:
     except (TypeError, ValueError, IndexError):
         return None
     return moment if moment.tzinfo else moment.replace(tzinfo=UTC)
+
+
+def fetch_url(feed: FeedConfig, state: HttpState) -> str:
+    """Where to fetch: the target of a permanent redirect, once one was seen."""
+    return state.moved_to or feed.url

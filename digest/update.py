@@ -14,7 +14,6 @@ import hashlib
 from dataclasses import dataclass
 from datetime import datetime, timedelta
 
-from digest.fetch import Response, fetch_url
 from digest.models import (
     Entry,
     FeedCache,
@@ -24,10 +23,11 @@ from digest.models import (
     HttpState,
     HttpStatus,
     ParsedFeed,
+    Response,
     Retention,
     sort_entries,
 )
-from digest.schedule import backoff, next_due, retry_after
+from digest.schedule import backoff, fetch_url, next_due, retry_after
 
 
 @dataclass(frozen=True, slots=True)

@@ -16,9 +16,11 @@ import sys
 import threading
 import time
 from collections import deque
-from collections.abc import Callable, Iterator, Sequence
+from collections.abc import Callable, Iterator, Mapping, Sequence
 from concurrent.futures import ProcessPoolExecutor
 from typing import Any, TypeVar
+
+from digest.errors import DigestError
 
 T = TypeVar("T")
 CHUNK = 40  # items a worker handles per task: few, so finished results wait little in memory
@@ -26,6 +28,18 @@ CHUNK = 40  # items a worker handles per task: few, so finished results wait lit
 # The function a worker applies, set once by `_start` (a pool's initializer is the one place
 # per worker to set it; under fork it arrives without being pickled).
 _work: Callable[[int], Any] | None = None
+
+WORKERS_ENV = "DIGEST_WORKERS"
+
+
+def worker_count(env: Mapping[str, str] = os.environ) -> int:
+    """Processes to parse and render in: DIGEST_WORKERS, else one per core."""
+    raw = env.get(WORKERS_ENV, "").strip()
+    if not raw:
+        return os.cpu_count() or 1
+    if not raw.isdigit() or int(raw) < 1:
+        raise DigestError(f"{WORKERS_ENV}={raw!r}: expected a number of processes, 1 or more")
+    return int(raw)
 
 
 def can_fork() -> bool:

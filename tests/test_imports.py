@@ -32,25 +32,25 @@ LAYERS: dict[str, set[str]] = {
     "theme": {"errors"},
     "config": {"errors", "models", "sanitize"},
     "configedit": {"config", "errors", "models", "files", "sanitize"},
-    "fetch": {"models", "sanitize"},
+    "fetch": {"models", "sanitize", "schedule"},
     "identify": {"errors", "sanitize"},
     "parse": {"errors", "identify", "models", "sanitize"},
     "posts": {"errors", "models", "routes", "sanitize"},
     "schedule": {"models", "timefmt"},
-    "update": {"fetch", "models", "schedule"},
+    "update": {"models", "schedule"},
     "store": {"errors", "files", "models", "timefmt"},
     "pool": {"errors", "fetch", "models", "parse", "update"},
     "group": {"models", "routes", "sanitize", "timefmt"},
     "opml": {"sanitize"},
     "syndication": {"models", "opml", "routes", "sanitize", "timefmt"},
     "keys": {"models"},
-    "workers": set(),
+    "workers": {"errors"},
     "render": {"errors", "keys", "models", "routes", "sanitize", "syndication", "theme"}
     | {"workers"},
     "write": {"errors", "files", "models"},
     "sizes": {"models"},
     "pipeline": {"errors", "fetch", "group", "models", "parse", "pool", "posts", "render"}
-    | {"schedule", "sizes", "store", "theme", "update", "write"},
+    | {"schedule", "sizes", "store", "theme", "update", "workers", "write"},
     "opml_import": {"config", "configedit", "errors", "opml", "sanitize"},
     "discover": {"config", "configedit", "errors", "fetch", "identify", "models", "parse"}
     | {"sanitize"},
@@ -64,7 +64,7 @@ LAYERS: dict[str, set[str]] = {
 # feed parser and its kin. `digest build` with nothing new renders nothing, so its imports
 # are most of its time.
 HEAVY = ("httpx", "tomlkit", "feedparser", "markdown", "defusedxml", "watchdog")
-LIGHT = ("group", "render", "syndication", "routes", "models")
+LIGHT = ("group", "render", "syndication", "routes", "models", "update", "pipeline")
 
 
 def _allowed(module: str) -> set[str]:

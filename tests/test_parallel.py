@@ -21,8 +21,7 @@ from helpers import FeedServer, atom, make_items, rss, tree, write_config
 from digest import pipeline
 from digest.cli import main
 from digest.config import load_config
-from digest.fetch import Response
-from digest.models import FeedCache
+from digest.models import FeedCache, Response
 from digest.pool import ParsePool, parse_response
 from digest.store import load_cache, save_cache
 from digest.update import ParseFailure

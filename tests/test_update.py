@@ -8,7 +8,6 @@ from pathlib import Path
 
 import pytest
 
-from digest.fetch import Response
 from digest.models import (
     Entry,
     FeedCache,
@@ -17,6 +16,7 @@ from digest.models import (
     FetchConfig,
     HttpState,
     ParsedFeed,
+    Response,
     Retention,
 )
 from digest.schedule import not_due
