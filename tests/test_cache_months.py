@@ -77,6 +77,7 @@ def feed_config(tmp_path: Path, *feeds: FeedConfig, retention: Retention | None 
 # --- the layout ---------------------------------------------------------------------------
 
 
+@pytest.mark.slow
 @pytest.mark.parametrize("with_previous", [True, False], ids=["previous", "bytes-compared"])
 def test_a_year_of_busy_posting_is_split_by_month_and_one_entry_rewrites_one_month(
     tmp_path: Path, with_previous: bool

@@ -55,6 +55,7 @@ def files(project: Path) -> dict[str, bytes]:
     }
 
 
+@pytest.mark.slow
 def test_the_same_site_whichever_number_of_processes_parse(
     server: FeedServer, tmp_path: Path, epoch: int, monkeypatch: pytest.MonkeyPatch
 ) -> None:

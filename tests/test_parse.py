@@ -145,6 +145,7 @@ def hostile_feeds(tmp_path_factory: pytest.TempPathFactory) -> dict[str, Path]:
     return {name: folder / f"{name}.rss" for name in feeds}
 
 
+@pytest.mark.slow
 def test_entity_declarations_are_not_expanded_by_parse_body(
     hostile_feeds: dict[str, Path],
 ) -> None:
@@ -157,11 +158,13 @@ def test_entity_declarations_are_not_expanded_by_parse_body(
     )
 
 
+@pytest.mark.slow
 def test_too_many_elements_are_refused_by_parse_body(hostile_feeds: dict[str, Path]) -> None:
     result = run_budgeted("parse", str(hostile_feeds["elements"]))
     assert result["outcome"] == "error" and "more than 250,000 XML elements" in str(result["error"])
 
 
+@pytest.mark.slow
 def test_digest_add_reads_a_hostile_feed_within_the_budget(
     hostile_feeds: dict[str, Path], tmp_path: Path, server: FeedServer
 ) -> None:
