@@ -164,9 +164,6 @@ def prepare_feed(body: bytes, content_type: str | None) -> tuple[bytes, str | No
     refused.
     """
     text = decode_feed(body, content_type).lstrip("\ufeff")
-    stripped = text.lstrip(_XML_SPACE)
-    if stripped[:1] in ("{", "["):  # JSON: nothing of XML applies
-        return text.encode("utf-8"), _utf8(content_type)
     text = _CHAR_REF.sub(_xml_char_ref, clean_text(text))
     if text.count("<") > MAX_ELEMENTS and _CDATA_OR_COMMENT.sub("", text).count("<") > MAX_ELEMENTS:
         raise FeedError(f"refused: more than {MAX_ELEMENTS:,} XML elements")

@@ -12,16 +12,16 @@ import logging
 import os
 import sys
 import time
-from collections import Counter
 from collections.abc import Sequence
 from datetime import UTC, datetime
 from pathlib import Path
 from typing import TypeAlias
 
 from digest import __version__, pipeline
+from digest.cli.report import Progress, report_feeds, step_summary, warn
 from digest.config import check_base_url, load_config
 from digest.errors import DigestError
-from digest.models import Config, FeedHealth, FeedReport
+from digest.models import Config
 
 log = logging.getLogger("digest")
 
@@ -222,7 +222,7 @@ def cmd_fetch(args: argparse.Namespace) -> int:
         every = len(config.feeds)
         config = pipeline.shard_config(config, args.shard)
         log.info("shard %s: %d of %d feeds", args.shard, len(config.feeds), every)
-    progress = _Progress(len(config.feeds), enabled=not getattr(args, "quiet", False))
+    progress = Progress(len(config.feeds), enabled=not getattr(args, "quiet", False))
     fetched = pipeline.fetch(config, now=now_from_env(), force=args.force, progress=progress)
     progress.close()
     return _after_fetch(args, fetched)
@@ -231,13 +231,13 @@ def cmd_fetch(args: argparse.Namespace) -> int:
 def cmd_build(args: argparse.Namespace) -> int:
     config = config_from(args)
     started = time.perf_counter()
-    progress = _Progress(len(config.feeds), enabled=not getattr(args, "quiet", False))
+    progress = Progress(len(config.feeds), enabled=not getattr(args, "quiet", False))
     report = pipeline.build(
         config, now=now_from_env(), offline=args.offline, force=args.force, progress=progress
     )
     progress.close()
     code = _after_fetch(args, report.fetched) if report.fetched else 0
-    _warn(report.warnings)
+    warn(report.warnings)
     w = report.written
     log.info(
         "built %s: %d entries, %d pages; %d files written, %d unchanged, %d removed (%.2f s)",
@@ -251,11 +251,11 @@ def cmd_serve(args: argparse.Namespace) -> int:
     from digest import serve  # imported here: watchdog and the HTTP server serve no other command
 
     config = config_from(args)
-    progress = _Progress(len(config.feeds), enabled=not getattr(args, "quiet", False))
+    progress = Progress(len(config.feeds), enabled=not getattr(args, "quiet", False))
 
     def fetched(report: pipeline.FetchReport) -> None:
         progress.close()
-        _report_feeds(report.feeds)
+        report_feeds(report.feeds)
 
     return serve.serve(
         lambda: config_from(args), now=now_from_env, port=args.port, open_browser=args.open,
@@ -316,9 +316,9 @@ def cmd_add(args: argparse.Namespace) -> int:
 
 
 def _after_fetch(args: argparse.Namespace, fetched: pipeline.FetchReport) -> int:
-    _report_feeds(fetched.feeds)
-    _step_summary(fetched.health)
-    _warn(fetched.warnings)
+    report_feeds(fetched.feeds)
+    step_summary(fetched.health)
+    warn(fetched.warnings)
     if args.strict and any(r.outcome in ("error", "gone") for r in fetched.feeds):
         log.error("digest: some feeds failed (--strict)")
         return EXIT_FEEDS_FAILED
@@ -334,98 +334,3 @@ def _setup_logging(level: int) -> None:
         logger.handlers = [handler]
         logger.propagate = False
         logger.setLevel(level if name == "digest" or level == logging.DEBUG else logging.WARNING)
-
-
-def _report_feeds(reports: Sequence[FeedReport]) -> None:
-    """Problems one line each, then one summary line."""
-    counts = Counter(r.outcome for r in reports)
-    for r in reports:
-        if r.note and r.outcome != "skipped":
-            log.warning("feed %s: %s", r.name, r.note)
-    added = sum(r.added for r in reports)
-    log.info(
-        "feeds: %d fetched, %d not modified, %d failed, %d skipped by schedule; %d new entries",
-        counts["ok"] + counts["unchanged"], counts["not_modified"],
-        counts["error"] + counts["gone"], counts["skipped"], added,
-    )  # fmt: skip
-
-
-def _step_summary(health: Sequence[FeedHealth]) -> None:
-    """In GitHub Actions, a Markdown table of the feeds that need attention."""
-    path = os.environ.get("GITHUB_STEP_SUMMARY")
-    bad = [h for h in health if h.needs_attention]
-    if not path or not bad:
-        return
-
-    def cell(text: str) -> str:
-        return text.replace("|", "\\|").replace("\n", " ")
-
-    lines = [
-        f"### digest: {len(bad)} feed(s) need attention",
-        "",
-        "| feed | URL | status | last error |",
-        "|---|---|---|---|",
-    ]
-    lines += [
-        f"| {cell(h.name)} | {cell(h.url)} | {cell(h.summary)} | {cell(h.last_error or '')} |"
-        for h in bad
-    ]
-    with open(path, "a", encoding="utf-8") as f:
-        f.write("\n".join(lines) + "\n\n")
-
-
-def _warn(warnings: Sequence[str]) -> None:
-    """Each warning on stderr and, in GitHub Actions, in the job's step summary."""
-    for warning in warnings:
-        log.warning("digest: warning: %s", warning)
-    path = os.environ.get("GITHUB_STEP_SUMMARY")
-    if path and warnings:
-        lines = ["### digest: warnings", "", *(f"- {w}" for w in warnings)]
-        with open(path, "a", encoding="utf-8") as f:
-            f.write("\n".join(lines) + "\n\n")
-
-
-class _Progress:
-    """A progress bar on a terminal; one plain line per feed elsewhere (CI logs)."""
-
-    def __init__(self, total: int, enabled: bool) -> None:
-        self.total, self.done, self.failed, self.enabled = total, 0, 0, enabled
-        self.tty = sys.stderr.isatty()
-
-    def __call__(self, report: FeedReport) -> None:
-        self.done += 1
-        failed = report.outcome in ("error", "gone")
-        self.failed += failed
-        if not self.enabled:
-            if failed:  # -q still shows problems
-                log.warning("feed %s: failed: %s", report.name, report.error)
-            return
-        if self.tty:
-            width = 30
-            filled = width * self.done // max(self.total, 1)
-            bar = "#" * filled + "-" * (width - filled)
-            sys.stderr.write(
-                f"\rfetching [{bar}] {self.done}/{self.total}, {self.failed} failed "
-                f"{report.name[:24]:<24}"
-            )
-            sys.stderr.flush()
-            if failed:
-                self.close()
-                log.warning("feed %s: failed: %s", report.name, report.error)
-        else:
-            log.info("[%d/%d] feed %s: %s", self.done, self.total, report.name, _describe(report))
-
-    def close(self) -> None:
-        if self.enabled and self.tty and self.done:
-            sys.stderr.write("\r" + " " * 90 + "\r")
-            sys.stderr.flush()
-
-
-def _describe(report: FeedReport) -> str:
-    if report.outcome == "ok":
-        return f"ok, {report.added} new, {report.changed} updated"
-    if report.outcome in ("error", "gone"):
-        return f"failed: {report.error}"
-    if report.outcome == "skipped":
-        return f"skipped: {report.note}"
-    return report.outcome.replace("_", " ")
