@@ -162,6 +162,31 @@ def render_page(
     """Render one page; `entry_cache` carries rendered entries from page to page."""
     cfg = site.config.site
     cache = {} if entry_cache is None else entry_cache
+    helpers = _helpers(env, site, page, strings, cache)
+    try:
+        html = env.get_template(page.template).render({**helpers, "page": page})
+    except jinja2.TemplateSyntaxError as e:
+        raise ThemeError(
+            f"{e.filename or e.name}:{e.lineno}: template syntax error: {e.message}"
+        ) from e
+    except jinja2.TemplateError as e:
+        raise ThemeError(f"{_template_location(e)}: {e} (rendering {page.path})") from e
+    # 404.html is served for any missing URL, at any depth: its links are absolute paths.
+    notfound = page.kind == "notfound"
+    root = urlsplit(cfg.base_url).path if notfound else "../" * page.path.count("/")
+    html = html.replace(_ROOT, root)
+    return OutputFile(page.path, html.encode("utf-8"))
+
+
+def _helpers(
+    env: jinja2.Environment,
+    site: Site,
+    page: Page,
+    strings: dict[str, str] | None,
+    cache: dict[tuple[str, str], Markup],
+) -> dict[str, object]:
+    """What every template sees besides `page` (the template contract, docs/themes.md)."""
+    cfg = site.config.site
     tz = ZoneInfo(cfg.timezone)
 
     def url_for(target: str) -> str:
@@ -211,19 +236,7 @@ def render_page(
         "POSTS_SOURCE": POSTS_SOURCE,
         "render_entry": render_entry,
     }
-    try:
-        html = env.get_template(page.template).render({**helpers, "page": page})
-    except jinja2.TemplateSyntaxError as e:
-        raise ThemeError(
-            f"{e.filename or e.name}:{e.lineno}: template syntax error: {e.message}"
-        ) from e
-    except jinja2.TemplateError as e:
-        raise ThemeError(f"{_template_location(e)}: {e} (rendering {page.path})") from e
-    # 404.html is served for any missing URL, at any depth: its links are absolute paths.
-    notfound = page.kind == "notfound"
-    root = urlsplit(cfg.base_url).path if notfound else "../" * page.path.count("/")
-    html = html.replace(_ROOT, root)
-    return OutputFile(page.path, html.encode("utf-8"))
+    return helpers
 
 
 def _template_location(error: Exception) -> str:
