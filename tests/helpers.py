@@ -4,6 +4,10 @@ from __future__ import annotations
 
 import contextlib
 import mimetypes
+import os
+import signal
+import subprocess
+import sys
 import threading
 from collections import Counter
 from collections.abc import Callable, Iterable, Iterator, Mapping
@@ -317,6 +321,38 @@ def tree(folder: Path) -> dict[str, bytes]:
         for p in sorted(folder.rglob("*"))
         if p.is_file()
     }
+
+
+def stats(folder: Path) -> dict[str, tuple[int, int, int]]:
+    """Every file below `folder` (temp files too): inode, size and mtime in ns, so that even
+    a file rewritten with the same bytes shows."""
+    found = {}
+    for path in sorted(folder.rglob("*")) if folder.exists() else ():
+        if path.is_file():
+            stat = path.stat()
+            found[path.relative_to(folder).as_posix()] = (
+                stat.st_ino, stat.st_size, stat.st_mtime_ns
+            )  # fmt: skip
+    return found
+
+
+def run_digest(config: Path, *args: str, epoch: int, kill_at: str | None = None) -> None:
+    """`digest <args>` in a child process at SOURCE_DATE_EPOCH `epoch`; with `kill_at` (a
+    named point, digest/testhook.py), it must die there by SIGKILL."""
+    env = dict(os.environ, SOURCE_DATE_EPOCH=str(epoch))
+    env.pop("DIGEST_TEST_KILL_AT", None)
+    if kill_at:
+        env["DIGEST_TEST_KILL_AT"] = kill_at
+    proc = subprocess.run(
+        [sys.executable, "-m", "digest", *args, "-q", "--config", str(config)],
+        env=env,
+        capture_output=True,
+        text=True,
+        timeout=120,  # only so that a hung run fails the test instead of hanging it
+        check=False,
+    )
+    expected = -signal.SIGKILL if kill_at else 0
+    assert proc.returncode == expected, f"{args} {kill_at}: {proc.returncode}\n{proc.stderr}"
 
 
 # --- reading pages ------------------------------------------------------------------------

@@ -7,18 +7,14 @@ build warns before a file or `content/` grows past what GitHub takes.
 from __future__ import annotations
 
 import json
-import os
 import shutil
-import signal
-import subprocess
-import sys
 from dataclasses import replace
 from datetime import UTC, datetime, timedelta
 from pathlib import Path
 
 import pytest
 from cachefiles import cache_json
-from helpers import tree, write_config
+from helpers import run_digest, tree, write_config
 
 from digest.cli import main
 from digest.config import load_config
@@ -251,20 +247,7 @@ def kill_project(folder: Path) -> Path:
 
 def run(config: Path, kill_at: str | None = None) -> None:
     """`digest fetch` in a child process (no feed is due); with `kill_at`, it must die there."""
-    env = dict(os.environ, SOURCE_DATE_EPOCH=str(EPOCH))
-    env.pop("DIGEST_TEST_KILL_AT", None)
-    if kill_at:
-        env["DIGEST_TEST_KILL_AT"] = kill_at
-    proc = subprocess.run(
-        [sys.executable, "-m", "digest", "fetch", "-q", "--config", str(config)],
-        env=env,
-        capture_output=True,
-        text=True,
-        timeout=120,  # only so that a hung run fails the test instead of hanging it
-        check=False,
-    )
-    expected = -signal.SIGKILL if kill_at else 0
-    assert proc.returncode == expected, f"{kill_at}: {proc.returncode}\n{proc.stderr}"
+    run_digest(config, "fetch", epoch=EPOCH, kill_at=kill_at)
 
 
 def loaded(config: Path) -> dict[str, FeedCache]:

@@ -8,17 +8,13 @@ there, so each case is the same on every run, whatever the machine's load.
 
 from __future__ import annotations
 
-import os
 import shutil
-import signal
-import subprocess
-import sys
 from collections.abc import Iterator
 from pathlib import Path
 
 import pytest
 from faults import feed_body
-from helpers import FeedServer, tree, write_config
+from helpers import FeedServer, run_digest, tree, write_config
 
 from digest.store import load_cache
 
@@ -31,20 +27,7 @@ POINTS = ("write.temp", "write.renamed")
 
 def run(project: Path, *args: str, kill_at: str | None = None) -> None:
     """`digest <args>` in a child process; with `kill_at`, it must die by SIGKILL there."""
-    env = dict(os.environ, SOURCE_DATE_EPOCH=str(EPOCH))
-    env.pop("DIGEST_TEST_KILL_AT", None)
-    if kill_at:
-        env["DIGEST_TEST_KILL_AT"] = kill_at
-    proc = subprocess.run(
-        [sys.executable, "-m", "digest", *args, "-q", "--config", str(project / "config.toml")],
-        env=env,
-        capture_output=True,
-        text=True,
-        timeout=120,  # only so that a hung run fails the test instead of hanging it
-        check=False,
-    )
-    expected = -signal.SIGKILL if kill_at else 0
-    assert proc.returncode == expected, f"{args} {kill_at}: {proc.returncode}\n{proc.stderr}"
+    run_digest(project / "config.toml", *args, epoch=EPOCH, kill_at=kill_at)
 
 
 def files(project: Path) -> dict[str, bytes]:

@@ -16,7 +16,7 @@ from pathlib import Path
 
 import pytest
 from faults import feed_body
-from helpers import FeedServer, atom, make_items, rss, tree, write_config
+from helpers import FeedServer, atom, make_items, rss, stats, tree, write_config
 
 from digest import pipeline
 from digest.cli import main
@@ -125,17 +125,6 @@ def test_a_bad_digest_workers_is_a_clear_error(
 # --- runs with nothing new ------------------------------------------------------------------
 
 
-def snapshot(folder: Path) -> dict[str, tuple[int, int, int]]:
-    """Every file below `folder` (temp files too): inode, size, mtime in ns."""
-    found = {}
-    for path in sorted(folder.rglob("*")):
-        if path.is_file():
-            stat = path.stat()
-            found[path.relative_to(folder).as_posix()] = (stat.st_ino, stat.st_size,
-                                                          stat.st_mtime_ns)  # fmt: skip
-    return found
-
-
 def test_a_run_where_every_feed_answers_304_writes_and_serialises_nothing(
     server: FeedServer, tmp_path: Path, epoch: int, monkeypatch: pytest.MonkeyPatch
 ) -> None:
@@ -143,7 +132,7 @@ def test_a_run_where_every_feed_answers_304_writes_and_serialises_nothing(
     config_path = write_config(tmp_path, feeds)
     assert main(["fetch", "-q", "--config", str(config_path)]) == 0
     content = tmp_path / "content"
-    before = snapshot(content)
+    before = stats(content)
     assert len([name for name in before if name.count("/") == 1]) == len(feeds)  # state files
 
     # Later: every feed answers 304 (the CLI, then the pipeline with counting seams).
@@ -152,7 +141,7 @@ def test_a_run_where_every_feed_answers_304_writes_and_serialises_nothing(
     assert main(["fetch", "-q", "--config", str(config_path)]) == 0
     conditional = server.requests[served:]
     assert len(conditional) == len(feeds) and all("if-none-match" in r.headers for r in conditional)
-    assert snapshot(content) == before
+    assert stats(content) == before
 
     loads: list[str] = []
     saves: list[str] = []
@@ -171,14 +160,14 @@ def test_a_run_where_every_feed_answers_304_writes_and_serialises_nothing(
     assert [r.outcome for r in report.feeds] == ["not_modified"] * len(feeds)
     assert sorted(loads) == sorted(f.slug for f in config.feeds)  # each cache loaded once
     assert saves == []  # nothing serialised
-    assert snapshot(content) == before
+    assert stats(content) == before
 
     # A feed with a new post is saved, and only it.
     server.serve("/rss0", rss("RSS 0", "https://r0.example/", make_items("R0", 5, NOW)),
                  ETag='"r0-2"')  # fmt: skip
     report = pipeline.fetch(config, now=later, load=load, save=save)
     assert saves == ["rss-0"]
-    changed = {k for k, v in snapshot(content).items() if before.get(k) != v}
+    changed = {k for k, v in stats(content).items() if before.get(k) != v}
     assert {Path(k).stem for k in changed} == {"rss-0"}  # its state file and its month file
 
 

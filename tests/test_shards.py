@@ -12,7 +12,7 @@ from pathlib import Path
 
 import pytest
 from faults import feed_body
-from helpers import FeedServer, tree, write_config
+from helpers import FeedServer, stats, tree, write_config
 from test_init import actionlint, lint, load_workflow
 
 from digest.cli import main
@@ -61,18 +61,6 @@ def sharded_feeds(server: FeedServer, per_shard: int = 2) -> list[dict[str, obje
         feeds.append({"url": url, "name": f"Feed {n}"})
         n += 1
     return feeds
-
-
-def stats(folder: Path) -> dict[str, tuple[int, int, int]]:
-    """Every file below `folder` (temp files too): inode, size and mtime, so that even a file
-    rewritten with the same bytes shows."""
-    found = {}
-    for path in sorted(folder.rglob("*")) if folder.exists() else ():
-        if path.is_file():
-            stat = path.stat()
-            found[path.relative_to(folder).as_posix()] = (stat.st_ino, stat.st_size,
-                                                          stat.st_mtime_ns)  # fmt: skip
-    return found
 
 
 def test_the_shards_one_after_another_fetch_what_one_fetch_does(
