@@ -17,7 +17,7 @@ from urllib.parse import urlsplit
 from xml.sax.saxutils import escape, quoteattr
 
 from digest import __version__, routes
-from digest.models import POSTS_SOURCE, Entry, OutputFile, Site
+from digest.models import POSTS_SOURCE, Entry, Site
 from digest.opml import OpmlFeed, opml_document
 from digest.sanitize import xml_text
 from digest.timefmt import rfc3339
@@ -38,11 +38,6 @@ class FeedFile:
 def _made(path: str, data: bytes) -> FeedFile:
     """A file cheap enough to make at once: its bytes are its inputs."""
     return FeedFile(path, (data,), lambda: data)
-
-
-def render_feeds(site: Site) -> list[OutputFile]:
-    """Every machine-readable file of the site."""
-    return [OutputFile(f.path, f.make()) for f in feed_files(site)]
 
 
 def feed_files(site: Site) -> list[FeedFile]:
