@@ -81,7 +81,8 @@ def _bounded(fragment: str) -> str:
 
 def _nesting_cut(fragment: str) -> str:
     """`fragment` without the tags nested deeper than _NH3_DEPTH (their text is kept)."""
-    if _nesting(fragment, _NESTING_TAG, None) <= _NH3_DEPTH:
+    # Nothing can nest deeper than there are tags: most bodies are done with one count.
+    if fragment.count("<") <= _NH3_DEPTH or _nesting(fragment, _NESTING_TAG, None) <= _NH3_DEPTH:
         return fragment
     cut: list[tuple[int, int]] = []
     _nesting(fragment, _TAG, cut)
