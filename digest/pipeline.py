@@ -6,6 +6,7 @@ Each function here reads like the stage table in DESIGN.md; the work is in the s
 from __future__ import annotations
 
 import dataclasses
+import functools
 import hashlib
 from collections.abc import Callable
 from contextlib import closing
@@ -25,6 +26,7 @@ from digest.store import (
     content_sizes,
     content_warnings,
     load_cache,
+    month_index,
     post_paths,
     read_posts,
     remove_temp_files,
@@ -122,8 +124,11 @@ def shard_config(config: Config, shard: Shard) -> Config:
     return dataclasses.replace(config, feeds=tuple(f for f in config.feeds if shard.holds(f)))
 
 
-def load_caches(config: Config, load: Load = load_cache) -> tuple[FeedCache, ...]:
+def load_caches(config: Config, load: Load | None = None) -> tuple[FeedCache, ...]:
     """Every configured feed's cache, in config order (a broken one raises CacheError)."""
+    if load is None:
+        index = month_index(config.content_dir / "feeds")  # once, not once per feed
+        load = functools.partial(load_cache, index=index)
     return tuple(load(cache_path(config, f.slug), f.slug) for f in config.feeds)
 
 
@@ -135,7 +140,7 @@ def fetch(
     client: httpx.Client | None = None,
     progress: Progress = lambda report: None,
     workers: int | None = None,
-    load: Load = load_cache,
+    load: Load | None = None,
     save: Save = save_cache,
 ) -> FetchReport:
     """Fetch every due feed and save its cache as soon as it is done.
@@ -280,7 +285,8 @@ def _warnings(config: Config) -> tuple[str, ...]:
 
 def _fingerprint(config: Config, posts: list[Path], theme: Theme) -> str:
     """What the site is built from: config, caches, posts, theme files, digest's version."""
-    caches = [path for feed in config.feeds for path in cache_files(config, feed.slug)]
+    index = month_index(config.content_dir / "feeds")
+    caches = [path for feed in config.feeds for path in cache_files(config, feed.slug, index)]
     sources = [config.path, *caches, *posts]
     theme_files = {
         f"theme{n}:{p.relative_to(folder).as_posix()}": p

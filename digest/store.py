@@ -65,24 +65,51 @@ def month_of(entry: Entry) -> str:
     return entry.date.astimezone(UTC).strftime("%Y-%m")
 
 
-def month_files(path: Path, slug: str) -> dict[str, Path]:
-    """The feed's month files that exist, newest month first, for its state file `path`."""
+# Each month folder of content/feeds/ and the names of the files in it, newest month first.
+MonthIndex = dict[str, frozenset[str]]
+
+
+def month_index(feeds: Path) -> MonthIndex:
+    """The month folders of `feeds` and their files, listed once for a run that reads every
+    feed: finding each feed's months by listing `feeds/` again would be quadratic in feeds."""
+    try:
+        names = os.listdir(feeds)
+    except FileNotFoundError:
+        return {}
+    index: MonthIndex = {}
+    for name in sorted(names, reverse=True):
+        if _MONTH.fullmatch(name):
+            try:
+                index[name] = frozenset(os.listdir(feeds / name))
+            except (FileNotFoundError, NotADirectoryError):
+                continue
+    return index
+
+
+def month_files(path: Path, slug: str, index: MonthIndex | None = None) -> dict[str, Path]:
+    """The feed's month files that exist, newest month first, for its state file `path`;
+    from `index` when the caller has listed the months already."""
+    name = f"{slug}.json"
+    if index is not None:
+        return {
+            month: path.parent / month / name for month, files in index.items() if name in files
+        }
     try:
         names = os.listdir(path.parent)
     except FileNotFoundError:
         return {}
     found = {}
-    for name in sorted(names, reverse=True):
-        month_file = path.parent / name / f"{slug}.json"
-        if _MONTH.fullmatch(name) and month_file.is_file():
-            found[name] = month_file
+    for folder in sorted(names, reverse=True):
+        month_file = path.parent / folder / name
+        if _MONTH.fullmatch(folder) and month_file.is_file():
+            found[folder] = month_file
     return found
 
 
-def cache_files(config: Config, slug: str) -> tuple[Path, ...]:
+def cache_files(config: Config, slug: str, index: MonthIndex | None = None) -> tuple[Path, ...]:
     """Every file one feed's cache is read from: its state file, then its months."""
     path = cache_path(config, slug)
-    return (path, *month_files(path, slug).values())
+    return (path, *month_files(path, slug, index).values())
 
 
 def remove_temp_files(config: Config) -> None:
@@ -96,7 +123,7 @@ def _remove_temp_files(feeds: Path, name: str) -> None:
         leftover.unlink(missing_ok=True)
 
 
-def load_cache(path: Path, slug: str) -> FeedCache:
+def load_cache(path: Path, slug: str, index: MonthIndex | None = None) -> FeedCache:
     """Read one feed's cache from its state file `path` and its month files; a missing state
     file is an empty cache, a broken file an error naming it. A schema-1 file is migrated."""
     data = _read_json(path)
@@ -106,7 +133,7 @@ def load_cache(path: Path, slug: str) -> FeedCache:
         if data.get("schema") == LEGACY_SCHEMA:
             cache = _cache_from_json(data, _entries_from_json(path, data["entries"], slug), slug)
         elif data.get("schema") == SCHEMA:
-            return _cache_from_json(data, _month_entries(path, slug), slug)
+            return _cache_from_json(data, _month_entries(path, slug, index), slug)
         else:
             raise CacheError(
                 f"{path}: cache schema {data.get('schema')!r}, this digest reads {SCHEMA} "
@@ -144,10 +171,10 @@ def _read_json(path: Path) -> dict[str, Any] | None:
     return data
 
 
-def _month_entries(path: Path, slug: str) -> list[Entry]:
+def _month_entries(path: Path, slug: str, index: MonthIndex | None) -> list[Entry]:
     """The entries of every month file of the feed, each file read once, newest month first."""
     entries: list[Entry] = []
-    for month_file in month_files(path, slug).values():
+    for month_file in month_files(path, slug, index).values():
         data = _read_json(month_file)
         if data is None:  # gone since it was listed (a `git checkout` meanwhile)
             continue
