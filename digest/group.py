@@ -309,8 +309,8 @@ def feed_health(config: Config, caches: tuple[FeedCache, ...]) -> tuple[FeedHeal
                 next_due=http.next_due,
                 retry_after=http.retry_after,
                 moved_to=http.moved_to,
-                newest=max((e.date for e in cache.entries), default=None),
-                entries=len(cache.entries),
+                newest=cache.newest,
+                entries=cache.entry_count,
                 last_error=http.last_error,
             )
         )

@@ -189,8 +189,21 @@ class HttpState:
 
 
 @dataclass(frozen=True, slots=True)
+class EntrySummary:
+    """What a feed's month files hold, as its state file records it."""
+
+    count: int
+    newest: datetime | None
+
+
+@dataclass(frozen=True, slots=True)
 class FeedCache:
-    """The whole of `content/feeds/<slug>.json`."""
+    """The whole of `content/feeds/<slug>.json` and its month files.
+
+    With `summary` set, the cache was read without its entries (`store.load_state`): all a
+    run needs that gets 304s and finds nothing to render. `entries` is then empty, and the
+    whole cache must be read (`store.load_cache`) before entries are used or saved.
+    """
 
     slug: str
     feed: FeedInfo = field(default_factory=FeedInfo)
@@ -198,6 +211,17 @@ class FeedCache:
     entries: tuple[Entry, ...] = ()
     # True for a cache seeded from bundled sample feeds: the first real fetch replaces it.
     sample: bool = False
+    summary: EntrySummary | None = None
+
+    @property
+    def entry_count(self) -> int:
+        return len(self.entries) if self.summary is None else self.summary.count
+
+    @property
+    def newest(self) -> datetime | None:
+        if self.summary is not None:
+            return self.summary.newest
+        return max((e.date for e in self.entries), default=None)
 
 
 @dataclass(frozen=True, slots=True)

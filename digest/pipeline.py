@@ -26,6 +26,7 @@ from digest.store import (
     content_sizes,
     content_warnings,
     load_cache,
+    load_state,
     month_index,
     post_paths,
     read_posts,
@@ -124,12 +125,27 @@ def shard_config(config: Config, shard: Shard) -> Config:
     return dataclasses.replace(config, feeds=tuple(f for f in config.feeds if shard.holds(f)))
 
 
-def load_caches(config: Config, load: Load | None = None) -> tuple[FeedCache, ...]:
-    """Every configured feed's cache, in config order (a broken one raises CacheError)."""
+def load_caches(
+    config: Config, load: Load | None = None, *, states: bool = False
+) -> tuple[FeedCache, ...]:
+    """Every configured feed's cache, in config order (a broken one raises CacheError). With
+    `states`, without entries where the state file allows (see `store.load_state`)."""
     if load is None:
         index = month_index(config.content_dir / "feeds")  # once, not once per feed
-        load = functools.partial(load_cache, index=index)
+        load = functools.partial(load_state if states else load_cache, index=index)
     return tuple(load(cache_path(config, f.slug), f.slug) for f in config.feeds)
+
+
+def whole(config: Config, caches: tuple[FeedCache, ...]) -> tuple[FeedCache, ...]:
+    """The caches with their entries: those read without them are read whole now."""
+    if all(c.summary is None for c in caches):
+        return caches
+    # One feed: its own months found by a stat each; many: the month folders listed once.
+    index = month_index(config.content_dir / "feeds") if len(caches) > 1 else None
+    return tuple(
+        c if c.summary is None else load_cache(cache_path(config, c.slug), c.slug, index)
+        for c in caches
+    )
 
 
 def fetch(
@@ -152,7 +168,7 @@ def fetch(
     # Load every cache first, once: a broken cache file stops the run before any network
     # traffic, and the caches fetch_feeds hands back are the ones saved, so none is read again.
     reports, caches = fetch_feeds(
-        config, load_caches(config, load), now=now, force=force, client=client,
+        config, load_caches(config, load, states=True), now=now, force=force, client=client,
         progress=progress, workers=workers, save=save,
     )  # fmt: skip
     warnings = content_warnings(config, content_sizes(config))  # near GitHub's file limits
@@ -202,6 +218,13 @@ def fetch_feeds(
                     cache, report = update.refresh(
                         old, response, parsed, feed, now, config.fetch, config.retention
                     )
+                    if cache != old and old.summary is not None:
+                        # Read without its entries, and something changed: read it whole
+                        # and apply the fetch to that (refresh is pure and cheap).
+                        old = whole(config, (old,))[0]
+                        cache, report = update.refresh(
+                            old, response, parsed, feed, now, config.fetch, config.retention
+                        )
                     # Saved at once, so a run killed part-way keeps what it fetched. An equal
                     # cache (a 304, the same body again) is neither serialised nor written.
                     if cache != old:
@@ -237,7 +260,7 @@ def build(
     progress: Progress = lambda report: None,
 ) -> BuildReport:
     output = check_output_dir(config.output_dir, config.root)  # before fetching: fail fast
-    caches = load_caches(config)
+    caches = load_caches(config, states=True)  # entries are read only if pages are made
     reports: tuple[FeedReport, ...] | None = None
     if not offline:
         reports, caches = fetch_feeds(
@@ -250,12 +273,14 @@ def build(
     inputs = _fingerprint(config, posts, theme)
     pages = is_current(output, inputs)
     if pages is not None:  # nothing it is built from changed: nothing to render or write
-        entries = sum(len(c.entries) for c in caches) + len(posts)
+        entries = sum(c.entry_count for c in caches) + len(posts)
         unchanged = WriteReport(written=0, unchanged=pages, removed=0)
         return BuildReport(fetched, health, entries, pages, unchanged, _warnings(config))
     from digest.posts import parse_posts
     from digest.render import plan_site, render_site
 
+    caches = whole(config, caches)
+    health = feed_health(config, caches)  # from the entries themselves, for the pages
     site = make_site(
         config,
         caches,

@@ -6,6 +6,7 @@ pipeline adds the warnings to its report, which cli prints and adds to the GitHu
 
 from __future__ import annotations
 
+import os
 from pathlib import Path
 
 from digest.models import SiteConfig
@@ -17,8 +18,21 @@ WARN_SHARE = 0.8  # warn this far up, while there is still time to change a sett
 
 
 def folder_bytes(folder: Path) -> int:
-    """The bytes of every file under `folder` (0 when it does not exist)."""
-    return sum(p.stat().st_size for p in folder.rglob("*") if p.is_file())
+    """The bytes of every file under `folder` (0 when it does not exist). Read on every
+    build, so with scandir: pathlib's rglob costs several times more for the same stats."""
+    total = 0
+    todo = [str(folder)]
+    while todo:
+        try:
+            with os.scandir(todo.pop()) as found:
+                for item in found:
+                    if item.is_dir(follow_symlinks=False):
+                        todo.append(item.path)
+                    elif item.is_file():
+                        total += item.stat().st_size
+        except (FileNotFoundError, NotADirectoryError):
+            continue
+    return total
 
 
 def output_warnings(

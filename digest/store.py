@@ -33,6 +33,7 @@ from digest.files import atomic_write
 from digest.models import (
     Config,
     Entry,
+    EntrySummary,
     FeedCache,
     FeedInfo,
     HttpState,
@@ -123,6 +124,23 @@ def _remove_temp_files(feeds: Path, name: str) -> None:
         leftover.unlink(missing_ok=True)
 
 
+def load_state(path: Path, slug: str, index: MonthIndex | None = None) -> FeedCache:
+    """The feed's cache without its entries, when its state file says what its months hold
+    (its "summary"): one small file read instead of every month. Otherwise (a state file
+    written before summaries, or of schema 1) the whole cache."""
+    data = _read_json(path)
+    if data is None:
+        return FeedCache(slug=slug)
+    summary = data.get("summary")
+    if data.get("schema") != SCHEMA or not isinstance(summary, dict):
+        return load_cache(path, slug, index)
+    try:
+        counted = EntrySummary(int(summary["entries"]), _parse_time(summary.get("newest")))
+        return dataclasses.replace(_cache_from_parts(data, (), slug), summary=counted)
+    except (ValueError, KeyError, TypeError, AttributeError) as e:
+        raise CacheError(f"{path}: not a valid cache file ({e}); " + _FIX.format(path)) from e
+
+
 def load_cache(path: Path, slug: str, index: MonthIndex | None = None) -> FeedCache:
     """Read one feed's cache from its state file `path` and its month files; a missing state
     file is an empty cache, a broken file an error naming it. A schema-1 file is migrated."""
@@ -206,6 +224,9 @@ def save_cache(path: Path, cache: FeedCache, *, previous: FeedCache | None = Non
     back from disk (times in whole seconds), so a build right after a fetch sees exactly what
     a later offline build will.
     """
+    if cache.summary is not None or (previous is not None and previous.summary is not None):
+        # Its months would be written from an empty tuple: every entry of the feed deleted.
+        raise ValueError(f"{path}: a cache read without its entries cannot be saved")
     months = _by_month(cache.entries)
     before = _by_month(previous.entries) if previous is not None else {}
     existing = month_files(path, cache.slug)
@@ -247,11 +268,14 @@ def _dumps(data: Mapping[str, Any]) -> bytes:
 
 
 def _state_to_json(cache: FeedCache) -> dict[str, Any]:
+    newest = cache.newest
     return {
         "schema": SCHEMA,
         "sample": cache.sample,
         "feed": _plain(dataclasses.asdict(cache.feed)),
         "http": _plain(dataclasses.asdict(cache.http)),
+        # What the months hold, so a run with nothing to render need not read them.
+        "summary": {"entries": len(cache.entries), "newest": newest and rfc3339(newest)},
     }
 
 

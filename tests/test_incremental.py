@@ -154,6 +154,26 @@ def test_nothing_changed_writes_nothing(tmp_path: Path) -> None:
     assert mtimes(output) == times
 
 
+def test_nothing_changed_does_not_hold_the_entries_in_memory(tmp_path: Path) -> None:
+    """A run with nothing to render reads the feeds' state files, not their entries: its
+    memory does not grow with the posts kept (an hourly run of a 100,000-entry digest)."""
+    big = "<p>" + "Words of a long post. " * 500 + "</p>"  # 11 KB
+    items = tuple(replace(e, content_html=big) for e in entries("alpha", 400, hours=5))
+    path = project(tmp_path / "p", {"alpha": items})
+    run(path)
+    bodies = len(big) * len(items)  # 4.4 MB, over three months
+
+    tracemalloc.start()
+    try:
+        report = run(path)
+        peak = tracemalloc.get_traced_memory()[1]
+    finally:
+        tracemalloc.stop()
+
+    assert report.written.written == 0 and report.entries == 400
+    assert peak < bodies / 2  # the whole cache in memory would be more than `bodies`
+
+
 def test_a_change_no_page_shows_renders_nothing(tmp_path: Path) -> None:
     """A cache change that no page shows (the feed's own title) renders no page."""
     path = project(tmp_path / "p", {"alpha": entries("alpha", 20)})
