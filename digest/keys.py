@@ -43,10 +43,9 @@ _FIELDS: dict[type, tuple[str, ...]] = {}  # a dataclass's field names, looked u
 
 
 def _hash(parts: Iterable[str]) -> str:
-    digest = hashlib.blake2b(digest_size=16)
-    for part in parts:
-        digest.update(part.encode("utf-8", "surrogatepass") + b"\x00")
-    return digest.hexdigest()
+    # Each part ends with a NUL: one encode and one update for all of them.
+    text = "".join(f"{part}\x00" for part in parts)
+    return hashlib.blake2b(text.encode("utf-8", "surrogatepass"), digest_size=16).hexdigest()
 
 
 class Keys:
@@ -90,15 +89,23 @@ class Keys:
             return known
         if kind is tuple or kind is list:
             return _hash(["seq", *map(self.value, value)])  # type: ignore[call-overload]
+        if kind is str or kind is int or kind is bool or value is None:
+            return repr(value)  # the most common leaves, before any lookup
         if kind is bytes:
             return hashlib.blake2b(value, digest_size=16).hexdigest()  # type: ignore[arg-type]
-        return self._fields(value) if is_dataclass(kind) else repr(value)
+        return self._fields(value)
 
     def _fields(self, value: object) -> str:
-        names = _FIELDS.get(type(value))
+        """A dataclass by its fields; anything else by its repr."""
+        kind = type(value)
+        names = _FIELDS.get(kind)
         if names is None:
-            names = _FIELDS[type(value)] = tuple(f.name for f in fields(value))  # type: ignore[arg-type]
-        return _hash([type(value).__name__, *(self.value(getattr(value, n)) for n in names)])
+            names = _FIELDS[kind] = (
+                tuple(f.name for f in fields(value)) if is_dataclass(kind) else ()  # type: ignore[arg-type]
+            )
+        if not names:
+            return repr(value)
+        return _hash([kind.__name__, *(self.value(getattr(value, n)) for n in names)])
 
     def _shared(self, value: object) -> str:
         """An entry, tag or source: values many pages share, hashed once each."""
