@@ -6,6 +6,7 @@ categories, folded (case, whitespace) onto one slug each with one display name.
 
 from __future__ import annotations
 
+import functools
 import logging
 from collections import Counter, defaultdict
 from collections.abc import Iterable
@@ -36,6 +37,7 @@ from digest.timefmt import human_utc
 log = logging.getLogger(__name__)
 
 
+@functools.lru_cache(maxsize=65536)  # a few hundred names, each on thousands of entries
 def tag_slug(name: str) -> str:
     """The tag's folder under tags/: the same for the same name on every run, and distinct
     where slugify alone would merge or lose a name: "C++" is c-plus-plus and "C#" c-sharp,
