@@ -13,16 +13,17 @@ They apply to the feeds' entries; hand-written posts are always shown.
 - `max_age_days`: its day, in the site timezone, is at most that many days before the build's
   day (`now`), so the same content and config give the same site all day. The feed's own
   setting wins over `[filters]`.
-- `max_per_source`: on the home page, at most that many entries of one source per page of
-  `per_page` entries (the feed's own setting wins). Pages count from the oldest, so the limit
-  is applied from the oldest too: a new entry never changes which older ones are listed.
+- `max_per_source`: of any `per_page` entries in a row (newest first, every source), the home
+  page lists at most that many of one source (the feed's own setting wins); the others stay
+  on their source, day and tag pages. Pages count from the oldest, so the limit is applied
+  from the oldest too: a new entry never changes which older ones are listed.
 """
 
 from __future__ import annotations
 
 import logging
 import re
-from collections import Counter
+from collections import Counter, deque
 from collections.abc import Callable, Iterable
 from dataclasses import dataclass, replace
 from datetime import date, datetime, timedelta
@@ -137,8 +138,9 @@ def _why_not(
 
 
 def cap_per_source(config: Config, entries: tuple[Entry, ...]) -> tuple[Entry, ...]:
-    """The home page's entries (newest first): at most `max_per_source` of one source in each
-    page of `per_page`, counted from the oldest as the pages are."""
+    """The home page's entries (newest first): of any `per_page` entries in a row, at most
+    `max_per_source` of one source. Decided from the oldest, as pages are counted, so a new
+    entry never changes which older ones are listed."""
     limits = {
         feed.slug: limit
         for feed in config.feeds
@@ -146,16 +148,21 @@ def cap_per_source(config: Config, entries: tuple[Entry, ...]) -> tuple[Entry, .
     }
     if not limits:
         return entries
-    per_page = config.site.per_page
+    # A window of `per_page` entries in a row, over all of them, not over the kept ones: with
+    # pages of kept entries, a page where every source left had reached its limit would never
+    # fill, and every newer entry would be left out.
+    window = config.site.per_page
     kept: list[Entry] = []
+    shown: deque[tuple[int, str]] = deque()  # (position, source) of kept entries in the window
     counts: Counter[str] = Counter()
-    for entry in reversed(entries):
-        if len(kept) % per_page == 0:  # a new page starts
-            counts.clear()
+    for position, entry in enumerate(reversed(entries)):
+        while shown and shown[0][0] <= position - window:
+            counts[shown.popleft()[1]] -= 1
         limit = limits.get(entry.source)
         if limit is not None and counts[entry.source] >= limit:
             continue
         counts[entry.source] += 1
+        shown.append((position, entry.source))
         kept.append(entry)
     if len(kept) < len(entries):
         log.debug("home page: %d entries left to their sources (max_per_source)",
