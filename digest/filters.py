@@ -35,9 +35,12 @@ from digest.sanitize import html_to_text
 log = logging.getLogger(__name__)
 
 
-def content_texts() -> Callable[[Entry], str]:
-    """An entry's content as plain text, made at most once per entry in one build (filters and
-    tag rules both read it; most entries are never asked)."""
+def content_texts(config: Config) -> Callable[[Entry], str]:
+    """An entry's content as plain text. Remembered only when both the filters and a tag rule
+    read it (else each entry's is made once anyway): 100,000 texts would be held at once."""
+    rules = any("content" in rule.fields for rule in config.tags.rules)
+    if not (rules and _patterns_in(config)):
+        return lambda entry: html_to_text(entry.content_html)
     memo: dict[tuple[str, str], str] = {}
 
     def content_text(entry: Entry) -> str:
@@ -48,6 +51,12 @@ def content_texts() -> Callable[[Entry], str]:
         return text
 
     return content_text
+
+
+def _patterns_in(config: Config) -> bool:
+    """Whether any include or exclude pattern is set (they search the content's text)."""
+    every = [config.filters, *(f.filters for f in config.feeds if f.filters)]
+    return any(f.include or f.exclude for f in every)
 
 
 @dataclass(frozen=True, slots=True)
@@ -122,12 +131,16 @@ def _why_not(
     if oldest is not None and entry.date.astimezone(tz).date() < oldest:
         return "max_age_days"
 
+    content: list[str] = []  # its text, once made
+
     def texts() -> Iterable[str]:
         # Cheapest first: the content's text is made only when the others do not decide.
         yield entry.title
         yield entry.author or ""
         yield "\n".join(feed.tags + entry.tags)
-        yield content_text(entry)
+        if not content:
+            content.append(content_text(entry))
+        yield content[0]
 
     for group in rules.include:
         if not any(p.search(text) for text in texts() for p in group):

@@ -56,7 +56,7 @@ def make_site(
     by_slug = {c.slug: c for c in caches}
     tz = ZoneInfo(config.site.timezone)
     entries = sort_entries([e for c in by_slug.values() for e in c.entries] + list(posts))
-    content_text = filters.content_texts()
+    content_text = filters.content_texts(config)
     entries = filters.filter_entries(config, entries, now=now, content_text=content_text)
     sources = _sources(config, by_slug, entries, posts)
     entry_tags, tags = topics.tag_entries(entries, config, content_text)
