@@ -18,6 +18,7 @@ from pathlib import Path
 
 import pytest
 from helpers import page_text, tree, write_config
+from htmlcheck import validate_html
 from test_incremental import NOW, add_entries, entry, project, run
 
 from digest.cli import main
@@ -320,3 +321,9 @@ def test_logging_is_quiet_without_verbose(caplog: pytest.LogCaptureFixture) -> N
     with caplog.at_level(logging.INFO, logger="digest"):
         site_of(item(1, ("Rare",)), tags=TagsConfig(ignore=("x",)))
     assert not caplog.records
+
+
+@pytest.mark.slow  # the Nu Html Checker over the fixture's pages
+def test_tag_pages_are_valid_html5(built: Path) -> None:
+    errors = validate_html([built])
+    assert errors == [], "\n".join(errors[:40])
