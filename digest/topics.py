@@ -56,23 +56,25 @@ def _compile_rules(config: Config) -> tuple[_Rule, ...]:
     )
 
 
-def _field(entry: Entry, name: TagField, content_text: ContentText) -> str:
-    if name == "title":
-        return entry.title
-    if name == "content":
-        return content_text(entry)
-    if name == "author":
-        return entry.author or ""
-    return entry.link or ""
-
-
 def rule_tags(
     entry: Entry, rules: tuple[_Rule, ...], content_text: ContentText, hits: Counter[int]
 ) -> tuple[str, ...]:
     """The tags the rules give `entry`; `hits` counts matches per rule (for the log)."""
+    texts: dict[TagField, str] = {}  # made when a rule first reads them (content is costly)
+
+    def text(name: TagField) -> str:
+        found = texts.get(name)
+        if found is None:
+            if name == "content":
+                found = content_text(entry)
+            else:
+                found = {"title": entry.title, "author": entry.author, "link": entry.link}[name]
+            found = texts[name] = found or ""
+        return found
+
     added: list[str] = []
     for n, rule in enumerate(rules):
-        if any(rule.pattern.search(_field(entry, f, content_text)) for f in rule.fields):
+        if any(rule.pattern.search(text(f)) for f in rule.fields):
             added += rule.tags
             hits[n] += 1
     return tuple(added)

@@ -42,7 +42,7 @@ LAYERS: dict[str, set[str]] = {
     "pool": {"errors", "fetch", "models", "parse", "update"},
     "group": {"models", "routes", "sanitize", "timefmt"} | {"filters", "topics"},
     "topics": {"models", "sanitize"},
-    "filters": {"models", "sanitize"},
+    "filters": {"models"},
     "opml": {"sanitize"},
     "syndication": {"models", "opml", "routes", "sanitize", "timefmt"},
     "keys": {"models"},
