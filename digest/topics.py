@@ -214,14 +214,20 @@ def _log(
     if not log.isEnabledFor(logging.DEBUG):
         return
     for n, rule in enumerate(config.tags.rules):
+        tags = ", ".join(map(repr, rule.tags))
+        fields = "+".join(rule.fields)
         log.debug(
-            "tags.rules[%d] (%r over %s) tagged %d entries %s",
-            n, rule.match, "+".join(rule.fields), hits[n], ", ".join(map(repr, rule.tags)),
-        )  # fmt: skip
+            "tags.rules[%d] (%r over %s) tagged %s %s",
+            n,
+            rule.match,
+            fields,
+            _entries(hits[n]),
+            tags,
+        )
     for (name, target), count in sorted(names.renamed.items()):
-        log.debug("tag %r renamed %r (tags.aliases) on %d entries", name, target, count)
+        log.debug("tag %r renamed %r (tags.aliases) on %s", name, target, _entries(count))
     for name, count in sorted(names.dropped.items()):
-        log.debug("tag %r dropped (tags.ignore) from %d entries", name, count)
+        log.debug("tag %r dropped (tags.ignore) from %s", name, _entries(count))
     for key, counts in sorted(spellings.items()):
         if len(counts) > 1:
             tag = by_key[key]
@@ -231,6 +237,10 @@ def _log(
     for tag in sorted(by_key.values(), key=_order):
         if not tag.listed:
             log.debug(
-                "tag %r has %d entries, fewer than tags.min_entries = %d: no page, no feed",
-                tag.name, len(tag.entries), minimum,
+                "tag %r is on %s, fewer than tags.min_entries = %d: no page, no feed",
+                tag.name, _entries(len(tag.entries)), minimum,
             )  # fmt: skip
+
+
+def _entries(count: int) -> str:
+    return "1 entry" if count == 1 else f"{count} entries"

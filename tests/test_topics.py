@@ -125,11 +125,11 @@ def test_verbose_build_shows_every_rename_merge_and_drop(
     shutil.copytree(FIXTURE, tmp_path / "site")
     assert main(["build", "-v", "--config", str(tmp_path / "site" / "config.toml")]) == 0
     err = capsys.readouterr().err
-    assert "tag 'Machine Learning' renamed 'ML' (tags.aliases) on 1 entries" in err
-    assert "tag 'BLOG' dropped (tags.ignore) from 1 entries" in err
+    assert "tag 'Machine Learning' renamed 'ML' (tags.aliases) on 1 entry" in err
+    assert "tag 'BLOG' dropped (tags.ignore) from 1 entry" in err
     assert "tag 'Uncategorized' dropped (tags.ignore) from 2 entries" in err
     assert "tags 'ML', 'ml' merged into 'ML' (tags/ml/)" in err
-    assert "tag 'Opinion' has 1 entries, fewer than tags.min_entries = 2: no page" in err
+    assert "tag 'Opinion' is on 1 entry, fewer than tags.min_entries = 2: no page" in err
     assert "tags.rules[2] ('^https://lesswrong\\\\.example/' over link) tagged 3 entries" in err
 
 
