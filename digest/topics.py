@@ -86,6 +86,10 @@ class _Names:
 
     def __init__(self, config: Config) -> None:
         self.aliases = {tag_key(a): " ".join(b.split()) for a, b in config.tags.aliases}
+        # A tag an alias leads to is named as the alias writes it (the first, sorted, of two).
+        self.targets: dict[str, str] = {}
+        for target in sorted(self.aliases.values(), reverse=True):
+            self.targets[tag_key(target)] = target
         self.ignore = frozenset(tag_key(name) for name in config.tags.ignore)
         # raw spelling -> (its tag or None, the spelling whitespace folded, whether an alias
         # renamed it)
@@ -148,7 +152,9 @@ def tag_entries(
                 members[key].append(entry)
         keys_of[(entry.source, entry.id)] = tuple(keys)
 
-    display = {key: _display_name(key, counts, names.aliases) for key, counts in spellings.items()}
+    display = {
+        key: names.targets.get(key) or _most_used(counts) for key, counts in spellings.items()
+    }
     slugs = _slugs(display)
     minimum = config.tags.min_entries
     by_key = {
@@ -173,12 +179,8 @@ def _order(tag: Tag) -> tuple[str, str]:
     return tag.name.casefold(), tag.slug
 
 
-def _display_name(key: str, counts: Counter[str], aliases: dict[str, str]) -> str:
-    """An alias's target is named as the config writes it; otherwise the most used spelling
-    wins, ties going to the alphabetically first, for stable output."""
-    targets = sorted(t for t in aliases.values() if tag_key(t) == key)
-    if targets:
-        return targets[0]
+def _most_used(counts: Counter[str]) -> str:
+    """The most used spelling; ties go to the alphabetically first, for stable output."""
     return min(counts.items(), key=lambda kv: (-kv[1], kv[0]))[0]
 
 
