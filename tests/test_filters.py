@@ -6,6 +6,7 @@ test's setup is its entries and its config; what is checked is what a reader see
 
 from __future__ import annotations
 
+import logging
 import re
 from dataclasses import replace
 from datetime import UTC, datetime, timedelta
@@ -98,7 +99,7 @@ def test_include_shows_only_matching_entries_everywhere(tmp_path: Path) -> None:
 
 
 def test_exclude_matches_title_content_text_author_and_tags_of_its_feed_only(
-    tmp_path: Path,
+    tmp_path: Path, caplog: pytest.LogCaptureFixture
 ) -> None:
     base = posts("alpha", 6)
     alpha = (
@@ -113,8 +114,10 @@ def test_exclude_matches_title_content_text_author_and_tags_of_its_feed_only(
     path = make(
         tmp_path / "p", {"alpha": alpha, "beta": beta}, own={"alpha": {"exclude": "(?i)spam"}}
     )
-    output = run(path)
+    with caplog.at_level(logging.DEBUG, logger="digest"):
+        output = run(path)
     assert every_title(output) == {"alpha post 4", "alpha post 5", "SPAM is fine here"}
+    assert "alpha: 4 entries not shown (exclude); they stay in the cache" in caplog.messages
 
 
 def test_a_feeds_include_and_the_global_exclude_both_apply(tmp_path: Path) -> None:
