@@ -19,9 +19,13 @@ from digest.models import (
     Config,
     FeedConfig,
     FetchConfig,
+    Filters,
     FullContent,
     Retention,
     SiteConfig,
+    TagField,
+    TagRule,
+    TagsConfig,
 )
 from digest.sanitize import feed_slug, is_http_url
 
@@ -29,10 +33,16 @@ SITE_KEYS = {
     "title", "base_url", "timezone", "per_page", "feed_entries", "language", "theme",
     "full_content", "cname", "source_feeds",
 }  # fmt: skip
-FEED_KEYS = {"url", "name", "tags", "min_interval", "retention"}
+FEED_KEYS = {"url", "name", "tags", "min_interval", "retention"} | {
+    "include", "exclude", "max_age_days", "max_per_source", "full_content",
+}  # fmt: skip
 FETCH_KEYS = {"timeout", "connect_timeout", "max_bytes", "workers", "per_host", "min_interval"}
 RETENTION_KEYS = {"max_age", "max_entries"}
-TOP_KEYS = {"site", "feeds", "fetch", "retention"}
+TOP_KEYS = {"site", "feeds", "fetch", "retention"} | {"tags", "filters"}
+TAGS_KEYS = {"rules", "aliases", "ignore", "min_entries"}
+TAG_RULE_KEYS = {"match", "fields", "tags"}
+TAG_FIELDS = ("title", "content", "author", "link")
+FILTER_KEYS = {"include", "exclude", "max_age_days", "max_per_source"}
 _UNITS = {"s": 1, "m": 60, "h": 3600, "d": 86400}
 _LANGUAGE = re.compile(r"^[A-Za-z]{2,8}(-[A-Za-z0-9]{1,8})*$")
 _NAME = re.compile(r"^[A-Za-z0-9][A-Za-z0-9_.-]*$")
@@ -61,9 +71,14 @@ def parse_config(data: dict[str, Any], path: Path) -> Config:
     feeds = _parse_feeds(data.get("feeds", []), path.parent, problems)
     fetch = _parse_fetch(_table(data, "fetch", problems), problems)
     retention = _parse_retention(_table(data, "retention", problems), "retention", problems)
+    tags = _parse_tags(_table(data, "tags", problems), problems)
+    filters = _parse_filters(_table(data, "filters", problems), "filters", problems)
     if problems or site is None:
         raise ConfigError(path, problems)
-    return Config(path=path, site=site, feeds=feeds, fetch=fetch, retention=retention)
+    return Config(
+        path=path, site=site, feeds=feeds, fetch=fetch, retention=retention, tags=tags,
+        filters=filters,
+    )  # fmt: skip
 
 
 def _table(data: dict[str, Any], key: str, problems: list[str]) -> dict[str, Any]:
@@ -300,6 +315,7 @@ def _parse_feed(
             retention = _parse_retention(item["retention"], f"{where}.retention", problems)
         else:
             problems.append(f'{where}.retention: must be a table, e.g. {{ max_age = "90d" }}')
+    filters, full_content = _feed_filters(item, where, problems)
     if len(problems) > before:
         return None
     return FeedConfig(
@@ -310,6 +326,8 @@ def _parse_feed(
         path=local,
         min_interval=min_interval,
         retention=retention,
+        filters=filters,
+        full_content=full_content,
     )
 
 
@@ -357,3 +375,131 @@ def _is_timezone(name: str) -> bool:
     except (ZoneInfoNotFoundError, ValueError):
         return False
     return True
+
+
+# --- [tags] and [filters] ---------------------------------------------------------------------
+
+
+def _parse_tags(raw: dict[str, Any], problems: list[str]) -> TagsConfig:
+    """`[tags]`: rules, aliases, ignore, min_entries."""
+    problems += _unknown(raw, TAGS_KEYS, "tags.")
+    rules = raw.get("rules", [])
+    if not isinstance(rules, list):
+        problems.append("tags.rules: must be an array of tables ([[tags.rules]])")
+        rules = []
+    aliases = raw.get("aliases", {})
+    if not isinstance(aliases, dict) or not all(
+        isinstance(v, str) and v.strip() and k.strip() for k, v in aliases.items()
+    ):
+        problems.append('tags.aliases: must be a table of names, e.g. "Machine Learning" = "ml"')
+        aliases = {}
+    return TagsConfig(
+        rules=tuple(r for i, item in enumerate(rules) if (r := _tag_rule(item, i, problems))),
+        aliases=tuple((k.strip(), v.strip()) for k, v in aliases.items()),
+        ignore=_names(raw, "ignore", "tags.ignore", problems),
+        min_entries=_whole(raw, "tags.min_entries", 2, 1, 10**9, problems),
+    )
+
+
+def _tag_rule(item: object, i: int, problems: list[str]) -> TagRule | None:
+    where = f"tags.rules[{i}]"
+    if not isinstance(item, dict):
+        problems.append(f"{where}: must be a table ([[tags.rules]])")
+        return None
+    problems += _unknown(item, TAG_RULE_KEYS, f"{where}.")
+    before = len(problems)
+    match = _regex(item.get("match"), f"{where}.match", problems, required=True)
+    given = item.get("tags")
+    tags: list[str] = [given] if isinstance(given, str) else given or []
+    tags = tags if isinstance(tags, list) else []
+    if not tags or not all(_text(t) for t in tags):
+        problems.append(f'{where}.tags: required, a tag or a list of tags, e.g. ["ai"]')
+    fields = item.get("fields", ["title", "content"])
+    if (
+        not isinstance(fields, list)
+        or not fields
+        or not all(isinstance(f, str) and f in TAG_FIELDS for f in fields)
+    ):
+        problems.append(f"{where}.fields: must be a list of {', '.join(map(repr, TAG_FIELDS))}")
+    if len(problems) > before or match is None:
+        return None
+    return TagRule(
+        match=match,
+        tags=tuple(" ".join(t.split()) for t in tags),
+        fields=tuple(cast(TagField, f) for f in dict.fromkeys(fields)),
+    )
+
+
+def _parse_filters(raw: dict[str, Any], where: str, problems: list[str]) -> Filters:
+    """`[filters]`: include, exclude, max_age_days, max_per_source."""
+    problems += _unknown(raw, FILTER_KEYS, f"{where}.")
+    return _filters(raw, where, problems)
+
+
+def _filters(raw: dict[str, Any], where: str, problems: list[str]) -> Filters:
+    def limit(key: str) -> int | None:
+        if key not in raw:
+            return None
+        return _whole(raw, f"{where}.{key}", 0, 1, 10**6, problems) or None
+
+    return Filters(
+        include=_patterns(raw, "include", where, problems),
+        exclude=_patterns(raw, "exclude", where, problems),
+        max_age_days=limit("max_age_days"),
+        max_per_source=limit("max_per_source"),
+    )
+
+
+def _feed_filters(
+    item: dict[str, Any], where: str, problems: list[str]
+) -> tuple[Filters | None, FullContent | None]:
+    """A feed's own filter keys (None when it has none) and its `full_content`."""
+    filters = None
+    if FILTER_KEYS & item.keys():
+        filters = _filters(item, where, problems)
+    full_content = item.get("full_content")
+    if full_content is not None and full_content not in ("front", "all", "none"):
+        problems.append(
+            f'{where}.full_content: must be "front", "all" or "none", not {full_content!r}'
+        )
+        full_content = None
+    return filters, cast(FullContent | None, full_content)
+
+
+def _patterns(raw: dict[str, Any], key: str, where: str, problems: list[str]) -> tuple[str, ...]:
+    """A regular expression or a list of them, each checked (a bad one names its key)."""
+    value = raw.get(key, [])
+    if isinstance(value, str):
+        found = _regex(value, f"{where}.{key}", problems)
+        return (found,) if found is not None else ()
+    if not isinstance(value, list):
+        problems.append(f"{where}.{key}: must be a regular expression or a list of them")
+        return ()
+    checked = [_regex(p, f"{where}.{key}[{n}]", problems) for n, p in enumerate(value)]
+    return tuple(p for p in checked if p is not None)
+
+
+def _regex(value: object, where: str, problems: list[str], required: bool = False) -> str | None:
+    if value is None and not required:
+        return None
+    if not isinstance(value, str) or not value:
+        problems.append(f"{where}: must be a regular expression (a non-empty string)")
+        return None
+    try:
+        re.compile(value)
+    except re.error as e:
+        problems.append(f"{where}: not a valid regular expression: {e} in {value!r}")
+        return None
+    return value
+
+
+def _names(raw: dict[str, Any], key: str, where: str, problems: list[str]) -> tuple[str, ...]:
+    value = raw.get(key, [])
+    if not isinstance(value, list) or not all(_text(v) for v in value):
+        problems.append(f'{where}: must be a list of names, e.g. ["Uncategorized"]')
+        return ()
+    return tuple(" ".join(v.split()) for v in value)
+
+
+def _text(value: object) -> bool:
+    return isinstance(value, str) and bool(value.strip())

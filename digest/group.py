@@ -1,19 +1,18 @@
 """Stage 6, group: every entry + the config -> the `Site` model (pages to render). Pure.
 
-Days are taken in the site timezone; tags are the feed's config tags plus the entry's own
-categories, folded (case, whitespace) onto one slug each with one display name.
+Days are taken in the site timezone; which entries are shown, and how many of one source the
+home page lists, is `filters`; the tags and which of them get a page, `topics`.
 """
 
 from __future__ import annotations
 
-import functools
 import logging
 from collections import Counter, defaultdict
 from collections.abc import Iterable
-from datetime import date
+from datetime import date, datetime
 from zoneinfo import ZoneInfo
 
-from digest import routes
+from digest import filters, routes, topics
 from digest.models import (
     POSTS_SOURCE,
     Config,
@@ -31,18 +30,9 @@ from digest.models import (
     Tag,
     sort_entries,
 )
-from digest.sanitize import safe_slug
 from digest.timefmt import human_utc
 
 log = logging.getLogger(__name__)
-
-
-@functools.lru_cache(maxsize=65536)  # a few hundred names, each on thousands of entries
-def tag_slug(name: str) -> str:
-    """The tag's folder under tags/: the same for the same name on every run, and distinct
-    where slugify alone would merge or lose a name: "C++" is c-plus-plus and "C#" c-sharp,
-    "!!!" is tag-<hash>, a long name keeps a hash of its end, "CON" is con-tag (Windows)."""
-    return safe_slug(name, fallback="tag")
 
 
 def make_site(
@@ -51,13 +41,17 @@ def make_site(
     posts: tuple[Entry, ...],
     *,
     health: tuple[FeedHealth, ...] | None = None,
+    now: datetime | None = None,
 ) -> Site:
-    """The site model. `health` is the feeds' health when the caller has it already."""
+    """The site model. `health` is the feeds' health when the caller has it already; `now`
+    is the build's time, for `max_age_days` (None: no age limit)."""
     by_slug = {c.slug: c for c in caches}
     tz = ZoneInfo(config.site.timezone)
     entries = sort_entries([e for c in by_slug.values() for e in c.entries] + list(posts))
+    content_text = filters.content_texts(config)
+    entries = filters.filter_entries(config, entries, now=now, content_text=content_text)
     sources = _sources(config, by_slug, entries, posts)
-    entry_tags, tags = _tags(entries, {feed.slug: feed.tags for feed in config.feeds})
+    entry_tags, tags = topics.tag_entries(entries, config, content_text)
     days = _by_day(entries, tz)
     months = _by_month(days)
     per_page = config.site.per_page
@@ -65,8 +59,9 @@ def make_site(
     # its day page and at most one listing page, not on the ~10 that list it.
     mode = config.site.full_content
     home_full, full = (mode != "none", mode == "all"), (mode == "all", mode == "all")
+    home = filters.cap_per_source(config, entries)  # the other entries stay on their pages
     pages = [
-        *_listing(routes.HOME, "home", config.site.title, entries, per_page, tz, full=home_full),
+        *_listing(routes.HOME, "home", config.site.title, home, per_page, tz, full=home_full),
         *_date_pages(days, months, per_page, tz, full),
         *_index_pages(tags, sources, posts, per_page, tz, full),
     ]
@@ -75,7 +70,7 @@ def make_site(
         entries=entries,
         tags=tags,
         sources=sources,
-        pages=tuple(pages),
+        pages=tuple(filters.flip_full_content(config, pages)),
         entry_tags=entry_tags,
         source_index={s.slug: s for s in sources},
         health=feed_health(config, tuple(by_slug.values())) if health is None else health,
@@ -180,56 +175,6 @@ def _index_pages(
             )
         )
     return pages
-
-
-def _tags(
-    entries: tuple[Entry, ...], feed_tags: dict[str, tuple[str, ...]]
-) -> tuple[dict[tuple[str, str], tuple[Tag, ...]], tuple[Tag, ...]]:
-    """Fold tag spellings onto slugs; the most used spelling names the tag."""
-    spellings: dict[str, Counter[str]] = defaultdict(Counter)
-    slugs_of: dict[tuple[str, str], tuple[str, ...]] = {}
-    for entry in entries:
-        slugs: dict[str, None] = {}
-        for raw in feed_tags.get(entry.source, ()) + entry.tags:
-            name = " ".join(raw.split())
-            if not name:
-                continue
-            slug = tag_slug(name)
-            spellings[slug][name] += 1
-            slugs[slug] = None
-        slugs_of[(entry.source, entry.id)] = tuple(slugs)
-
-    for slug, counts in sorted(spellings.items()):
-        # Case and spacing fold silently ("News", "news"); names that differ otherwise
-        # ("Café", "Cafe"; "AI/ML", "AI-ML") share a page too, which the user should know.
-        names = sorted({name.casefold(): name for name in sorted(counts)}.values())
-        if len(names) > 1:
-            log.warning(
-                "tags %s are listed as one tag (tags/%s/): their names differ only in "
-                "punctuation or accents",
-                " and ".join(repr(n) for n in names[:5]) + (" ..." if len(names) > 5 else ""),
-                slug,
-            )
-
-    members: dict[str, list[Entry]] = defaultdict(list)
-    for entry in entries:  # newest first, so each tag's entries are too
-        for slug in slugs_of[(entry.source, entry.id)]:
-            members[slug].append(entry)
-    by_slug = {
-        slug: Tag(
-            slug=slug,
-            # Most used spelling wins; ties go to the alphabetically first, for stable output.
-            name=min(counts.items(), key=lambda kv: (-kv[1], kv[0]))[0],
-            entries=tuple(members[slug]),
-        )
-        for slug, counts in spellings.items()
-    }
-    entry_tags = {
-        key: tuple(sorted((by_slug[s] for s in slugs), key=lambda t: t.name.casefold()))
-        for key, slugs in slugs_of.items()
-    }
-    tags = tuple(sorted(by_slug.values(), key=lambda t: (t.name.casefold(), t.slug)))
-    return entry_tags, tags
 
 
 def _by_day(entries: Iterable[Entry], tz: ZoneInfo) -> list[tuple[date, tuple[Entry, ...]]]:

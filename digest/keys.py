@@ -5,7 +5,8 @@ A page's key covers its template and every template that one reaches (`extends`,
 `entry.html` through `render_entry`), the `Page` value itself (every field, so a field added
 later counts too), and the site-wide values (`tags`, `sources`, `months`, `health`) only when
 one of those templates names them: a new entry changes the tag index's counts, not every page.
-An entry counts with the source and tag names it is shown with. The theme's files, the
+An entry counts with the source and tag names it is shown with (and whether each tag has a
+page). The theme's files, the
 `[site]` settings and digest's version are in every key (`base`).
 """
 
@@ -112,7 +113,7 @@ class Keys:
         if isinstance(value, Entry):
             # An entry is shown with its source's and tags' names (entry.html, atom:source).
             source = self._site.source_index.get(value.source)
-            shown_with = [repr((t.slug, t.name)) for t in self._site.tags_of(value)]
+            shown_with = [repr((t.slug, t.name, t.listed)) for t in self._site.tags_of(value)]
             if source is not None:
                 shown_with.append(repr((source.slug, source.name, source.url, source.link)))
             return _hash(("entry", repr(value), *shown_with))

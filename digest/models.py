@@ -44,6 +44,42 @@ class Retention:
     max_entries: int | None = None  # newest N per feed
 
 
+# Which of an entry's texts a `[[tags.rules]]` pattern is matched against.
+TagField = Literal["title", "content", "author", "link"]
+
+
+@dataclass(frozen=True, slots=True)
+class TagRule:
+    """One `[[tags.rules]]`: entries whose `fields` match `match` (a regular expression,
+    searched) get `tags`."""
+
+    match: str
+    tags: tuple[str, ...]
+    fields: tuple[TagField, ...] = ("title", "content")
+
+
+@dataclass(frozen=True, slots=True)
+class TagsConfig:
+    """`[tags]`: where tags come from besides feeds, and which get a page."""
+
+    rules: tuple[TagRule, ...] = ()
+    aliases: tuple[tuple[str, str], ...] = ()  # (spelling, tag), in config order
+    ignore: tuple[str, ...] = ()
+    min_entries: int = 2  # fewer entries: the tag stays on its entries, as text, with no page
+
+
+@dataclass(frozen=True, slots=True)
+class Filters:
+    """`[filters]`, or a feed's own filter keys: which cached entries the site shows. An entry
+    is shown when it matches an `include` pattern (if any), no `exclude` one, and is at most
+    `max_age_days` old; the home page lists at most `max_per_source` of one source a page."""
+
+    include: tuple[str, ...] = ()  # regular expressions over title, content text, author, tags
+    exclude: tuple[str, ...] = ()
+    max_age_days: int | None = None
+    max_per_source: int | None = None
+
+
 @dataclass(frozen=True, slots=True)
 class FeedConfig:
     """One `[[feeds]]` table. `url` is http(s), or `path` is set for a local feed file."""
@@ -55,6 +91,8 @@ class FeedConfig:
     path: Path | None = None  # resolved local file, when `url` names one
     min_interval: int | None = None  # seconds; overrides [fetch] min_interval
     retention: Retention | None = None  # overrides [retention]
+    filters: Filters | None = None  # include/exclude/max_age_days/max_per_source for this feed
+    full_content: FullContent | None = None  # overrides [site] full_content for its entries
 
 
 @dataclass(frozen=True, slots=True)
@@ -92,6 +130,8 @@ class Config:
     feeds: tuple[FeedConfig, ...]
     fetch: FetchConfig = field(default_factory=FetchConfig)
     retention: Retention = field(default_factory=Retention)
+    tags: TagsConfig = field(default_factory=TagsConfig)
+    filters: Filters = field(default_factory=Filters)
 
     @property
     def root(self) -> Path:
@@ -276,6 +316,13 @@ class Tag:
     slug: str
     name: str
     entries: tuple[Entry, ...]
+    # False below [tags] min_entries: shown on its entries as text, with no page and no feed.
+    listed: bool = True
+
+    @property
+    def count(self) -> int:
+        """Its entries (templates sort the tag index by it)."""
+        return len(self.entries)
 
 
 @dataclass(frozen=True, slots=True)
@@ -362,6 +409,9 @@ class Page:
     source: Source | None = None
     period: date | None = None  # day and month pages: the day, or the month's first day
     full: bool = True  # entries show their whole content (else an excerpt and links)
+    # Sources whose entries this page shows the other way round from `full`: their feed's own
+    # `full_content` says so (sorted, so the page's key is stable).
+    flipped: tuple[str, ...] = ()
 
 
 @dataclass(frozen=True, slots=True)

@@ -14,8 +14,10 @@ from dataclasses import dataclass
 from datetime import datetime
 from pathlib import Path
 from typing import TYPE_CHECKING, Protocol
+from zoneinfo import ZoneInfo
 
 from digest import __version__, update
+from digest.filters import ages_out
 from digest.group import feed_health, make_site
 from digest.models import Config, FeedCache, FeedConfig, FeedHealth, FeedReport, Response
 from digest.schedule import not_due
@@ -270,7 +272,7 @@ def build(
     fetched = None if reports is None else FetchReport(reports, health)
     posts = post_paths(config)
     theme = load_theme(config.themes_dir, config.site.theme)
-    inputs = _fingerprint(config, posts, theme)
+    inputs = _fingerprint(config, posts, theme, now)
     pages = is_current(output, inputs)
     if pages is not None:  # nothing it is built from changed: nothing to render or write
         entries = sum(c.entry_count for c in caches) + len(posts)
@@ -288,6 +290,7 @@ def build(
             read_posts(config), timezone=config.site.timezone, base_url=config.site.base_url
         ),
         health=health,
+        now=now,
     )
     # Only the files whose key (what they show) changed, or that changed on disk, are made;
     # each is written as soon as it is made.
@@ -308,8 +311,11 @@ def _warnings(config: Config) -> tuple[str, ...]:
     )
 
 
-def _fingerprint(config: Config, posts: list[Path], theme: Theme) -> str:
-    """What the site is built from: config, caches, posts, theme files, digest's version."""
+def _fingerprint(
+    config: Config, posts: list[Path], theme: Theme, now: datetime | None = None
+) -> str:
+    """What the site is built from: config, caches, posts, theme files, digest's version, and
+    the day when entries age out (`max_age_days`), so a run on a later day drops them."""
     index = month_index(config.content_dir / "feeds")
     caches = [path for feed in config.feeds for path in cache_files(config, feed.slug, index)]
     sources = [config.path, *caches, *posts]
@@ -319,6 +325,7 @@ def _fingerprint(config: Config, posts: list[Path], theme: Theme) -> str:
         for p in folder.rglob("*")
         if p.is_file()
     }
-    return fingerprint(
-        {str(p.relative_to(config.root)): p for p in sources} | theme_files, salt=__version__
-    )
+    salt = __version__
+    if now is not None and ages_out(config):
+        salt += f"\n{now.astimezone(ZoneInfo(config.site.timezone)).date()}"
+    return fingerprint({str(p.relative_to(config.root)): p for p in sources} | theme_files, salt)

@@ -222,11 +222,13 @@ def _helpers(
     def render_entry(entry: Entry) -> Markup:
         """entry.html for one entry; it sees the helpers, `entry` and `full` (whether this
         page shows entries in full), not `page`."""
+        # A feed's own full_content flips the page's choice for its entries (`flipped`).
+        full = page.full != (entry.source in page.flipped)
         # Full and excerpt are cached apart; ":" never occurs in a source slug.
-        key = (entry.source if page.full else f"excerpt:{entry.source}", entry.id)
+        key = (entry.source if full else f"excerpt:{entry.source}", entry.id)
         html = cache.get(key)
         if html is None:
-            context = {**helpers, "entry": entry, "full": page.full}
+            context = {**helpers, "entry": entry, "full": full}
             html = Markup(env.get_template("entry.html").render(context))
             cache[key] = html
         return html

@@ -23,7 +23,7 @@ DURATION = 'a duration such as "30m", "2h" or "7d", not'
 
 # (where the bad value goes, the value, the one problem reported)
 CASES: list[tuple[tuple[str | int, ...], object, str]] = [
-    (("sites",), {}, "sites: unknown key (known keys: feeds, fetch, retention, site)"),
+    (("sites",), {}, "sites: unknown key (known keys: feeds, fetch, filters,"),
     # [site]
     (("site",), MISSING, "site: missing [site] table (title, base_url, timezone)"),
     (("site",), "T", "site: must be a table ([site])"),
@@ -69,7 +69,7 @@ CASES: list[tuple[tuple[str | int, ...], object, str]] = [
     # [[feeds]]
     (("feeds",), {}, "feeds: must be an array of tables ([[feeds]])"),
     (("feeds", 0), "https://a.example/feed", "feeds[0]: must be a table ([[feeds]])"),
-    (("feeds", 0, "title"), "A", "feeds[0].title: unknown key (known keys: min_interval, name,"),
+    (("feeds", 0, "title"), "A", "feeds[0].title: unknown key (known keys: exclude, full_content,"),
     (("feeds", 0, "url"), MISSING, "feeds[0].url: required, an http(s) URL or a path to a feed"),
     (("feeds", 0, "url"), "htp:/nowhere", "feeds[0].url: 'htp:/nowhere' is not an http(s) URL"),
     (("feeds", 0, "name"), "", "feeds[0].name: required, a non-empty string"),

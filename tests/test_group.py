@@ -84,8 +84,8 @@ def test_tag_spellings_fold_onto_one_tag_named_by_the_most_used() -> None:
 
 
 def test_a_feeds_configured_tags_apply_to_each_of_its_entries() -> None:
-    site = make_site(config(), caches(entry("1", NOW, tags=("science",))), ())
-    assert [(t.name, len(t.entries)) for t in site.tags] == [("Science", 1)]
+    site = make_site(config(), caches(entry("1", NOW, tags=("science",)), entry("2", EARLY)), ())
+    assert [(t.name, len(t.entries)) for t in site.tags] == [("Science", 2)]
     assert [p.path for p in pages(site.pages, "tag")] == ["tags/science/index.html"]
 
 

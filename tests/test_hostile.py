@@ -129,6 +129,8 @@ def site(tmp_path_factory: pytest.TempPathFactory) -> Iterator[Built]:
                 feed["tags"] = CONFIG_TAGS[path.name]
             feeds.append(feed)
         config = write_config(root, feeds, per_page=500, feed_entries=500)
+        with config.open("a", encoding="utf-8") as f:
+            f.write("\n[tags]\nmin_entries = 1\n")  # every hostile tag gets its page
         outside_before = {p.name for p in base.parent.iterdir()} | {p.name for p in base.iterdir()}
         stderr = io.StringIO()
         with contextlib.redirect_stderr(stderr):
@@ -324,9 +326,9 @@ def test_hostile_tags_become_distinct_safe_slugs(site: Built) -> None:
     index = page_text(tags / "index.html")
     for name in ("../../etc", "..\\..\\windows\\system32", "%2e%2e", "CON", "!!!", "C++", "C#"):
         assert name in index, name
-    # Café, Cafe and CAFÉ share a page, and the user is told.
+    # Café and CAFÉ are one tag; Cafe, whose slug is the same, keeps a page of its own.
     assert "cafe" in slugs
-    assert re.search(r"tags 'Cafe' and 'Café' are listed as one tag \(tags/cafe/\)", site.stderr)
+    assert len([s for s in slugs if re.match(r"^cafe-[0-9a-f]{8}$", s)]) == 1
     # Windows device names are no file name, with any extension.
     for path in site.output.rglob("*"):
         assert not WINDOWS_RESERVED.match(path.name), path

@@ -40,7 +40,9 @@ LAYERS: dict[str, set[str]] = {
     "update": {"models", "schedule"},
     "store": {"errors", "files", "models", "timefmt"},
     "pool": {"errors", "fetch", "models", "parse", "update"},
-    "group": {"models", "routes", "sanitize", "timefmt"},
+    "group": {"models", "routes", "sanitize", "timefmt"} | {"filters", "topics"},
+    "topics": {"models", "sanitize"},
+    "filters": {"models"},
     "opml": {"sanitize"},
     "syndication": {"models", "opml", "routes", "sanitize", "timefmt"},
     "keys": {"models"},
@@ -50,7 +52,8 @@ LAYERS: dict[str, set[str]] = {
     "write": {"errors", "files", "models"},
     "sizes": {"models"},
     "pipeline": {"errors", "fetch", "group", "models", "parse", "pool", "posts", "render"}
-    | {"schedule", "sizes", "store", "theme", "update", "workers", "write"},
+    | {"schedule", "sizes", "store", "theme", "update", "workers", "write"}
+    | {"filters"},
     "opml_import": {"config", "configedit", "errors", "opml", "sanitize"},
     "discover": {"config", "configedit", "errors", "fetch", "identify", "models", "parse"}
     | {"sanitize"},
