@@ -19,6 +19,7 @@ The first time, editions start at the oldest post's period, at most `feed_entrie
 from __future__ import annotations
 
 import bisect
+import functools
 import math
 import re
 from collections import Counter, defaultdict
@@ -32,7 +33,6 @@ from digest.models import (
     Config,
     Edition,
     EditionGroup,
-    EditionItem,
     EditionKind,
     EditionLink,
     EditionsConfig,
@@ -170,6 +170,22 @@ def plain_text(entry: Entry) -> str:
     return html_to_text(_BREAK.sub(r" \g<0>", entry.content_html))
 
 
+@functools.lru_cache(maxsize=4096)  # a post is in a day's and a week's edition, and feeds
+def _text_and_words(entry: Entry) -> tuple[str, int]:
+    text = plain_text(entry)
+    return text, len(text.split())
+
+
+def edition_excerpt(entry: Entry, limit: int) -> str:
+    """The post's excerpt on an edition's page (a template helper)."""
+    return excerpt(_text_and_words(entry)[0], limit)
+
+
+def reading_time(entries: Iterable[Entry]) -> int:
+    """Minutes to read the posts, at WORDS_PER_MINUTE (a template helper)."""
+    return reading_minutes(sum(_text_and_words(e)[1] for e in entries))
+
+
 def excerpt(text: str, limit: int) -> str:
     """At most `limit` characters of plain text (escaped later, so never cut inside a tag or
     an entity): whole sentences when they fill at least half of it, else whole words."""
@@ -234,49 +250,36 @@ def with_editions(site: Site, editions: Iterable[Edition]) -> Site:
 
 def _view(site: Site, edition: Edition, by_ref: dict[Ref, Entry]) -> EditionView:
     settings = site.config.editions
-    words = 0
 
-    def items(refs: Iterable[Ref]) -> tuple[EditionItem, ...]:
-        nonlocal words
-        found = []
-        for ref in refs:
-            entry = by_ref.get(ref)
-            if entry is None:
-                continue
-            text = plain_text(entry)
-            count = len(text.split())
-            words += count
-            found.append(EditionItem(entry, excerpt(text, settings.excerpt_chars),
-                                     reading_minutes(count)))  # fmt: skip
-        return tuple(found)
+    def found(refs: Iterable[Ref]) -> tuple[Entry, ...]:
+        return tuple(by_ref[ref] for ref in refs if ref in by_ref)
 
-    on_time, late = items(edition.entries), items(edition.late)
-    posts = len(on_time) + len(late)
+    on_time, late = found(edition.entries), found(edition.late)
     return EditionView(
         edition=edition,
-        link=edition_link(edition, posts),
+        link=edition_link(edition, len(on_time) + len(late)),
         groups=_groups(site, on_time, settings.group_by),
         late=late,
-        sources=len({i.entry.source for i in (*on_time, *late)}),
-        minutes=reading_minutes(words),
+        sources=len({e.source for e in (*on_time, *late)}),
         group_by=settings.group_by,
+        excerpt_chars=settings.excerpt_chars,
     )
 
 
-def _groups(site: Site, items: tuple[EditionItem, ...], by: str) -> tuple[EditionGroup, ...]:
+def _groups(site: Site, entries: tuple[Entry, ...], by: str) -> tuple[EditionGroup, ...]:
     """Posts under their source, or under one of their tags: the one most of the edition's
     posts share (ties: by name), so a post is listed once. Largest group first."""
-    keyed: dict[tuple[str, str], list[EditionItem]] = defaultdict(list)
+    keyed: dict[tuple[str, str], list[Entry]] = defaultdict(list)
     if by == "source":
-        for item in items:
-            source = site.source_of(item.entry)
-            keyed[(source.slug, source.name)].append(item)
+        for entry in entries:
+            source = site.source_of(entry)
+            keyed[(source.slug, source.name)].append(entry)
     else:
-        counts = Counter(t.slug for i in items for t in site.tags_of(i.entry))
-        for item in items:
-            tags = site.tags_of(item.entry)
+        counts = Counter(t.slug for e in entries for t in site.tags_of(e))
+        for entry in entries:
+            tags = site.tags_of(entry)
             best = min(tags, key=lambda t: (-counts[t.slug], t.name.casefold()), default=None)
-            keyed[(best.slug, best.name) if best else ("", "")].append(item)
+            keyed[(best.slug, best.name) if best else ("", "")].append(entry)
     # Untagged posts ("") come last; the template names them.
     ordered = sorted(keyed.items(), key=lambda kv: (kv[0][0] == "", -len(kv[1]), kv[0][1]))
     return tuple(EditionGroup(slug, name, tuple(group)) for (slug, name), group in ordered)

@@ -403,40 +403,37 @@ class EditionLink:
 
 
 @dataclass(frozen=True, slots=True)
-class EditionItem:
-    """One post in an edition: the entry, its excerpt (plain text) and reading time."""
-
-    entry: Entry
-    excerpt: str
-    minutes: int
-
-
-@dataclass(frozen=True, slots=True)
 class EditionGroup:
     """A topic (tag) or source heading of an edition, with its posts."""
 
     slug: str  # anchor on the edition page; "" for posts without a tag
     name: str
-    items: tuple[EditionItem, ...]
+    entries: tuple[Entry, ...]
 
 
 @dataclass(frozen=True, slots=True)
 class EditionView:
-    """What an edition's page and its feed entry show (all of it, so page keys stay right)."""
+    """What an edition's page and its feed entry show (all of it, so page keys stay right).
+    Excerpts and reading times are worked out from the entries as the page renders."""
 
     edition: Edition
     link: EditionLink
     groups: tuple[EditionGroup, ...]
-    late: tuple[EditionItem, ...]
+    late: tuple[Entry, ...]
     sources: int  # distinct sources among its posts
-    minutes: int  # reading time of all its posts
     group_by: EditionGroupBy
+    excerpt_chars: int
     prev: EditionLink | None = None  # the older edition of its kind
     next: EditionLink | None = None  # the newer one
 
     @property
     def posts(self) -> int:
         return self.link.posts
+
+    @property
+    def entries(self) -> tuple[Entry, ...]:
+        """Every post it shows: by group, then those that arrived late."""
+        return tuple(e for group in self.groups for e in group.entries) + self.late
 
 
 @dataclass(frozen=True, slots=True)

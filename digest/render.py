@@ -19,6 +19,7 @@ from markupsafe import Markup
 
 from digest import __version__, routes
 from digest.edition_feeds import edition_feed_files
+from digest.editions import edition_excerpt, reading_time
 from digest.errors import ThemeError
 from digest.keys import Keys
 from digest.models import POSTS_SOURCE, EditionKind, Entry, OutputFile, Page, Site
@@ -270,6 +271,8 @@ def _helpers(
         "summary_text": summary_text,
         "POSTS_SOURCE": POSTS_SOURCE,
         "render_entry": render_entry,
+        "edition_excerpt": edition_excerpt,
+        "reading_time": reading_time,
     }
     return helpers
 

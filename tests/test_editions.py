@@ -453,3 +453,29 @@ def test_the_daily_edition_in_a_browser_is_axe_clean_russian_and_fits_a_phone(
                     page.close()
         finally:
             browser.close()
+
+
+def test_digest_fetch_closes_due_editions_too(
+    tmp_path: Path, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    items = "".join(
+        f"<item><title>Item {n}</title><link>https://local.example/{n}</link>"
+        f"<guid>https://local.example/{n}</guid><pubDate>{day} Nov 2026 09:00:00 +0000</pubDate>"
+        "<description>Some words.</description></item>"
+        for n, day in ((1, "Mon, 23"), (2, "Tue, 24"))
+    )
+    root = tmp_path / "p"
+    root.mkdir()
+    (root / "feed.xml").write_text(
+        f'<?xml version="1.0"?><rss version="2.0"><channel><title>Local</title>'
+        f"<link>https://local.example/</link><description>d</description>{items}</channel></rss>"
+    )
+    path = write_config(root, [{"url": "feed.xml", "name": "Local"}], timezone="UTC")
+    path.write_text(path.read_text() + '\n[editions]\nweekly = false\nclose_after = "1h"\n')
+    monkeypatch.setenv("SOURCE_DATE_EPOCH", str(int(at("2026-11-25T01:00:00").timestamp())))
+    assert main(["fetch", "-q", "--config", str(path)]) == 0
+    assert {k: titles(e["entries"]) for k, e in recorded(path).items()} == {
+        "2026-11-23": ["1"],
+        "2026-11-24": ["2"],
+    }
+    assert not (root / "output").exists()  # fetch renders nothing

@@ -49,7 +49,7 @@ LAYERS: dict[str, set[str]] = {
     "edition_feeds": {"models", "routes", "sanitize", "syndication", "timefmt"},
     "workers": {"errors"},
     "render": {"errors", "keys", "models", "routes", "sanitize", "syndication", "theme"}
-    | {"workers", "edition_feeds"},
+    | {"workers", "edition_feeds", "editions"},
     "write": {"errors", "files", "models"},
     "sizes": {"models"},
     "pipeline": {"errors", "fetch", "group", "models", "parse", "pool", "posts", "render"}
