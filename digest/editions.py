@@ -7,9 +7,9 @@ A run after a gap closes every missed period in order. Closing at `now` takes, f
 site's entries (deduplicated by `group`):
 
 - on time: entries dated inside the period;
-- arrived late: entries dated before it that were first seen after the previous edition of
-  its kind closed. No closed edition can hold those (it closed before they were seen), so
-  they go to the next edition that closes, under "Arrived late".
+- arrived late: entries dated before it (at most LATE_WINDOW before) that were first seen
+  after the previous edition of its kind closed. No closed edition can hold those (it closed
+  before they were seen), so they go to the next edition that closes, under "Arrived late".
 
 A period with no posts is recorded too (with `skip_empty` it gets no page and no feed entry),
 so a post arriving for it later goes to the next edition as late, not into an old one.
@@ -45,6 +45,13 @@ from digest.models import (
 from digest.sanitize import html_to_text
 
 WORDS_PER_MINUTE = 230
+# How far before its period a post may be dated to arrive late: a feed down for a few days
+# sends news late; a feed newly added sends its history, which is no news (its posts are on
+# their day pages).
+LATE_WINDOW: dict[EditionKind, timedelta] = {
+    "daily": timedelta(days=7),
+    "weekly": timedelta(days=14),
+}
 Ref = tuple[str, str]  # (source, id)
 
 
@@ -126,6 +133,7 @@ def close_editions(
         return []
     bounds = [p.bounds(tz) for p in periods]
     starts = [start for start, _ in bounds]
+    oldest_late = starts[0] - LATE_WINDOW[periods[0].kind]
     on_time: list[list[Ref]] = [[] for _ in periods]
     late: list[Ref] = []
     for entry in entries:
@@ -135,7 +143,11 @@ def close_editions(
             if when < bounds[n][1]:
                 on_time[n].append((entry.source, entry.id))
         # Whole seconds, as the cache and the edition files keep them.
-        elif previous is not None and entry.first_seen.replace(microsecond=0) > previous.closed_at:
+        elif (
+            previous is not None
+            and entry.first_seen.replace(microsecond=0) > previous.closed_at
+            and when >= oldest_late
+        ):
             late.append((entry.source, entry.id))
     return [
         Edition(

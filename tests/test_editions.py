@@ -150,8 +150,10 @@ def test_a_post_fetched_after_its_day_closed_arrives_late_and_the_closed_edition
     edition_page = path.parent / "output" / "editions" / "daily" / "2026-11-24" / "index.html"
     json_bytes, page_bytes = closed.read_bytes(), edition_page.read_bytes()
 
-    # Published at 23:50 in Moscow on the 24th, fetched after its edition closed.
+    # Published at 23:50 in Moscow on the 24th, fetched after its edition closed; and a post
+    # from a month ago, fetched then too (a feed's history): no news, only on its day page.
     add_post(path, post(2, "2026-11-24T20:50:00", seen="2026-11-25T05:00:00"))
+    add_post(path, post(3, "2026-10-24T20:50:00", seen="2026-11-25T05:00:00"))
     run(path, "2026-11-25T05:00:00")
 
     assert closed.read_bytes() == json_bytes
@@ -262,6 +264,10 @@ def test_edition_feeds_round_trip_and_are_valid_atom(tmp_path: Path) -> None:
     assert [(i["id"], i["title"], i["url"]) for i in jf["items"]] == [
         (e.id, e.title, e.link) for e in atom.entries
     ]
+    spec_keys = {"id", "url", "title", "content_html", "date_published", "date_modified"}
+    assert all(set(item) == spec_keys for item in jf["items"])  # JSON Feed 1.1 item keys
+    assert {item["date_published"] for item in jf["items"]} == {"2026-12-01T12:00:00Z"}
+    assert jf["feed_url"] == BASE + "editions/daily.json"
     weekly = feedparser.parse((out / "editions" / "weekly.xml").read_bytes())
     assert [e.id for e in weekly.entries] == [
         "tag:example.github.io,2026:digest/editions/weekly/2026-W48"
