@@ -21,6 +21,7 @@ from digest.group import feed_health, make_site
 from digest.models import (
     Config,
     Edition,
+    EditionsConfig,
     Entry,
     FeedCache,
     FeedConfig,
@@ -130,7 +131,10 @@ class Shard:
 
 def shard_config(config: Config, shard: Shard) -> Config:
     """The config with only the shard's feeds: a fetch of it reads and writes only theirs."""
-    return dataclasses.replace(config, feeds=tuple(f for f in config.feeds if shard.holds(f)))
+    # Editions off: a shard sees only its feeds, so the build after the shards closes them.
+    return dataclasses.replace(
+        config, feeds=tuple(f for f in config.feeds if shard.holds(f)), editions=EditionsConfig()
+    )
 
 
 def load_caches(config: Config, load: Load = load_cache) -> tuple[FeedCache, ...]:

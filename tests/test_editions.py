@@ -479,6 +479,9 @@ def test_digest_fetch_closes_due_editions_too(
     path = write_config(root, [{"url": "feed.xml", "name": "Local"}], timezone="UTC")
     path.write_text(path.read_text() + '\n[editions]\nweekly = false\nclose_after = "1h"\n')
     monkeypatch.setenv("SOURCE_DATE_EPOCH", str(int(at("2026-11-25T01:00:00").timestamp())))
+    # A shard sees only its part of the feeds: the build after the shards closes editions.
+    assert main(["fetch", "-q", "--shard", "1/1", "--config", str(path)]) == 0
+    assert recorded(path) == {}
     assert main(["fetch", "-q", "--config", str(path)]) == 0
     assert {k: titles(e["entries"]) for k, e in recorded(path).items()} == {
         "2026-11-23": ["1"],
