@@ -287,11 +287,14 @@ def _groups(site: Site, entries: tuple[Entry, ...], by: str) -> tuple[EditionGro
             source = site.source_of(entry)
             keyed[(source.slug, source.name)].append(entry)
     else:
-        counts = Counter(t.slug for e in entries for t in site.tags_of(e))
-        for entry in entries:
-            tags = site.tags_of(entry)
-            best = min(tags, key=lambda t: (-counts[t.slug], t.name.casefold()), default=None)
-            keyed[(best.slug, best.name) if best else ("", "")].append(entry)
+        tagged = [(entry, site.tags_of(entry)) for entry in entries]
+        counts = Counter(t.slug for _, tags in tagged for t in tags)
+        for entry, tags in tagged:
+            if len(tags) > 1:
+                best = min(tags, key=lambda t: (-counts[t.slug], t.name.casefold()))
+                keyed[(best.slug, best.name)].append(entry)
+            else:
+                keyed[(tags[0].slug, tags[0].name) if tags else ("", "")].append(entry)
     # Untagged posts ("") come last; the template names them.
     ordered = sorted(keyed.items(), key=lambda kv: (kv[0][0] == "", -len(kv[1]), kv[0][1]))
     return tuple(EditionGroup(slug, name, tuple(group)) for (slug, name), group in ordered)

@@ -272,6 +272,12 @@ def test_edition_feeds_round_trip_and_are_valid_atom(tmp_path: Path) -> None:
     assert [e.id for e in weekly.entries] == [
         "tag:example.github.io,2026:digest/editions/weekly/2026-W48"
     ]
+    # Post 3 (Rust, Python) sits under the tag the edition's posts share; untagged: "Other".
+    html = page(path, "editions/daily/2026-11-24/index.html")
+    assert '<h2 id="topic-python">Python</h2>' in html and 'id="topic-rust"' not in html
+    assert '<h2 id="other-posts">Other posts</h2>' in page(
+        path, "editions/daily/2026-11-26/index.html"
+    )
     # The edition pages and the index name the feeds.
     for name in ("editions/daily/2026-11-24/index.html", "editions/index.html"):
         html = page(path, name)
@@ -427,8 +433,9 @@ def test_the_daily_edition_in_a_browser_is_axe_clean_russian_and_fits_a_phone(
         )  # fmt: skip
         try:
             for url in PHONE_PAGES:
-                for width in (390, 1280):
-                    page = browser.new_page(viewport={"width": width, "height": 900})
+                for width, scheme in ((390, "light"), (1280, "light"), (390, "dark")):
+                    viewport = {"width": width, "height": 900}
+                    page = browser.new_page(viewport=viewport, color_scheme=scheme)
                     page.route("**/*", lambda route: route.continue_()
                                if route.request.url.startswith("http://127.0.0.1")
                                else route.abort())  # fmt: skip
@@ -439,7 +446,7 @@ def test_the_daily_edition_in_a_browser_is_axe_clean_russian_and_fits_a_phone(
                         for v in Axe().run(page).response["violations"]
                         if v["impact"] in ("serious", "critical")
                     ]
-                    assert bad == [], f"{url} at {width}px"
+                    assert bad == [], f"{url} at {width}px, {scheme}"
                     overflow = page.evaluate(
                         "document.documentElement.scrollWidth"
                         " - document.documentElement.clientWidth"
