@@ -50,6 +50,13 @@ def all_edition_files(config: Config) -> list[Path]:
     return [path for kind in _KINDS for path in edition_files(config, kind)]
 
 
+def remove_temp_files(config: Config) -> None:
+    """Temp files of a run killed while writing an edition (the editions are always whole)."""
+    for kind in _KINDS:
+        for leftover in editions_dir(config, kind).glob(".*.json.*.tmp"):
+            leftover.unlink(missing_ok=True)
+
+
 def newest_edition(config: Config, kind: EditionKind) -> Edition | None:
     files = edition_files(config, kind)
     return load_edition(files[-1]) if files else None

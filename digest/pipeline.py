@@ -178,6 +178,8 @@ def close_due_editions(
     is due: that needs only the newest recorded edition of each kind, one small file."""
     settings = config.editions
     tz = ZoneInfo(config.site.timezone)
+    if settings.kinds:
+        editions_store.remove_temp_files(config)
     newest = {kind: editions_store.newest_edition(config, kind) for kind in settings.kinds}
     pending = {
         kind: due_periods(kind, settings, tz, now, edition, None, 0)

@@ -495,3 +495,14 @@ def test_digest_fetch_closes_due_editions_too(
         "2026-11-24": ["2"],
     }
     assert not (root / "output").exists()  # fetch renders nothing
+
+
+def test_a_temp_file_left_by_a_killed_run_is_cleared(tmp_path: Path) -> None:
+    path = project(tmp_path / "p", [post(1, "2026-11-24T09:00:00")], "weekly = false")
+    folder = path.parent / "content" / "editions" / "daily"
+    folder.mkdir(parents=True)
+    leftover = folder / ".2026-11-24.json.k1ll3d.tmp"
+    leftover.write_text("{")  # killed between writing the temp file and the rename
+    run(path, "2026-11-25T04:00:00")
+    assert not leftover.exists()
+    assert [p.name for p in folder.iterdir()] == ["2026-11-24.json"]
