@@ -117,7 +117,7 @@ def due_periods(
     while current.bounds(tz)[1] + close_after <= now:
         due.append(current)
         current = current.following()
-    return due if newest is not None else due[-backfill:]
+    return due if newest is not None else due[max(0, len(due) - backfill) :]
 
 
 def close_editions(
@@ -238,10 +238,11 @@ def with_editions(site: Site, editions: Iterable[Edition]) -> Site:
     if not settings.kinds:
         return site
     by_ref = {(e.source, e.id): e for e in site.entries}
+    recorded = tuple(editions)
     views: list[EditionView] = []
     for kind in settings.kinds:
         shown = []
-        for edition in sorted((e for e in editions if e.kind == kind), key=lambda e: e.key):
+        for edition in sorted((e for e in recorded if e.kind == kind), key=lambda e: e.key):
             view = _view(site, edition, by_ref)
             if view.posts or not settings.skip_empty:
                 shown.append(view)

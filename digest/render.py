@@ -118,11 +118,14 @@ def _edition_text(
     def show(page: Page) -> tuple[str, str]:
         env, strings = setup()
         helpers = _helpers(env, site, page, strings, {})
-        macros = env.get_template("edition_macros.html").make_module(helpers)
         assert page.edition is not None
-        heading = Markup(macros.edition_title(page.edition.link)).striptags()  # type: ignore[attr-defined]
-        context = {**helpers, "page": page, "edition": page.edition, "absolute": True}
-        html = env.get_template("edition_body.html").render(context)
+        try:
+            macros = env.get_template("edition_macros.html").make_module(helpers)
+            heading = Markup(macros.edition_title(page.edition.link)).striptags()  # type: ignore[attr-defined]
+            context = {**helpers, "page": page, "edition": page.edition, "absolute": True}
+            html = env.get_template("edition_body.html").render(context)
+        except jinja2.TemplateError as e:
+            raise ThemeError(f"{_template_location(e)}: {e} (the feed entry of {page.path})") from e
         return heading, html.replace(_ROOT, site.config.site.base_url).strip()
 
     def title(kind: EditionKind) -> str:

@@ -506,3 +506,10 @@ def test_a_temp_file_left_by_a_killed_run_is_cleared(tmp_path: Path) -> None:
     run(path, "2026-11-25T04:00:00")
     assert not leftover.exists()
     assert [p.name for p in folder.iterdir()] == ["2026-11-24.json"]
+
+
+def test_the_first_run_closes_at_most_feed_entries_editions(tmp_path: Path) -> None:
+    posts = [post(n, f"2026-11-2{n}T09:00:00") for n in range(5)]  # the 20th to the 24th
+    path = project(tmp_path / "p", posts, "weekly = false", feed_entries=2)
+    run(path, "2026-11-25T04:00:00")
+    assert list(recorded(path)) == ["2026-11-23", "2026-11-24"]
