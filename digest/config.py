@@ -17,6 +17,8 @@ from digest.errors import ConfigError
 from digest.models import (
     POSTS_SOURCE,
     Config,
+    EditionGroupBy,
+    EditionsConfig,
     FeedConfig,
     FetchConfig,
     Filters,
@@ -38,11 +40,14 @@ FEED_KEYS = {"url", "name", "tags", "min_interval", "retention"} | {
 }  # fmt: skip
 FETCH_KEYS = {"timeout", "connect_timeout", "max_bytes", "workers", "per_host", "min_interval"}
 RETENTION_KEYS = {"max_age", "max_entries"}
-TOP_KEYS = {"site", "feeds", "fetch", "retention"} | {"tags", "filters"}
+TOP_KEYS = {"site", "feeds", "fetch", "retention"} | {"tags", "filters", "editions"}
 TAGS_KEYS = {"rules", "aliases", "ignore", "min_entries"}
 TAG_RULE_KEYS = {"match", "fields", "tags"}
 TAG_FIELDS = ("title", "content", "author", "link")
 FILTER_KEYS = {"include", "exclude", "max_age_days", "max_per_source"}
+EDITIONS_KEYS = {
+    "daily", "weekly", "week_start", "close_after", "excerpt_chars", "group_by", "skip_empty",
+}  # fmt: skip
 _UNITS = {"s": 1, "m": 60, "h": 3600, "d": 86400}
 _LANGUAGE = re.compile(r"^[A-Za-z]{2,8}(-[A-Za-z0-9]{1,8})*$")
 _NAME = re.compile(r"^[A-Za-z0-9][A-Za-z0-9_.-]*$")
@@ -73,11 +78,12 @@ def parse_config(data: dict[str, Any], path: Path) -> Config:
     retention = _parse_retention(_table(data, "retention", problems), "retention", problems)
     tags = _parse_tags(_table(data, "tags", problems), problems)
     filters = _parse_filters(_table(data, "filters", problems), "filters", problems)
+    editions = _parse_editions(data, problems)
     if problems or site is None:
         raise ConfigError(path, problems)
     return Config(
         path=path, site=site, feeds=feeds, fetch=fetch, retention=retention, tags=tags,
-        filters=filters,
+        filters=filters, editions=editions,
     )  # fmt: skip
 
 
@@ -111,6 +117,44 @@ def _parse_retention(raw: dict[str, Any], where: str, problems: list[str]) -> Re
     if "max_entries" in raw:
         max_entries = _whole(raw, f"{where}.max_entries", 0, 1, 10**9, problems)
     return Retention(max_age=max_age or None, max_entries=max_entries)
+
+
+_WEEKDAYS = ("monday", "tuesday", "wednesday", "thursday", "friday", "saturday", "sunday")
+
+
+def _parse_editions(data: dict[str, Any], problems: list[str]) -> EditionsConfig:
+    """`[editions]`; without the table there are none, with it daily and weekly default on."""
+    if "editions" not in data:
+        return EditionsConfig()
+    raw = _table(data, "editions", problems)
+    problems += _unknown(raw, EDITIONS_KEYS, "editions.")
+    flags = {}
+    for key, default in (("daily", True), ("weekly", True), ("skip_empty", True)):
+        value = raw.get(key, default)
+        if not isinstance(value, bool):
+            problems.append(f"editions.{key}: must be true or false, not {value!r}")
+            value = default
+        flags[key] = value
+    week_start = raw.get("week_start", "monday")
+    if not isinstance(week_start, str) or week_start.strip().lower() not in _WEEKDAYS:
+        problems.append(
+            f'editions.week_start: a day such as "monday" or "sunday", not {week_start!r}'
+        )
+        week_start = "monday"
+    group_by = raw.get("group_by", "tag")
+    if group_by not in ("tag", "source"):
+        problems.append(f'editions.group_by: must be "tag" or "source", not {group_by!r}')
+        group_by = "tag"
+    close_after = _duration(raw.get("close_after", "6h"), "editions.close_after", problems)
+    return EditionsConfig(
+        daily=flags["daily"],
+        weekly=flags["weekly"],
+        week_start=_WEEKDAYS.index(week_start.strip().lower()),
+        close_after=6 * 3600 if close_after is None else close_after,
+        excerpt_chars=_whole(raw, "editions.excerpt_chars", 280, 40, 10_000, problems),
+        group_by=cast(EditionGroupBy, group_by),
+        skip_empty=flags["skip_empty"],
+    )
 
 
 def _number(

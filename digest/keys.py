@@ -32,6 +32,7 @@ _PURE = frozenset(
         "site", "page", "url_for", "entry_url", "format_date", "t", "tags_of", "source_of",
         "content_html", "summary_text", "POSTS_SOURCE", "render_entry", "entry_page_url",
         "entry_anchor", "full",  # `full` is page.full, handed to entry.html
+        "plural", "edition_excerpt", "reading_time",
     }
 )  # fmt: skip
 # ...and the site-wide values, each in a page's key only when its templates name it.
@@ -181,6 +182,14 @@ def _analyse(source: str) -> tuple[frozenset[str], frozenset[str], tuple[str, ..
     return (
         frozenset(meta.find_undeclared_variables(ast))
         | ({"<dynamic template>"} if None in refs else set()),
-        frozenset(n.name for n in ast.find_all(nodes.Name) if n.ctx == "store"),
+        frozenset(n.name for n in ast.find_all(nodes.Name) if n.ctx == "store") | _imported(ast),
         tuple(r for r in refs if r is not None),
     )
+
+
+def _imported(ast: nodes.Template) -> frozenset[str]:
+    """Names `{% import %}` and `{% from ... import %}` set (macros from another template)."""
+    names = {node.target for node in ast.find_all(nodes.Import)}
+    for node in ast.find_all(nodes.FromImport):
+        names |= {name if isinstance(name, str) else name[1] for name in node.names}
+    return frozenset(names)

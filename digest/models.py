@@ -23,7 +23,7 @@ HealthStatus = Literal["ok", "new", "failing", "not_a_feed", "moved", "gone"]
 # Which kind of page a `Page` is (templates test it, e.g. for aria-current):
 PageKind = Literal[
     "home", "day", "month", "archive", "tag", "tags", "source", "sources", "feeds", "post",
-    "notfound",
+    "notfound", "edition", "editions",
 ]  # fmt: skip
 
 
@@ -123,6 +123,31 @@ class FetchConfig:
     min_interval: int = 0  # seconds between fetches of one feed
 
 
+EditionKind = Literal["daily", "weekly"]
+EditionGroupBy = Literal["tag", "source"]
+
+
+@dataclass(frozen=True, slots=True)
+class EditionsConfig:
+    """`[editions]`: daily and weekly digests (digest/editions.py). Off without the table."""
+
+    daily: bool = False
+    weekly: bool = False
+    week_start: int = 0  # the weekday a week starts on, Monday 0 (date.weekday())
+    close_after: int = 6 * 3600  # seconds after the period's end (site timezone)
+    excerpt_chars: int = 280
+    group_by: EditionGroupBy = "tag"
+    skip_empty: bool = True  # a period with no posts gets no page and no feed entry
+
+    @property
+    def kinds(self) -> tuple[EditionKind, ...]:
+        kinds: tuple[tuple[EditionKind, bool], ...] = (
+            ("daily", self.daily),
+            ("weekly", self.weekly),
+        )
+        return tuple(k for k, on in kinds if on)
+
+
 @dataclass(frozen=True, slots=True)
 class Config:
     path: Path  # the config file
@@ -132,6 +157,7 @@ class Config:
     retention: Retention = field(default_factory=Retention)
     tags: TagsConfig = field(default_factory=TagsConfig)
     filters: Filters = field(default_factory=Filters)
+    editions: EditionsConfig = field(default_factory=EditionsConfig)
 
     @property
     def root(self) -> Path:
@@ -412,6 +438,76 @@ class Page:
     # Sources whose entries this page shows the other way round from `full`: their feed's own
     # `full_content` says so (sorted, so the page's key is stable).
     flipped: tuple[str, ...] = ()
+    edition: EditionView | None = None  # an edition's page
+    # Links to editions: a day page's own, the home page's newest, the editions index's list.
+    edition_links: tuple[EditionLink, ...] = ()
+    edition_kinds: tuple[EditionKind, ...] = ()  # the editions index: the enabled kinds' feeds
+
+
+# --- editions (digest/editions.py) ---------------------------------------------------------
+
+
+@dataclass(frozen=True, slots=True)
+class Edition:
+    """One closed edition, as recorded in `content/editions/<kind>/<key>.json`: never changed
+    once written. Entries are (source, id) refs, newest first; `late` are those dated before
+    the period that arrived after the previous edition had closed."""
+
+    kind: EditionKind
+    key: str  # "2026-11-24" (daily), "2026-W48" (weekly: the ISO week of its Monday)
+    first_day: date  # in the site timezone
+    last_day: date
+    start: datetime  # the first day's midnight in the site timezone, as UTC
+    end: datetime  # the midnight after the last day
+    closed_at: datetime  # the `now` of the run that closed it
+    entries: tuple[tuple[str, str], ...]
+    late: tuple[tuple[str, str], ...] = ()
+
+
+@dataclass(frozen=True, slots=True)
+class EditionLink:
+    """An edition as other pages link to it."""
+
+    kind: EditionKind
+    key: str
+    path: str  # its page, relative to output/
+    first_day: date
+    last_day: date
+    posts: int
+
+
+@dataclass(frozen=True, slots=True)
+class EditionGroup:
+    """A topic (tag) or source heading of an edition, with its posts."""
+
+    slug: str  # anchor on the edition page; "" for posts without a tag
+    name: str
+    entries: tuple[Entry, ...]
+
+
+@dataclass(frozen=True, slots=True)
+class EditionView:
+    """What an edition's page and its feed entry show (all of it, so page keys stay right).
+    Excerpts and reading times are worked out from the entries as the page renders."""
+
+    edition: Edition
+    link: EditionLink
+    groups: tuple[EditionGroup, ...]
+    late: tuple[Entry, ...]
+    sources: int  # distinct sources among its posts
+    group_by: EditionGroupBy
+    excerpt_chars: int
+    prev: EditionLink | None = None  # the older edition of its kind
+    next: EditionLink | None = None  # the newer one
+
+    @property
+    def posts(self) -> int:
+        return self.link.posts
+
+    @property
+    def entries(self) -> tuple[Entry, ...]:
+        """Every post it shows: by group, then those that arrived late."""
+        return tuple(e for group in self.groups for e in group.entries) + self.late
 
 
 @dataclass(frozen=True, slots=True)

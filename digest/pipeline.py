@@ -16,10 +16,21 @@ from pathlib import Path
 from typing import TYPE_CHECKING, Protocol
 from zoneinfo import ZoneInfo
 
-from digest import __version__, update
+from digest import __version__, editions_store, update
+from digest.editions import close_editions, due_periods, with_editions
 from digest.filters import ages_out
 from digest.group import feed_health, make_site
-from digest.models import Config, FeedCache, FeedConfig, FeedHealth, FeedReport, Response
+from digest.models import (
+    Config,
+    Edition,
+    EditionsConfig,
+    Entry,
+    FeedCache,
+    FeedConfig,
+    FeedHealth,
+    FeedReport,
+    Response,
+)
 from digest.schedule import not_due
 from digest.sizes import folder_bytes, output_warnings
 from digest.store import (
@@ -124,7 +135,10 @@ class Shard:
 
 def shard_config(config: Config, shard: Shard) -> Config:
     """The config with only the shard's feeds: a fetch of it reads and writes only theirs."""
-    return dataclasses.replace(config, feeds=tuple(f for f in config.feeds if shard.holds(f)))
+    # Editions off: a shard sees only its feeds, so the build after the shards closes them.
+    return dataclasses.replace(
+        config, feeds=tuple(f for f in config.feeds if shard.holds(f)), editions=EditionsConfig()
+    )
 
 
 def load_caches(
@@ -173,8 +187,49 @@ def fetch(
         config, load_caches(config, load, states=True), now=now, force=force, client=client,
         progress=progress, workers=workers, save=save,
     )  # fmt: skip
+    close_due_editions(config, caches, now)
     warnings = content_warnings(config, content_sizes(config))  # near GitHub's file limits
     return FetchReport(reports, feed_health(config, caches), warnings)
+
+
+def close_due_editions(
+    config: Config, caches: tuple[FeedCache, ...], now: datetime
+) -> tuple[Edition, ...]:
+    """Record every edition whose close time `now` has passed (`editions`), oldest first.
+    The entries are the site's (deduplicated by `group`), so the site is made only when one
+    is due: that needs only the newest recorded edition of each kind, one small file."""
+    settings = config.editions
+    tz = ZoneInfo(config.site.timezone)
+    if settings.kinds:
+        editions_store.remove_temp_files(config)
+    newest = {kind: editions_store.newest_edition(config, kind) for kind in settings.kinds}
+    pending = {
+        kind: due_periods(kind, settings, tz, now, edition, None, 0)
+        for kind, edition in newest.items()
+        if edition is not None
+    }
+    if not any(pending.values()) and all(e is not None for e in newest.values()):
+        return ()
+    entries = _site_entries(config, whole(config, caches), now)
+    oldest = entries[-1].date.astimezone(tz).date() if entries else None
+    closed: list[Edition] = []
+    for kind, previous in newest.items():
+        periods = due_periods(kind, settings, tz, now, previous, oldest, config.site.feed_entries)
+        for edition in close_editions(entries, periods, previous, tz, now):
+            editions_store.save_edition(config, edition)
+            closed.append(edition)
+    return tuple(closed)
+
+
+def _site_entries(
+    config: Config, caches: tuple[FeedCache, ...], now: datetime
+) -> tuple[Entry, ...]:
+    from digest.posts import parse_posts
+
+    posts = parse_posts(
+        read_posts(config), timezone=config.site.timezone, base_url=config.site.base_url
+    )
+    return make_site(config, caches, posts, health=(), now=now).entries
 
 
 def fetch_feeds(
@@ -268,6 +323,7 @@ def build(
         reports, caches = fetch_feeds(
             config, caches, now=now, force=force, client=client, progress=progress
         )
+    close_due_editions(config, caches, now)  # a content change, like a fetch: offline too
     health = feed_health(config, caches)
     fetched = None if reports is None else FetchReport(reports, health)
     posts = post_paths(config)
@@ -292,6 +348,8 @@ def build(
         health=health,
         now=now,
     )
+    if config.editions.kinds:
+        site = with_editions(site, editions_store.load_editions(config))
     # Only the files whose key (what they show) changed, or that changed on disk, are made;
     # each is written as soon as it is made.
     plan = plan_site(site, theme)
@@ -314,11 +372,12 @@ def _warnings(config: Config) -> tuple[str, ...]:
 def _fingerprint(
     config: Config, posts: list[Path], theme: Theme, now: datetime | None = None
 ) -> str:
-    """What the site is built from: config, caches, posts, theme files, digest's version, and
-    the day when entries age out (`max_age_days`), so a run on a later day drops them."""
+    """What the site is built from: config, caches, posts, closed editions, theme files,
+    digest's version, and the day when entries age out (`max_age_days`), so a run on a later
+    day drops them."""
     index = month_index(config.content_dir / "feeds")
     caches = [path for feed in config.feeds for path in cache_files(config, feed.slug, index)]
-    sources = [config.path, *caches, *posts]
+    sources = [config.path, *caches, *posts, *editions_store.all_edition_files(config)]
     theme_files = {
         f"theme{n}:{p.relative_to(folder).as_posix()}": p
         for n, folder in enumerate(theme.folders)

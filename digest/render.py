@@ -19,9 +19,11 @@ import jinja2
 from markupsafe import Markup
 
 from digest import __version__, routes
+from digest.edition_feeds import edition_feed_files
+from digest.editions import edition_excerpt, reading_time
 from digest.errors import ThemeError
 from digest.keys import Keys
-from digest.models import POSTS_SOURCE, Entry, OutputFile, Page, Site
+from digest.models import POSTS_SOURCE, EditionKind, Entry, OutputFile, Page, Site
 from digest.syndication import feed_files
 from digest.theme import (
     Theme,
@@ -29,6 +31,7 @@ from digest.theme import (
     load_strings,
     load_theme,
     make_environment,
+    plural_translator,
     translator,
 )
 from digest.workers import can_fork, map_in_order
@@ -54,6 +57,9 @@ def plan_site(site: Site, theme: Theme) -> tuple[Planned, ...]:
     keys = Keys(site, make_environment(theme), _base_key(site, theme))
     plan = [Planned(page.path, keys.page(page), page=n) for n, page in enumerate(site.pages)]
     plan += [Planned(f.path, keys.file(f.path, f.inputs), make=f.make) for f in feed_files(site)]
+    show, title = _edition_text(site, theme)
+    feeds = edition_feed_files(site, show, title)
+    plan += [Planned(f.path, keys.file(f.path, f.inputs), make=f.make) for f in feeds]
     for name, path in theme.files("static").items():
         data = path.read_bytes()
         plan.append(Planned(f"static/{name}", keys.file(name, (data,)), make=path.read_bytes))
@@ -95,6 +101,38 @@ def render_site(
 
 # Fewer pages than this render in this process: starting workers costs more than it saves.
 PARALLEL_PAGES = 200
+
+
+def _edition_text(
+    site: Site, theme: Theme
+) -> tuple[Callable[[Page], tuple[str, str]], Callable[[EditionKind], str]]:
+    """An edition's title and body for its feed entry, from the theme's own templates (as on
+    its page), with absolute links; and a feed's title. The theme is read on first use."""
+    loaded: list[tuple[jinja2.Environment, dict[str, str]]] = []
+
+    def setup() -> tuple[jinja2.Environment, dict[str, str]]:
+        if not loaded:
+            loaded.append((make_environment(theme), load_strings(theme, site.config.site.language)))
+        return loaded[0]
+
+    def show(page: Page) -> tuple[str, str]:
+        env, strings = setup()
+        helpers = _helpers(env, site, page, strings, {})
+        assert page.edition is not None
+        try:
+            macros = env.get_template("edition_macros.html").make_module(helpers)
+            heading = Markup(macros.edition_title(page.edition.link)).striptags()  # type: ignore[attr-defined]
+            context = {**helpers, "page": page, "edition": page.edition, "absolute": True}
+            html = env.get_template("edition_body.html").render(context)
+        except jinja2.TemplateError as e:
+            raise ThemeError(f"{_template_location(e)}: {e} (the feed entry of {page.path})") from e
+        return heading, html.replace(_ROOT, site.config.site.base_url).strip()
+
+    def title(kind: EditionKind) -> str:
+        strings = setup()[1]
+        return f"{site.config.site.title}: {translator(strings)(f'editions_feed_{kind}')}"
+
+    return show, title
 
 
 def _base_key(site: Site, theme: Theme) -> str:
@@ -245,12 +283,15 @@ def _helpers(
         "entry_anchor": entry_anchor,
         "format_date": date_formatter(cfg.language, cfg.timezone),
         "t": translator(strings if strings is not None else {}),
+        "plural": plural_translator(strings if strings is not None else {}, cfg.language),
         "tags_of": site.tags_of,
         "source_of": site.source_of,
         "content_html": content_html,
         "summary_text": summary_text,
         "POSTS_SOURCE": POSTS_SOURCE,
         "render_entry": render_entry,
+        "edition_excerpt": edition_excerpt,
+        "reading_time": reading_time,
     }
     return helpers
 

@@ -20,6 +20,7 @@ TAGS = "tags/"
 SOURCES = "sources/"
 HEALTH = "feeds/"  # the feed health report
 NOT_FOUND = "404.html"
+EDITIONS = "editions/"  # the editions index; each edition under editions/<kind>/<key>/
 
 SITE_FEED = "atom.xml"
 JSON_FEED = "feed.json"
@@ -65,6 +66,16 @@ def day(when: date) -> str:
 
 def month(when: date) -> str:
     return f"{when:%Y/%m}/"
+
+
+def edition(kind: str, key: str) -> str:
+    """An edition's folder: `editions/daily/2026-11-24/`, `editions/weekly/2026-W48/`."""
+    return f"{EDITIONS}{kind}/{key}/"
+
+
+def edition_feed(kind: str, extension: str) -> str:
+    """The feed of one kind of edition: `editions/daily.xml`, `editions/weekly.json`."""
+    return f"{EDITIONS}{kind}.{extension}"
 
 
 def entry_anchor(source: str, entry_id: str) -> str:

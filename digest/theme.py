@@ -148,3 +148,16 @@ def date_formatter(language: str, timezone: str) -> Callable[..., str]:
         return format_date(moment, "long", locale=locale)
 
     return format_moment
+
+
+def plural_translator(strings: dict[str, str], language: str) -> Callable[..., str]:
+    """plural(key, n): the string `<key>_<form>` for n's CLDR plural form in the language
+    ("one", "few", "many", "other"...), falling back to `<key>_other`; `{n}` is filled."""
+    locale = babel_locale(language)
+    t = translator(strings)
+
+    def plural(key: str, n: int, **values: object) -> str:
+        form = f"{key}_{locale.plural_form(n)}"
+        return t(form if form in strings else f"{key}_other", n=n, **values)
+
+    return plural

@@ -190,7 +190,8 @@ def test_the_example_schema_1_cache_migrates_losing_nothing_and_builds_the_same_
         assert migrated["entries"] == data["entries"], f"{slug}: every entry, as it was"
         for part in ("feed", "http"):  # as they were, with the fields added since as defaults
             assert data[part].items() <= migrated[part].items(), f"{slug}: {part}"
-    assert tree(old.parent / "content") == tree(committed.parent / "content"), "as committed"
+    # (content/feeds/: the build also closed the example's editions into content/editions/)
+    assert tree(old.parent / "content" / "feeds") == tree(committed.parent / "content" / "feeds")
     assert build_offline(old) == site, "a second build, from the migrated cache"
     assert build_offline(committed) == site
 

@@ -46,14 +46,17 @@ LAYERS: dict[str, set[str]] = {
     "opml": {"sanitize"},
     "syndication": {"models", "opml", "routes", "sanitize", "timefmt"},
     "keys": {"models"},
+    "editions": {"models", "routes", "sanitize"},
+    "editions_store": {"errors", "files", "models", "timefmt"},
+    "edition_feeds": {"models", "routes", "sanitize", "syndication", "timefmt"},
     "workers": {"errors"},
     "render": {"errors", "keys", "models", "routes", "sanitize", "syndication", "theme"}
-    | {"workers"},
+    | {"workers", "edition_feeds", "editions"},
     "write": {"errors", "files", "models"},
     "sizes": {"models"},
     "pipeline": {"errors", "fetch", "group", "models", "parse", "pool", "posts", "render"}
     | {"schedule", "sizes", "store", "theme", "update", "workers", "write"}
-    | {"filters"},
+    | {"filters", "editions", "editions_store"},
     "opml_import": {"config", "configedit", "errors", "opml", "sanitize"},
     "discover": {"config", "configedit", "errors", "fetch", "identify", "models", "parse"}
     | {"sanitize"},
@@ -67,7 +70,7 @@ LAYERS: dict[str, set[str]] = {
 # feed parser and its kin. `digest build` with nothing new renders nothing, so its imports
 # are most of its time.
 HEAVY = ("httpx", "tomlkit", "feedparser", "markdown", "defusedxml", "watchdog")
-LIGHT = ("group", "render", "syndication", "routes", "models", "update", "pipeline")
+LIGHT = ("group", "render", "syndication", "routes", "models", "update", "pipeline", "editions")
 
 
 def _allowed(module: str) -> set[str]:
