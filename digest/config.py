@@ -17,6 +17,8 @@ from digest.errors import ConfigError
 from digest.models import (
     POSTS_SOURCE,
     Config,
+    DedupConfig,
+    DedupMode,
     FeedConfig,
     FetchConfig,
     FullContent,
@@ -32,7 +34,8 @@ SITE_KEYS = {
 FEED_KEYS = {"url", "name", "tags", "min_interval", "retention"}
 FETCH_KEYS = {"timeout", "connect_timeout", "max_bytes", "workers", "per_host", "min_interval"}
 RETENTION_KEYS = {"max_age", "max_entries"}
-TOP_KEYS = {"site", "feeds", "fetch", "retention"}
+DEDUP_KEYS = {"mode", "threshold", "window", "prefer"}
+TOP_KEYS = {"site", "feeds", "fetch", "retention", "dedup"}
 _UNITS = {"s": 1, "m": 60, "h": 3600, "d": 86400}
 _LANGUAGE = re.compile(r"^[A-Za-z]{2,8}(-[A-Za-z0-9]{1,8})*$")
 _NAME = re.compile(r"^[A-Za-z0-9][A-Za-z0-9_.-]*$")
@@ -61,9 +64,10 @@ def parse_config(data: dict[str, Any], path: Path) -> Config:
     feeds = _parse_feeds(data.get("feeds", []), path.parent, problems)
     fetch = _parse_fetch(_table(data, "fetch", problems), problems)
     retention = _parse_retention(_table(data, "retention", problems), "retention", problems)
+    dedup = _parse_dedup(_table(data, "dedup", problems), feeds, problems)
     if problems or site is None:
         raise ConfigError(path, problems)
-    return Config(path=path, site=site, feeds=feeds, fetch=fetch, retention=retention)
+    return Config(path=path, site=site, feeds=feeds, fetch=fetch, retention=retention, dedup=dedup)
 
 
 def _table(data: dict[str, Any], key: str, problems: list[str]) -> dict[str, Any]:
@@ -96,6 +100,45 @@ def _parse_retention(raw: dict[str, Any], where: str, problems: list[str]) -> Re
     if "max_entries" in raw:
         max_entries = _whole(raw, f"{where}.max_entries", 0, 1, 10**9, problems)
     return Retention(max_age=max_age or None, max_entries=max_entries)
+
+
+def _parse_dedup(
+    raw: dict[str, Any], feeds: tuple[FeedConfig, ...], problems: list[str]
+) -> DedupConfig:
+    """`[dedup]`; `prefer` names feeds by name or slug and is kept as slugs."""
+    problems += _unknown(raw, DEDUP_KEYS, "dedup.")
+    d = DedupConfig()
+    mode = raw.get("mode", d.mode)
+    if mode not in ("off", "link", "content"):
+        problems.append(
+            f'dedup.mode: must be "off", "link" (same link after normalising) or "content"'
+            f" (same link, or same title and near-identical text), not {mode!r}"
+        )
+        mode = d.mode
+    threshold = _number(raw, "dedup.threshold", d.threshold, 0, 1, problems)
+    window = _duration(raw.get("window", d.window), "dedup.window", problems)
+    prefer = raw.get("prefer", [])
+    slugs: list[str] = []
+    if not isinstance(prefer, list):
+        problems.append('dedup.prefer: must be a list of feed names, e.g. ["LessWrong"]')
+        prefer = []
+    known = {feed.slug: feed.slug for feed in feeds} | {feed.name: feed.slug for feed in feeds}
+    for n, name in enumerate(prefer):
+        slug = known.get(name) if isinstance(name, str) else None
+        if slug is None:
+            names = ", ".join(repr(f.name) for f in feeds[:5]) + (", ..." if feeds[5:] else "")
+            problems.append(
+                f"dedup.prefer[{n}]: {name!r} names no feed; use a [[feeds]] name or its slug"
+                f" ({names})"
+            )
+        elif slug not in slugs:
+            slugs.append(slug)
+    return DedupConfig(
+        mode=cast(DedupMode, mode),
+        threshold=float(threshold),
+        window=d.window if window is None else window,
+        prefer=tuple(slugs),
+    )
 
 
 def _number(

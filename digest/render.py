@@ -231,6 +231,7 @@ def _helpers(
         "t": translator(strings if strings is not None else {}),
         "tags_of": site.tags_of,
         "source_of": site.source_of,
+        "also_in_of": site.also_in_of,
         "content_html": content_html,
         "summary_text": summary_text,
         "POSTS_SOURCE": POSTS_SOURCE,

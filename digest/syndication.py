@@ -50,7 +50,11 @@ def feed_files(site: Site) -> list[FeedFile]:
         FeedFile(
             routes.JSON_FEED, _feed_inputs(site, site.entries), lambda: render_json_feed(site)
         ),
-        FeedFile(routes.HEALTH_JSON, (site.health,), lambda: render_health_json(site)),
+        FeedFile(
+            routes.HEALTH_JSON,
+            (site.health, _duplicates(site)),
+            lambda: render_health_json(site),
+        ),
         _made(routes.SITEMAP, render_sitemap(site)),
         _made(routes.ROBOTS, robots),
         # GitHub Pages: serve the files as they are (no Jekyll), on the custom domain if any.
@@ -188,8 +192,21 @@ def render_health_json(site: Site) -> bytes:
         }
         for h in site.health
     ]
-    data = {"version": 1, "feeds": feeds}
+    data = {"version": 1, "feeds": feeds, "duplicates": _duplicates(site)}
     return (json.dumps(data, indent=1, ensure_ascii=False) + "\n").encode("utf-8")
+
+
+def _duplicates(site: Site) -> list[dict[str, object]]:
+    """feeds.json "duplicates": each copy of a post the site shows once ([dedup])."""
+    return [
+        {
+            "shown": {"source": d.shown.source, "id": d.shown.id, "link": d.shown.link},
+            "copy": {"source": d.copy.source, "id": d.copy.id, "link": d.copy.link},
+            "rule": d.rule,
+            "similarity": round(d.similarity, 3),
+        }
+        for d in site.duplicates
+    ]
 
 
 # --- Atom (RFC 4287) ----------------------------------------------------------------------
