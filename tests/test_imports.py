@@ -40,7 +40,7 @@ LAYERS: dict[str, set[str]] = {
     "update": {"models", "schedule"},
     "store": {"errors", "files", "models", "timefmt"},
     "pool": {"errors", "fetch", "models", "parse", "update"},
-    "dedup": {"models", "sanitize"},
+    "dedup": {"models"},
     "group": {"dedup", "models", "routes", "sanitize", "timefmt"},
     "opml": {"sanitize"},
     "syndication": {"models", "opml", "routes", "sanitize", "timefmt"},
