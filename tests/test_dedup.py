@@ -104,6 +104,21 @@ def test_links_to_different_pages_stay_different(a: str, b: str) -> None:
     assert normalise_link(a) != normalise_link(b)
 
 
+@pytest.mark.parametrize(
+    "link",
+    [
+        *("", "https://[::1", "https://[::1]:99999/x", "https://x.example/?a=%zz&&=&utm_="),
+        *("mailto:a@b", "https://x.example:0/", "//x.example/p", "https://u:p@X.example/p?r=1"),
+        "\x00",
+    ],
+)
+def test_odd_links_normalise_without_failing(link: str) -> None:
+    a = entry("alpha", 1, "T", "", 1, link)
+    b = entry("beta", 1, "T", "", 2, link)
+    assert isinstance(normalise_link(link), str)
+    assert shown([a, b]) == ["beta-1"]  # the same text is the same link, whatever it says
+
+
 def test_the_same_link_from_two_feeds_is_one_post_shown_under_the_earlier_copy() -> None:
     a = entry("alpha", 1, "Title", "<p>x</p>", hours=1, link="https://www.x.example/p/1/")
     b = entry("beta", 1, "Other title", "<p>y</p>", hours=3, link="https://x.example/p/1?utm_x=1")
