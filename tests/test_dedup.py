@@ -21,7 +21,7 @@ from digest.cli import main
 from digest.config import parse_config
 from digest.dedup import MIN_WORDS, dedup, normalise_link, normalise_title, similarity, text_of
 from digest.errors import ConfigError
-from digest.models import DedupConfig, Entry
+from digest.models import POSTS_SOURCE, DedupConfig, Entry
 
 NOW = datetime(2026, 3, 22, 12, 0, tzinfo=UTC)
 # A vocabulary large enough that two texts drawn from it share few word triples.
@@ -138,6 +138,13 @@ def test_two_entries_of_one_feed_are_never_merged_even_through_a_third() -> None
     result = dedup((a1, a2, b), DedupConfig())
     assert [e.id for e in result.entries] == ["alpha-2", "beta-1"]  # b with a1, not a2 too
     assert result.also_in == {("beta", "beta-1"): (a1,)}
+
+
+def test_hand_written_posts_are_never_merged() -> None:
+    body = prose(10)
+    post = entry(POSTS_SOURCE, 1, "Note", body, hours=1, link="https://x.example/p")
+    copy = entry("alpha", 1, "Note", body, hours=2, link="https://x.example/p")
+    assert shown([post, copy]) == [post.id, copy.id]
 
 
 # --- the content rule and its guard -------------------------------------------------------
@@ -380,6 +387,8 @@ def test_each_cross_post_is_shown_once_with_also_in(
     atom = ET.parse(out / "atom.xml").getroot().findall(f"{a}entry")
     atom_titles = [(e.findtext(f"{a}title") or "").casefold() for e in atom]
     assert len(atom_titles) == 7 and all(atom_titles.count(t.casefold()) == 1 for t in CROSS)
+    tag_feed = ET.parse(out / "tags" / "interpretability" / "atom.xml").getroot()
+    assert len(tag_feed.findall(f"{a}entry")) == 4
     items = json.loads((out / "feed.json").read_text())["items"]
     assert len(items) == 7 and sorted(len(i.get("tags", [])) for i in items)[-4:] == [4] * 4
 
