@@ -133,6 +133,12 @@ def render_json_feed(site: Site) -> bytes:
             item["_digest"] = {"about": "https://github.com/digest", "source": origin}
             if entry.comments:
                 item["_digest"]["comments"] = entry.comments  # type: ignore[index]
+            copies = [
+                {"title": site.source_of(copy).name, "url": copy.link}
+                for copy in site.also_in_of(entry)
+            ]
+            if copies:  # the same post from other feeds, which the digest shows once
+                item["_digest"]["also_in"] = copies  # type: ignore[index]
         items.append(item)
     feed = {
         "version": "https://jsonfeed.org/version/1.1",

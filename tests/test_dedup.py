@@ -391,6 +391,10 @@ def test_each_cross_post_is_shown_once_with_also_in(
     assert len(tag_feed.findall(f"{a}entry")) == 4
     items = json.loads((out / "feed.json").read_text())["items"]
     assert len(items) == 7 and sorted(len(i.get("tags", [])) for i in items)[-4:] == [4] * 4
+    assert [i["_digest"].get("also_in") for i in items][1:3] == [
+        [{"title": "LessWrong", "url": f"{LW}posts/p1/post-1"}],
+        [{"title": AF_NAME, "url": f"{AF}posts/p2/post-2"}],
+    ]
 
     duplicates = json.loads((out / "feeds.json").read_text())["duplicates"]
     assert [(d["shown"]["source"], d["copy"]["source"], d["rule"]) for d in duplicates] == [
