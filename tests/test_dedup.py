@@ -462,3 +462,34 @@ def test_pages_with_also_in_are_valid_html(tmp_path: Path, server: FeedServer, e
     home = (tmp_path / "output" / "index.html").read_text()
     assert "Также в: <a" in home
     assert validate_html(html_pages(tmp_path / "output")) == []
+
+
+@pytest.mark.slow
+def test_also_in_reads_well_in_a_browser(tmp_path: Path, server: FeedServer, epoch: int) -> None:
+    from axe_playwright_python.sync_playwright import Axe
+    from playwright.sync_api import sync_playwright
+    from test_browser import CHROMIUM, open_page
+
+    cross_posting_feeds(server)
+    config = cross_post_project(tmp_path, server)
+    assert main(["build", "-q", "--config", str(config)]) == 0
+    with FeedServer(folder=tmp_path / "output") as site, sync_playwright() as p:
+        browser = p.chromium.launch(executable_path=CHROMIUM, args=["--no-sandbox"])
+        for scheme in ("light", "dark"):
+            page, errors = open_page(browser, site.url("/index.html"), color_scheme=scheme)
+            assert errors == []
+            article = page.locator("article", has_text="The Artificial Self")
+            also = article.locator(".entry-also-in")
+            assert also.is_visible() and also.inner_text().startswith("Also in: LessWrong")
+            # Named for screen readers by feed and post, as the "Discuss" links are.
+            name = re.compile(r"^LessWrong\s*: The Artificial Self$")
+            link = also.get_by_role("link", name=name)
+            assert link.get_attribute("href") == f"{LW}posts/p1/post-1"
+            violations = [
+                f"{v['id']}: {v['help']}"
+                for v in Axe().run(page).response["violations"]
+                if v["impact"] in ("serious", "critical")
+            ]
+            assert violations == [], scheme
+            page.close()
+        browser.close()
