@@ -17,6 +17,8 @@ from digest.errors import ConfigError
 from digest.models import (
     POSTS_SOURCE,
     Config,
+    DedupConfig,
+    DedupMode,
     EditionGroupBy,
     EditionsConfig,
     FeedConfig,
@@ -40,7 +42,7 @@ FEED_KEYS = {"url", "name", "tags", "min_interval", "retention"} | {
 }  # fmt: skip
 FETCH_KEYS = {"timeout", "connect_timeout", "max_bytes", "workers", "per_host", "min_interval"}
 RETENTION_KEYS = {"max_age", "max_entries"}
-TOP_KEYS = {"site", "feeds", "fetch", "retention"} | {"tags", "filters", "editions"}
+TOP_KEYS = {"site", "feeds", "fetch", "retention"} | {"tags", "filters", "editions", "dedup"}
 TAGS_KEYS = {"rules", "aliases", "ignore", "min_entries"}
 TAG_RULE_KEYS = {"match", "fields", "tags"}
 TAG_FIELDS = ("title", "content", "author", "link")
@@ -48,6 +50,7 @@ FILTER_KEYS = {"include", "exclude", "max_age_days", "max_per_source"}
 EDITIONS_KEYS = {
     "daily", "weekly", "week_start", "close_after", "excerpt_chars", "group_by", "skip_empty",
 }  # fmt: skip
+DEDUP_KEYS = {"mode", "threshold", "window", "prefer"}
 _UNITS = {"s": 1, "m": 60, "h": 3600, "d": 86400}
 _LANGUAGE = re.compile(r"^[A-Za-z]{2,8}(-[A-Za-z0-9]{1,8})*$")
 _NAME = re.compile(r"^[A-Za-z0-9][A-Za-z0-9_.-]*$")
@@ -79,11 +82,12 @@ def parse_config(data: dict[str, Any], path: Path) -> Config:
     tags = _parse_tags(_table(data, "tags", problems), problems)
     filters = _parse_filters(_table(data, "filters", problems), "filters", problems)
     editions = _parse_editions(data, problems)
+    dedup = _parse_dedup(_table(data, "dedup", problems), feeds, problems)
     if problems or site is None:
         raise ConfigError(path, problems)
     return Config(
         path=path, site=site, feeds=feeds, fetch=fetch, retention=retention, tags=tags,
-        filters=filters, editions=editions,
+        filters=filters, editions=editions, dedup=dedup,
     )  # fmt: skip
 
 
@@ -154,6 +158,45 @@ def _parse_editions(data: dict[str, Any], problems: list[str]) -> EditionsConfig
         excerpt_chars=_whole(raw, "editions.excerpt_chars", 280, 40, 10_000, problems),
         group_by=cast(EditionGroupBy, group_by),
         skip_empty=flags["skip_empty"],
+    )
+
+
+def _parse_dedup(
+    raw: dict[str, Any], feeds: tuple[FeedConfig, ...], problems: list[str]
+) -> DedupConfig:
+    """`[dedup]`; `prefer` names feeds by name or slug and is kept as slugs."""
+    problems += _unknown(raw, DEDUP_KEYS, "dedup.")
+    d = DedupConfig()
+    mode = raw.get("mode", d.mode)
+    if mode not in ("off", "link", "content"):
+        problems.append(
+            f'dedup.mode: must be "off", "link" (same link after normalising) or "content"'
+            f" (same link, or same title and near-identical text), not {mode!r}"
+        )
+        mode = d.mode
+    threshold = _number(raw, "dedup.threshold", d.threshold, 0, 1, problems)
+    window = _duration(raw.get("window", d.window), "dedup.window", problems)
+    prefer = raw.get("prefer", [])
+    slugs: list[str] = []
+    if not isinstance(prefer, list):
+        problems.append('dedup.prefer: must be a list of feed names, e.g. ["LessWrong"]')
+        prefer = []
+    known = {feed.slug: feed.slug for feed in feeds} | {feed.name: feed.slug for feed in feeds}
+    for n, name in enumerate(prefer):
+        slug = known.get(name) if isinstance(name, str) else None
+        if slug is None:
+            names = ", ".join(repr(f.name) for f in feeds[:5]) + (", ..." if feeds[5:] else "")
+            problems.append(
+                f"dedup.prefer[{n}]: {name!r} names no feed; use a [[feeds]] name or its slug"
+                f" ({names})"
+            )
+        elif slug not in slugs:
+            slugs.append(slug)
+    return DedupConfig(
+        mode=cast(DedupMode, mode),
+        threshold=float(threshold),
+        window=d.window if window is None else window,
+        prefer=tuple(slugs),
     )
 
 

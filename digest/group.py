@@ -13,10 +13,12 @@ from datetime import date, datetime
 from zoneinfo import ZoneInfo
 
 from digest import filters, routes, topics
+from digest.dedup import dedup
 from digest.models import (
     POSTS_SOURCE,
     Config,
     DayGroup,
+    Duplicate,
     Entry,
     FeedCache,
     FeedHealth,
@@ -50,6 +52,11 @@ def make_site(
     entries = sort_entries([e for c in by_slug.values() for e in c.entries] + list(posts))
     content_text = filters.content_texts(config)
     entries = filters.filter_entries(config, entries, now=now, content_text=content_text)
+    # Filtered first (a hidden copy must not hide the post it copies), then each post once, so
+    # that every listing, count and feed below shows it once (digest/dedup.py).
+    deduped = dedup(entries, config.dedup, {feed.slug: feed.tags for feed in config.feeds})
+    entries = deduped.entries
+    _log_duplicates(deduped.duplicates, config)
     sources = _sources(config, by_slug, entries, posts)
     entry_tags, tags = topics.tag_entries(entries, config, content_text)
     days = _by_day(entries, tz)
@@ -78,7 +85,21 @@ def make_site(
         shared_ids=frozenset(
             entry_id for entry_id, count in Counter(e.id for e in entries).items() if count > 1
         ),
+        also_in=deduped.also_in,
+        duplicates=deduped.duplicates,
     )
+
+
+def _log_duplicates(duplicates: tuple[Duplicate, ...], config: Config) -> None:
+    """Every merge, for `digest build -v`."""
+    names = {feed.slug: feed.name for feed in config.feeds}
+    for d in duplicates:
+        why = "same link" if d.rule == "link" else f"same title and {d.similarity:.0%} similar text"
+        log.debug(
+            "merged %r (%s) with %r (%s): %s",
+            d.shown.link or d.shown.title, names.get(d.shown.source, d.shown.source),
+            d.copy.link or d.copy.title, names.get(d.copy.source, d.copy.source), why,
+        )  # fmt: skip
 
 
 def _sources(

@@ -33,6 +33,7 @@ _PURE = frozenset(
         "content_html", "summary_text", "POSTS_SOURCE", "render_entry", "entry_page_url",
         "entry_anchor", "full",  # `full` is page.full, handed to entry.html
         "plural", "edition_excerpt", "reading_time",
+        "also_in_of",  # an entry's copies: in the entry's key (`Keys._shared`)
     }
 )  # fmt: skip
 # ...and the site-wide values, each in a page's key only when its templates name it.
@@ -117,6 +118,11 @@ class Keys:
             shown_with = [repr((t.slug, t.name, t.listed)) for t in self._site.tags_of(value)]
             if source is not None:
                 shown_with.append(repr((source.slug, source.name, source.url, source.link)))
+            # ...and with its copies from other feeds ("also in"), by their feed and link.
+            for copy in self._site.also_in_of(value):
+                copy_source = self._site.source_index.get(copy.source)
+                name = copy_source.name if copy_source is not None else copy.source
+                shown_with.append(repr(("also_in", copy.source, name, copy.link)))
             return _hash(("entry", repr(value), *shown_with))
         return self._fields(value)
 

@@ -148,6 +148,20 @@ class EditionsConfig:
         return tuple(k for k, on in kinds if on)
 
 
+# Which rule finds the same post in two feeds (see digest/dedup.py): "content" implies "link".
+DedupMode = Literal["off", "link", "content"]
+
+
+@dataclass(frozen=True, slots=True)
+class DedupConfig:
+    """`[dedup]`: how the same post from two feeds is shown once."""
+
+    mode: DedupMode = "content"
+    threshold: float = 0.8  # estimated Jaccard similarity of the texts' word 3-shingles
+    window: int = 3 * 86400  # seconds between the copies' dates, at most
+    prefer: tuple[str, ...] = ()  # feed slugs whose copy is shown, first = most preferred
+
+
 @dataclass(frozen=True, slots=True)
 class Config:
     path: Path  # the config file
@@ -158,6 +172,7 @@ class Config:
     tags: TagsConfig = field(default_factory=TagsConfig)
     filters: Filters = field(default_factory=Filters)
     editions: EditionsConfig = field(default_factory=EditionsConfig)
+    dedup: DedupConfig = field(default_factory=DedupConfig)
 
     @property
     def root(self) -> Path:
@@ -510,6 +525,19 @@ class EditionView:
         return tuple(e for group in self.groups for e in group.entries) + self.late
 
 
+DedupRule = Literal["link", "content"]
+
+
+@dataclass(frozen=True, slots=True)
+class Duplicate:
+    """One copy of a post that the site shows once, under `shown` (feeds.json, `-v`)."""
+
+    shown: Entry
+    copy: Entry
+    rule: DedupRule  # "link": same normalised link; "content": same title, similar text
+    similarity: float  # of the texts, 0..1 (1.0 for the link rule)
+
+
 @dataclass(frozen=True, slots=True)
 class Site:
     config: Config
@@ -522,6 +550,13 @@ class Site:
     health: tuple[FeedHealth, ...] = ()  # in config order
     months: tuple[tuple[date, int], ...] = ()  # (first day of month, entries), newest first
     shared_ids: frozenset[str] = frozenset()  # entry ids that more than one source uses
+    # (source, id) of a shown entry -> its other copies, which no listing shows (dedup)
+    also_in: dict[tuple[str, str], tuple[Entry, ...]] = field(default_factory=dict)
+    duplicates: tuple[Duplicate, ...] = ()  # every merged copy, for feeds.json
+
+    def also_in_of(self, entry: Entry) -> tuple[Entry, ...]:
+        """The entry's copies from other feeds, most preferred first."""
+        return self.also_in.get((entry.source, entry.id), ())
 
     def tags_of(self, entry: Entry) -> tuple[Tag, ...]:
         return self.entry_tags.get((entry.source, entry.id), ())

@@ -286,6 +286,7 @@ def _helpers(
         "plural": plural_translator(strings if strings is not None else {}, cfg.language),
         "tags_of": site.tags_of,
         "source_of": site.source_of,
+        "also_in_of": site.also_in_of,
         "content_html": content_html,
         "summary_text": summary_text,
         "POSTS_SOURCE": POSTS_SOURCE,

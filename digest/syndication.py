@@ -50,7 +50,11 @@ def feed_files(site: Site) -> list[FeedFile]:
         FeedFile(
             routes.JSON_FEED, _feed_inputs(site, site.entries), lambda: render_json_feed(site)
         ),
-        FeedFile(routes.HEALTH_JSON, (site.health,), lambda: render_health_json(site)),
+        FeedFile(
+            routes.HEALTH_JSON,
+            (site.health, _duplicates(site)),
+            lambda: render_health_json(site),
+        ),
         _made(routes.SITEMAP, render_sitemap(site)),
         _made(routes.ROBOTS, robots),
         # GitHub Pages: serve the files as they are (no Jekyll), on the custom domain if any.
@@ -129,6 +133,12 @@ def render_json_feed(site: Site) -> bytes:
             item["_digest"] = {"about": "https://github.com/digest", "source": origin}
             if entry.comments:
                 item["_digest"]["comments"] = entry.comments  # type: ignore[index]
+            copies = [
+                {"title": site.source_of(copy).name, "url": copy.link}
+                for copy in site.also_in_of(entry)
+            ]
+            if copies:  # the same post from other feeds, which the digest shows once
+                item["_digest"]["also_in"] = copies  # type: ignore[index]
         items.append(item)
     feed = {
         "version": "https://jsonfeed.org/version/1.1",
@@ -188,8 +198,21 @@ def render_health_json(site: Site) -> bytes:
         }
         for h in site.health
     ]
-    data = {"version": 1, "feeds": feeds}
+    data = {"version": 1, "feeds": feeds, "duplicates": _duplicates(site)}
     return (json.dumps(data, indent=1, ensure_ascii=False) + "\n").encode("utf-8")
+
+
+def _duplicates(site: Site) -> list[dict[str, object]]:
+    """feeds.json "duplicates": each copy of a post the site shows once ([dedup])."""
+    return [
+        {
+            "shown": {"source": d.shown.source, "id": d.shown.id, "link": d.shown.link},
+            "copy": {"source": d.copy.source, "id": d.copy.id, "link": d.copy.link},
+            "rule": d.rule,
+            "similarity": round(d.similarity, 3),
+        }
+        for d in site.duplicates
+    ]
 
 
 # --- Atom (RFC 4287) ----------------------------------------------------------------------

@@ -23,8 +23,7 @@ DURATION = 'a duration such as "30m", "2h" or "7d", not'
 
 # (where the bad value goes, the value, the one problem reported)
 CASES: list[tuple[tuple[str | int, ...], object, str]] = [
-    # (the list of known keys grows with each new table: its start is what matters here)
-    (("sites",), {}, "sites: unknown key (known keys: "),
+    (("sites",), {}, "sites: unknown key (known keys: "),  # every top-level table, listed
     # [site]
     (("site",), MISSING, "site: missing [site] table (title, base_url, timezone)"),
     (("site",), "T", "site: must be a table ([site])"),

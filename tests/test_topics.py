@@ -220,14 +220,18 @@ def test_min_entries_keeps_a_rare_tag_on_its_entry_without_a_page() -> None:
             {},
         ),
         ("author", "^Eliezer", {"author": "Eliezer Y"}, {"author": "Ann Eliezer"}),
-        ("link", r"lesswrong\.com/posts/", {"link": "https://lesswrong.com/posts/9"}, {}),
+        # (Each its own post: one link on two entries would be one post shown once, [dedup].)
+        ("link", r"lesswrong\.com/posts/", {"link": "https://lesswrong.com/posts/{n}"}, {}),
     ],
 )
 def test_a_rule_tags_entries_whose_field_matches(
     field: TagField, match: str, hit: dict[str, str], miss: dict[str, str]
 ) -> None:
     rule = TagRule(match=match, tags=("Found", "Also"), fields=(field,))
-    matching = [item(1, **hit), item(3, source="b", **hit)]
+    matching = [
+        item(n, source=s, **{k: v.format(n=n) for k, v in hit.items()})
+        for n, s in ((1, "a"), (3, "b"))
+    ]
     others = [item(2, **miss), item(4)]
     site = site_of(*matching, *others, tags=TagsConfig(rules=(rule,)))
     tag = {t.slug: t for t in site.tags}["found"]
