@@ -23,7 +23,7 @@ HealthStatus = Literal["ok", "new", "failing", "not_a_feed", "moved", "gone"]
 # Which kind of page a `Page` is (templates test it, e.g. for aria-current):
 PageKind = Literal[
     "home", "day", "month", "archive", "tag", "tags", "source", "sources", "feeds", "post",
-    "notfound",
+    "notfound", "year", "search",
 ]  # fmt: skip
 
 
@@ -338,6 +338,12 @@ class Page:
     source: Source | None = None
     period: date | None = None  # day and month pages: the day, or the month's first day
     full: bool = True  # entries show their whole content (else an excerpt and links)
+    # Day pages: the nearest earlier and later days that have entries (rel=prev/next). On the
+    # Page, so a day arriving re-renders the day before it (keys hash every Page field).
+    prev_day: date | None = None
+    next_day: date | None = None
+    # A year's front page: its months (first day, entries), newest first.
+    months: tuple[tuple[date, int], ...] = ()
 
 
 @dataclass(frozen=True, slots=True)

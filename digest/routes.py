@@ -20,6 +20,8 @@ TAGS = "tags/"
 SOURCES = "sources/"
 HEALTH = "feeds/"  # the feed health report
 NOT_FOUND = "404.html"
+SEARCH = "search/"  # the search page ([search] enabled)
+PAGEFIND = "pagefind/"  # Pagefind's index and scripts, written after the pages
 
 SITE_FEED = "atom.xml"
 JSON_FEED = "feed.json"
@@ -65,6 +67,10 @@ def day(when: date) -> str:
 
 def month(when: date) -> str:
     return f"{when:%Y/%m}/"
+
+
+def year(when: date) -> str:
+    return f"{when:%Y}/"
 
 
 def entry_anchor(source: str, entry_id: str) -> str:
