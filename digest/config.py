@@ -21,6 +21,7 @@ from digest.models import (
     FetchConfig,
     FullContent,
     Retention,
+    SearchConfig,
     SiteConfig,
 )
 from digest.sanitize import feed_slug, is_http_url
@@ -32,7 +33,8 @@ SITE_KEYS = {
 FEED_KEYS = {"url", "name", "tags", "min_interval", "retention"}
 FETCH_KEYS = {"timeout", "connect_timeout", "max_bytes", "workers", "per_host", "min_interval"}
 RETENTION_KEYS = {"max_age", "max_entries"}
-TOP_KEYS = {"site", "feeds", "fetch", "retention"}
+TOP_KEYS = {"site", "feeds", "fetch", "retention", "search"}
+SEARCH_KEYS = {"enabled"}
 _UNITS = {"s": 1, "m": 60, "h": 3600, "d": 86400}
 _LANGUAGE = re.compile(r"^[A-Za-z]{2,8}(-[A-Za-z0-9]{1,8})*$")
 _NAME = re.compile(r"^[A-Za-z0-9][A-Za-z0-9_.-]*$")
@@ -61,9 +63,12 @@ def parse_config(data: dict[str, Any], path: Path) -> Config:
     feeds = _parse_feeds(data.get("feeds", []), path.parent, problems)
     fetch = _parse_fetch(_table(data, "fetch", problems), problems)
     retention = _parse_retention(_table(data, "retention", problems), "retention", problems)
+    search = _parse_search(_table(data, "search", problems), problems)
     if problems or site is None:
         raise ConfigError(path, problems)
-    return Config(path=path, site=site, feeds=feeds, fetch=fetch, retention=retention)
+    return Config(
+        path=path, site=site, feeds=feeds, fetch=fetch, retention=retention, search=search
+    )
 
 
 def _table(data: dict[str, Any], key: str, problems: list[str]) -> dict[str, Any]:
@@ -87,6 +92,15 @@ def _parse_fetch(raw: dict[str, Any], problems: list[str]) -> FetchConfig:
         per_host=_whole(raw, "fetch.per_host", d.per_host, 1, 16, problems),
         min_interval=_duration(raw.get("min_interval", 0), "fetch.min_interval", problems) or 0,
     )
+
+
+def _parse_search(raw: dict[str, Any], problems: list[str]) -> SearchConfig:
+    problems += _unknown(raw, SEARCH_KEYS, "search.")
+    enabled = raw.get("enabled", True)
+    if not isinstance(enabled, bool):
+        problems.append(f"search.enabled: must be true or false, not {enabled!r}")
+        return SearchConfig()
+    return SearchConfig(enabled=enabled)
 
 
 def _parse_retention(raw: dict[str, Any], where: str, problems: list[str]) -> Retention:

@@ -68,6 +68,7 @@ def make_site(
         *_listing(routes.HOME, "home", config.site.title, entries, per_page, tz, full=home_full),
         *_date_pages(days, months, per_page, tz, full),
         *_index_pages(tags, sources, posts, per_page, tz, full),
+        *_search_pages(config),
     ]
     return Site(
         config=config,
@@ -161,6 +162,14 @@ def _year_pages(
         counts = tuple((month, len(items)) for month, items in year_months)
         pages += [replace(listing[0], months=counts), *listing[1:]]
     return pages
+
+
+def _search_pages(config: Config) -> list[Page]:
+    """The search page, with search on: its results come from Pagefind's index, in the
+    browser, so it shows nothing of the site's entries itself."""
+    if not config.search.enabled:
+        return []
+    return [Page(path=routes.page(routes.SEARCH), template="search.html", title="", kind="search")]
 
 
 def _index_pages(

@@ -31,6 +31,7 @@ _PURE = frozenset(
         "site", "page", "url_for", "entry_url", "format_date", "t", "tags_of", "source_of",
         "content_html", "summary_text", "POSTS_SOURCE", "render_entry", "entry_page_url",
         "entry_anchor", "full",  # `full` is page.full, handed to entry.html
+        "search",  # [search], in the base key (render._base_key)
     }
 )  # fmt: skip
 # ...and the site-wide values, each in a page's key only when its templates name it.

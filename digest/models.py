@@ -74,6 +74,13 @@ class SiteConfig:
 
 
 @dataclass(frozen=True, slots=True)
+class SearchConfig:
+    """`[search]`: full-text search by Pagefind, indexed after the pages are written."""
+
+    enabled: bool = True  # false: no search page, no search box, no pagefind/ folder
+
+
+@dataclass(frozen=True, slots=True)
 class FetchConfig:
     """`[fetch]`: how politely and how long to wait."""
 
@@ -92,6 +99,7 @@ class Config:
     feeds: tuple[FeedConfig, ...]
     fetch: FetchConfig = field(default_factory=FetchConfig)
     retention: Retention = field(default_factory=Retention)
+    search: SearchConfig = field(default_factory=SearchConfig)
 
     @property
     def root(self) -> Path:

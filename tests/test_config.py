@@ -23,7 +23,7 @@ DURATION = 'a duration such as "30m", "2h" or "7d", not'
 
 # (where the bad value goes, the value, the one problem reported)
 CASES: list[tuple[tuple[str | int, ...], object, str]] = [
-    (("sites",), {}, "sites: unknown key (known keys: feeds, fetch, retention, site)"),
+    (("sites",), {}, "sites: unknown key (known keys: feeds, fetch, retention, search, site)"),
     # [site]
     (("site",), MISSING, "site: missing [site] table (title, base_url, timezone)"),
     (("site",), "T", "site: must be a table ([site])"),
