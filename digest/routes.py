@@ -21,7 +21,6 @@ SOURCES = "sources/"
 HEALTH = "feeds/"  # the feed health report
 NOT_FOUND = "404.html"
 SEARCH = "search/"  # the search page ([search] enabled)
-PAGEFIND = "pagefind/"  # Pagefind's index and scripts, written after the pages
 
 SITE_FEED = "atom.xml"
 JSON_FEED = "feed.json"

@@ -26,7 +26,7 @@ from pathlib import Path
 
 # The day pages, YYYY/MM/DD/index.html (routes.day); wax glob syntax, as Pagefind reads it.
 GLOB = "[0-9][0-9][0-9][0-9]/[0-9][0-9]/[0-9][0-9]/index.html"
-FOLDER = "pagefind"  # routes.PAGEFIND, without its slash
+FOLDER = "pagefind"  # output/pagefind/: Pagefind's bundle, where the search page loads it
 _NEW = ".pagefind-new"  # where Pagefind writes, before the files that changed move over
 _ENTRY = "pagefind-entry.json"
 # What `write_site` must leave in output/ although it did not write it.
@@ -70,6 +70,9 @@ def index_site(output: Path, binary: Path | None = None) -> str | None:
         return f"search: {found}; the site has no search index"
     new = output / _NEW
     shutil.rmtree(new, ignore_errors=True)  # from a run killed part-way
+    if next(output.glob(GLOB), None) is None:  # no entries yet: nothing to index
+        shutil.rmtree(output / FOLDER, ignore_errors=True)
+        return None
     command = [
         str(found), "--site", str(output), "--glob", GLOB, "--output-path", str(new),
         "--keep-index-url", "--quiet",

@@ -105,6 +105,8 @@ def test_a_failing_pagefind_is_a_warning_and_keeps_the_index(tmp_path: Path) -> 
     output = tmp_path / "output"
     (output / "pagefind").mkdir(parents=True)
     (output / "pagefind" / "pagefind-entry.json").write_text("{}")
+    (output / "2026" / "03" / "20").mkdir(parents=True)
+    (output / "2026" / "03" / "20" / "index.html").write_text("<!DOCTYPE html><title>x</title>")
     broken = tmp_path / "pagefind"
     broken.write_text("#!/bin/sh\necho 'Error: cannot read the site' >&2\nexit 3\n")
     broken.chmod(0o755)
@@ -113,6 +115,15 @@ def test_a_failing_pagefind_is_a_warning_and_keeps_the_index(tmp_path: Path) -> 
     assert search.has_index(output) and not (output / ".pagefind-new").exists()
     missing = search.index_site(output, tmp_path / "nowhere")
     assert missing is not None and "cannot run Pagefind" in missing
+
+
+def test_a_site_without_entries_has_no_index_and_no_warning(tmp_path: Path) -> None:
+    output = tmp_path / "output"
+    (output / "pagefind").mkdir(parents=True)
+    (output / "pagefind" / "pagefind-entry.json").write_text("{}")  # entries since removed
+    (output / "index.html").write_text("<!DOCTYPE html><html lang=en><title>x</title></html>")
+    assert search.index_site(output) is None
+    assert not (output / "pagefind").exists()
 
 
 # --- in a browser ------------------------------------------------------------------------------
