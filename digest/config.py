@@ -26,6 +26,7 @@ from digest.models import (
     Filters,
     FullContent,
     Retention,
+    SearchConfig,
     SiteConfig,
     TagField,
     TagRule,
@@ -42,7 +43,13 @@ FEED_KEYS = {"url", "name", "tags", "min_interval", "retention"} | {
 }  # fmt: skip
 FETCH_KEYS = {"timeout", "connect_timeout", "max_bytes", "workers", "per_host", "min_interval"}
 RETENTION_KEYS = {"max_age", "max_entries"}
-TOP_KEYS = {"site", "feeds", "fetch", "retention"} | {"tags", "filters", "editions", "dedup"}
+TOP_KEYS = {"site", "feeds", "fetch", "retention"} | {
+    "tags",
+    "filters",
+    "editions",
+    "dedup",
+    "search",
+}
 TAGS_KEYS = {"rules", "aliases", "ignore", "min_entries"}
 TAG_RULE_KEYS = {"match", "fields", "tags"}
 TAG_FIELDS = ("title", "content", "author", "link")
@@ -51,6 +58,7 @@ EDITIONS_KEYS = {
     "daily", "weekly", "week_start", "close_after", "excerpt_chars", "group_by", "skip_empty",
 }  # fmt: skip
 DEDUP_KEYS = {"mode", "threshold", "window", "prefer"}
+SEARCH_KEYS = {"enabled"}
 _UNITS = {"s": 1, "m": 60, "h": 3600, "d": 86400}
 _LANGUAGE = re.compile(r"^[A-Za-z]{2,8}(-[A-Za-z0-9]{1,8})*$")
 _NAME = re.compile(r"^[A-Za-z0-9][A-Za-z0-9_.-]*$")
@@ -83,11 +91,12 @@ def parse_config(data: dict[str, Any], path: Path) -> Config:
     filters = _parse_filters(_table(data, "filters", problems), "filters", problems)
     editions = _parse_editions(data, problems)
     dedup = _parse_dedup(_table(data, "dedup", problems), feeds, problems)
+    search = _parse_search(_table(data, "search", problems), problems)
     if problems or site is None:
         raise ConfigError(path, problems)
     return Config(
         path=path, site=site, feeds=feeds, fetch=fetch, retention=retention, tags=tags,
-        filters=filters, editions=editions, dedup=dedup,
+        filters=filters, editions=editions, dedup=dedup, search=search,
     )  # fmt: skip
 
 
@@ -112,6 +121,15 @@ def _parse_fetch(raw: dict[str, Any], problems: list[str]) -> FetchConfig:
         per_host=_whole(raw, "fetch.per_host", d.per_host, 1, 16, problems),
         min_interval=_duration(raw.get("min_interval", 0), "fetch.min_interval", problems) or 0,
     )
+
+
+def _parse_search(raw: dict[str, Any], problems: list[str]) -> SearchConfig:
+    problems += _unknown(raw, SEARCH_KEYS, "search.")
+    enabled = raw.get("enabled", True)
+    if not isinstance(enabled, bool):
+        problems.append(f"search.enabled: must be true or false, not {enabled!r}")
+        return SearchConfig()
+    return SearchConfig(enabled=enabled)
 
 
 def _parse_retention(raw: dict[str, Any], where: str, problems: list[str]) -> Retention:

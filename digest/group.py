@@ -9,6 +9,7 @@ from __future__ import annotations
 import logging
 from collections import Counter, defaultdict
 from collections.abc import Iterable
+from dataclasses import replace
 from datetime import date, datetime
 from zoneinfo import ZoneInfo
 
@@ -71,6 +72,7 @@ def make_site(
         *_listing(routes.HOME, "home", config.site.title, home, per_page, tz, full=home_full),
         *_date_pages(days, months, per_page, tz, full),
         *_index_pages(tags, sources, posts, per_page, tz, full),
+        *_search_pages(config),
     ]
     return Site(
         config=config,
@@ -136,6 +138,7 @@ def _date_pages(
 ) -> list[Page]:
     """One page per day (never paginated; each entry's canonical page, always in full), one
     paginated listing per month."""
+    # Days are newest first: the previous (earlier) day is the next one in the list.
     pages = [
         Page(
             path=routes.page(routes.day(day)),
@@ -144,15 +147,47 @@ def _date_pages(
             kind="day",
             days=(DayGroup(day, day_entries),),
             period=day,
+            prev_day=days[n + 1][0] if n + 1 < len(days) else None,
+            next_day=days[n - 1][0] if n > 0 else None,
         )
-        for day, day_entries in days
+        for n, (day, day_entries) in enumerate(days)
     ]
     for month, month_entries in months.items():
         pages += _listing(
             routes.month(month), "month", month.isoformat(), month_entries, per_page, tz,
             period=month, full=full,
         )  # fmt: skip
+    pages += _year_pages(months, per_page, tz, full)
     return pages
+
+
+def _year_pages(
+    months: dict[date, tuple[Entry, ...]], per_page: int, tz: ZoneInfo, full: tuple[bool, bool]
+) -> list[Page]:
+    """One paginated listing per year (excerpts unless `full` says otherwise); its front page
+    also lists the year's months with their counts. Numbered pages do not: a count changes
+    with every new entry, and they would be rendered again each time for it."""
+    years: dict[date, list[tuple[date, tuple[Entry, ...]]]] = {}
+    for month, month_entries in months.items():  # newest first
+        years.setdefault(month.replace(month=1), []).append((month, month_entries))
+    pages: list[Page] = []
+    for year, year_months in years.items():
+        year_entries = tuple(e for _, items in year_months for e in items)
+        listing = _listing(
+            routes.year(year), "year", str(year.year), year_entries, per_page, tz,
+            period=year, full=full,
+        )  # fmt: skip
+        counts = tuple((month, len(items)) for month, items in year_months)
+        pages += [replace(listing[0], months=counts), *listing[1:]]
+    return pages
+
+
+def _search_pages(config: Config) -> list[Page]:
+    """The search page, with search on: its results come from Pagefind's index, in the
+    browser, so it shows nothing of the site's entries itself."""
+    if not config.search.enabled:
+        return []
+    return [Page(path=routes.page(routes.SEARCH), template="search.html", title="", kind="search")]
 
 
 def _index_pages(

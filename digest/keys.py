@@ -34,6 +34,7 @@ _PURE = frozenset(
         "entry_anchor", "full",  # `full` is page.full, handed to entry.html
         "plural", "edition_excerpt", "reading_time",
         "also_in_of",  # an entry's copies: in the entry's key (`Keys._shared`)
+        "search",  # [search], in the base key (render._base_key)
     }
 )  # fmt: skip
 # ...and the site-wide values, each in a page's key only when its templates name it.

@@ -23,7 +23,7 @@ HealthStatus = Literal["ok", "new", "failing", "not_a_feed", "moved", "gone"]
 # Which kind of page a `Page` is (templates test it, e.g. for aria-current):
 PageKind = Literal[
     "home", "day", "month", "archive", "tag", "tags", "source", "sources", "feeds", "post",
-    "notfound", "edition", "editions",
+    "notfound", "edition", "editions", "year", "search",
 ]  # fmt: skip
 
 
@@ -112,6 +112,13 @@ class SiteConfig:
 
 
 @dataclass(frozen=True, slots=True)
+class SearchConfig:
+    """`[search]`: full-text search by Pagefind, indexed after the pages are written."""
+
+    enabled: bool = True  # false: no search page, no search box, no pagefind/ folder
+
+
+@dataclass(frozen=True, slots=True)
 class FetchConfig:
     """`[fetch]`: how politely and how long to wait."""
 
@@ -173,6 +180,7 @@ class Config:
     filters: Filters = field(default_factory=Filters)
     editions: EditionsConfig = field(default_factory=EditionsConfig)
     dedup: DedupConfig = field(default_factory=DedupConfig)
+    search: SearchConfig = field(default_factory=SearchConfig)
 
     @property
     def root(self) -> Path:
@@ -457,6 +465,12 @@ class Page:
     # Links to editions: a day page's own, the home page's newest, the editions index's list.
     edition_links: tuple[EditionLink, ...] = ()
     edition_kinds: tuple[EditionKind, ...] = ()  # the editions index: the enabled kinds' feeds
+    # Day pages: the nearest earlier and later days that have entries (rel=prev/next). On the
+    # Page, so a day arriving re-renders the day before it (keys hash every Page field).
+    prev_day: date | None = None
+    next_day: date | None = None
+    # A year's front page: its months (first day, entries), newest first.
+    months: tuple[tuple[date, int], ...] = ()
 
 
 # --- editions (digest/editions.py) ---------------------------------------------------------

@@ -16,7 +16,7 @@ from pathlib import Path
 from typing import TYPE_CHECKING, Protocol
 from zoneinfo import ZoneInfo
 
-from digest import __version__, editions_store, update
+from digest import __version__, editions_store, search, update
 from digest.editions import close_editions, due_periods, with_editions
 from digest.filters import ages_out
 from digest.group import feed_health, make_site
@@ -330,7 +330,9 @@ def build(
     theme = load_theme(config.themes_dir, config.site.theme)
     inputs = _fingerprint(config, posts, theme, now)
     pages = is_current(output, inputs)
-    if pages is not None:  # nothing it is built from changed: nothing to render or write
+    # Nothing it is built from changed: nothing to render or write (nor to index, unless the
+    # search index is missing).
+    if pages is not None and (not config.search.enabled or search.has_index(output)):
         entries = sum(c.entry_count for c in caches) + len(posts)
         unchanged = WriteReport(written=0, unchanged=pages, removed=0)
         return BuildReport(fetched, health, entries, pages, unchanged, _warnings(config))
@@ -356,9 +358,18 @@ def build(
     built = read_manifest(output)
     todo = outdated(output, ((p.path, p.key) for p in plan), built)
     files = render_site(site, theme, tuple(p for p in plan if p.path in todo), worker_count())
-    written = write_site(files, output, [(p.path, p.key) for p in plan], inputs, built)
+    keep = search.KEEP if config.search.enabled else ()
+    written = write_site(files, output, [(p.path, p.key) for p in plan], inputs, built, keep)
+    problem = None
+    # Pagefind reads the day pages only (and starts afresh each time): it runs when one was
+    # made or a file removed, or when the index is missing.
+    if config.search.enabled and (
+        written.removed or any(map(search.is_indexed, todo)) or not search.has_index(output)
+    ):
+        problem = search.index_site(output)
+    warnings = _warnings(config) + ((problem,) if problem else ())  # the size with the index
     entries, pages = len(site.entries), len(site.pages)
-    return BuildReport(fetched, health, entries, pages, written, _warnings(config))
+    return BuildReport(fetched, health, entries, pages, written, warnings)
 
 
 def _warnings(config: Config) -> tuple[str, ...]:

@@ -36,6 +36,7 @@ from digest.theme import (
 )
 from digest.workers import can_fork, map_in_order
 
+SEARCH_SCRIPT = "search.js"  # the theme's static file that runs the search page
 _HEADING = re.compile(r"<(/?)h([1-6])\b")
 SUMMARY_CHARS = 400
 
@@ -61,6 +62,8 @@ def plan_site(site: Site, theme: Theme) -> tuple[Planned, ...]:
     feeds = edition_feed_files(site, show, title)
     plan += [Planned(f.path, keys.file(f.path, f.inputs), make=f.make) for f in feeds]
     for name, path in theme.files("static").items():
+        if name == SEARCH_SCRIPT and not site.config.search.enabled:
+            continue  # no search, no search files
         data = path.read_bytes()
         plan.append(Planned(f"static/{name}", keys.file(name, (data,)), make=path.read_bytes))
     return tuple(plan)
@@ -138,7 +141,9 @@ def _edition_text(
 def _base_key(site: Site, theme: Theme) -> str:
     """What every file's key holds: digest's version, the [site] settings, the theme's files
     (by their path inside the theme, so the same project has one key in any folder)."""
-    digest = hashlib.blake2b(f"{__version__}\n{site.config.site!r}".encode(), digest_size=16)
+    # [search] is in too: with it on, every page has the search box (and another CSP).
+    settings = f"{__version__}\n{site.config.site!r}\n{site.config.search!r}"
+    digest = hashlib.blake2b(settings.encode(), digest_size=16)
     for n, folder in enumerate(theme.folders):
         for path in sorted(p for p in folder.rglob("*") if p.is_file()):
             label = f"theme{n}:{path.relative_to(folder).as_posix()}"
@@ -273,6 +278,7 @@ def _helpers(
 
     helpers: dict[str, object] = {
         "site": cfg,
+        "search": site.config.search,
         "sources": site.sources,
         "tags": site.tags,
         "months": site.months,

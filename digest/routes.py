@@ -21,6 +21,7 @@ SOURCES = "sources/"
 HEALTH = "feeds/"  # the feed health report
 NOT_FOUND = "404.html"
 EDITIONS = "editions/"  # the editions index; each edition under editions/<kind>/<key>/
+SEARCH = "search/"  # the search page ([search] enabled)
 
 SITE_FEED = "atom.xml"
 JSON_FEED = "feed.json"
@@ -76,6 +77,10 @@ def edition(kind: str, key: str) -> str:
 def edition_feed(kind: str, extension: str) -> str:
     """The feed of one kind of edition: `editions/daily.xml`, `editions/weekly.json`."""
     return f"{EDITIONS}{kind}.{extension}"
+
+
+def year(when: date) -> str:
+    return f"{when:%Y}/"
 
 
 def entry_anchor(source: str, entry_id: str) -> str:

@@ -133,12 +133,14 @@ def write_site(
     planned: Sequence[tuple[str, str]] | None = None,
     inputs: str = "",
     built: Manifest | None = None,
+    keep: tuple[str, ...] = (),
 ) -> WriteReport:
     """Make `output/` hold exactly the `planned` files (path, key) and a stamp of them.
 
     `files` are the planned files that had to be made, written as they come (so the site is
     never whole in memory); the others are in `output/` already, as `built` lists them. By
-    default `files` are the whole site, each keyed by its bytes.
+    default `files` are the whole site, each keyed by its bytes. The folders named in `keep`
+    (at the top of `output/`) are made after this and left as they are (the search index).
     """
     sizes: dict[str, int] = {}
     if planned is None:
@@ -161,8 +163,8 @@ def write_site(
         stamp = {
             path: (key, sizes.get(path, previous.get(path, ("", 0))[1])) for path, key in planned
         }
-        keep: set[Path] = {output.joinpath(*path.split("/")) for path in [*wanted, STAMP]}
-        removed = _remove_stale(output, keep)
+        wanted_paths = {Path(output, *path.split("/")) for path in [*wanted, STAMP]}
+        removed = _remove_stale(output, wanted_paths, {Path(output, name) for name in keep})
         if _write_stamp(output / STAMP, inputs, stamp, touch=bool(sizes or removed)):
             written += 1
         else:
@@ -186,10 +188,15 @@ def _write_stamp(path: Path, inputs: str, files: dict[str, tuple[str, int]], tou
     return False
 
 
-def _remove_stale(output: Path, wanted: set[Path]) -> int:
+def _remove_stale(output: Path, wanted: set[Path], kept: set[Path]) -> int:
+    """Remove what the build did not write, but for the `kept` folders (never walked)."""
     removed = 0
-    for dirpath, _dirnames, filenames in os.walk(output, topdown=False):
+    walked: list[tuple[Path, list[str]]] = []
+    for dirpath, dirnames, filenames in os.walk(output):
         folder = Path(dirpath)
+        dirnames[:] = [d for d in dirnames if folder / d not in kept]
+        walked.append((folder, filenames))
+    for folder, filenames in reversed(walked):  # a folder's subfolders before it
         for name in filenames:
             path = folder / name
             if path not in wanted:

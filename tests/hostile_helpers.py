@@ -13,6 +13,7 @@ few bytes inserted, deleted or replaced.
 
 from __future__ import annotations
 
+import gzip
 import json
 import os
 import pickle
@@ -54,8 +55,20 @@ CSP_DIRECTIVES = (
     "script-src 'self'",
     "object-src 'none'",
     "base-uri 'self'",
-    "form-action 'none'",
     "style-src 'self'",
+)
+# Forms may go to the site only (the search box), or nowhere.
+FORM_ACTIONS = ("form-action 'none'", "form-action 'self'")
+# The theme's own search parts, the only form, field, button and script a page may hold:
+# the search box (and the search page's form), outside entry content, to a page of the site;
+# the search page's script, the theme's static/search.js.
+_OUR_FORM_CLASSES = frozenset({"search-box", "search-form"})
+_OUR_FORM_PARTS = frozenset({"input", "button"})
+_OUR_SCRIPT = re.compile(r"(?:\.\./)*static/search\.js")
+_OUR_MARKUP = re.compile(
+    r'<form class="search-(?:box|form)"[^>]*>(?:(?!<form|</form).)*</form>'
+    r'|<script type="module" src="(?:\.\./)*static/search\.js"></script>',
+    re.S,
 )
 XXE_MARKERS = ("root:x:0:0", "root:*:0:0", "/bin/bash", "/usr/sbin/nologin")
 _WHATWG_STRIP = "".join(chr(c) for c in range(0x21))
@@ -85,6 +98,7 @@ class _Scanner(HTMLParser):
         self.referrer: list[str] = []
         self.content_depth = 0  # >0 inside <div class="entry-content">, i.e. feed HTML
         self.open: list[str] = []
+        self.in_our_form = False
 
     def problem(self, message: str) -> None:
         self.problems.append(f"{self.where}:{self.getpos()[0]}: {message}")
@@ -92,7 +106,7 @@ class _Scanner(HTMLParser):
     def handle_starttag(self, tag: str, attrs: list[tuple[str, str | None]]) -> None:
         values = {name: value or "" for name, value in attrs}
         in_content = self.content_depth > 0 or not self.page
-        if tag in UNSAFE_ELEMENTS:
+        if tag in UNSAFE_ELEMENTS and not (not in_content and self.ours(tag, values)):
             self.problem(f"<{tag}> element")
         if tag == "meta" and "http-equiv" in values:
             if values["http-equiv"].lower() != "content-security-policy" or in_content:
@@ -130,6 +144,21 @@ class _Scanner(HTMLParser):
         elif self.page and "entry-content" in values.get("class", "").split():
             self.content_depth = 1
 
+    def ours(self, tag: str, values: dict[str, str]) -> bool:
+        """The theme's search box or form (and its field and button), or its script."""
+        if tag == "form" and not self.in_our_form:
+            action = values.get("action", "")
+            if values.get("class") in _OUR_FORM_CLASSES and url_scheme(action) is None:
+                self.in_our_form = True
+                return True
+        if tag in _OUR_FORM_PARTS:
+            return self.in_our_form
+        if tag == "script":
+            return values.get("type") == "module" and bool(
+                _OUR_SCRIPT.fullmatch(values.get("src", ""))
+            )
+        return False
+
     def check_feed_element(self, tag: str, values: dict[str, str]) -> None:
         """Feed HTML: links marked as not ours, lazy images, absolute http(s) URLs only."""
         if tag == "a" and "href" in values:
@@ -152,6 +181,8 @@ class _Scanner(HTMLParser):
                 self.problem(f"relative URL in feed HTML (points into our site): {name}={value!r}")
 
     def handle_endtag(self, tag: str) -> None:
+        if tag == "form":
+            self.in_our_form = False
         if tag in self.open:
             while self.open:
                 top = self.open.pop()
@@ -167,12 +198,16 @@ def scan_html(text: str, where: str, *, page: bool = True) -> list[str]:
     scanner.feed(text)
     scanner.close()
     problems = scanner.problems
-    for match in _RAW_UNSAFE.finditer(text):
+    for match in _RAW_UNSAFE.finditer(_OUR_MARKUP.sub("", text) if page else text):
         if page and match.group(1).lower().startswith("meta"):
             continue  # ours: checked by the tokenizer above
         problems.append(f"{where}: raw {match.group()!r} in the markup")
     if page:
-        if len(scanner.csp) != 1 or not all(d in scanner.csp[0] for d in CSP_DIRECTIVES):
+        if (
+            len(scanner.csp) != 1
+            or not all(d in scanner.csp[0] for d in CSP_DIRECTIVES)
+            or not any(d in scanner.csp[0] for d in FORM_ACTIONS)
+        ):
             problems.append(f"{where}: no Content-Security-Policy meta with {CSP_DIRECTIVES}")
         elif "frame-ancestors" in scanner.csp[0]:
             problems.append(f"{where}: frame-ancestors is ignored in a meta CSP")
@@ -207,6 +242,10 @@ def scan_site(folder: Path, *, mojibake: bool = True) -> list[str]:
         data = path.read_bytes()
         if path.suffix in (".png", ".ico", ".woff2", ".jpg", ".gif"):
             continue
+        if path.suffix in (".pf_index", ".pf_meta", ".pagefind"):
+            continue  # Pagefind's index and WebAssembly: gzipped binary
+        if path.suffix == ".pf_fragment":  # an indexed page's text: gzipped, after a marker
+            data = gzip.decompress(data).removeprefix(b"pagefind_dcd")
         try:
             text = data.decode("utf-8")
         except UnicodeDecodeError as e:

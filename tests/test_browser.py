@@ -29,6 +29,8 @@ PAGE_TYPES = {
     "home, page 2": "page/2/index.html",
     "day": "2026/03/21/index.html",
     "month": "2026/03/index.html",
+    "year": "2026/index.html",
+    "search": "search/index.html?q=notes",
     "archive": "archive/index.html",
     "tags": "tags/index.html",
     "tag": "tags/notes/index.html",

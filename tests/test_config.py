@@ -43,6 +43,10 @@ CASES: list[tuple[tuple[str | int, ...], object, str]] = [
     (("site", "full_content"), 1, 'site.full_content: must be "front"'),
     (("site", "source_feeds"), 1, "site.source_feeds: must be true or false, not 1"),
     (("site", "cname"), "not a host", "site.cname: 'not a host' is not a domain name"),
+    # [search]
+    (("search",), True, "search: must be a table ([search])"),
+    (("search", "enable"), False, "search.enable: unknown key (known keys: enabled)"),
+    (("search", "enabled"), "no", "search.enabled: must be true or false, not 'no'"),
     # [fetch]
     (("fetch",), 3, "fetch: must be a table ([fetch])"),
     (("fetch", "retries"), 3, "fetch.retries: unknown key (known keys: connect_timeout,"),

@@ -25,7 +25,7 @@ from digest.store import cache_path, save_cache
 from digest.write import STAMP
 
 NOW = datetime(2026, 3, 23, 12, 0, tzinfo=UTC)
-TITLE = re.compile(r'<h3 class="entry-title"[^>]*><a href="[^"]*">([^<]*)</a>')
+TITLE = re.compile(r'<h3[^>]* class="entry-title"[^>]*><a href="[^"]*">([^<]*)</a>')
 
 
 def make(

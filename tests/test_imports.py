@@ -55,8 +55,9 @@ LAYERS: dict[str, set[str]] = {
     | {"workers", "edition_feeds", "editions"},
     "write": {"errors", "files", "models"},
     "sizes": {"models"},
+    "search": set(),  # runs Pagefind over output/ after write
     "pipeline": {"errors", "fetch", "group", "models", "parse", "pool", "posts", "render"}
-    | {"schedule", "sizes", "store", "theme", "update", "workers", "write"}
+    | {"schedule", "search", "sizes", "store", "theme", "update", "workers", "write"}
     | {"filters", "editions", "editions_store"},
     "opml_import": {"config", "configedit", "errors", "opml", "sanitize"},
     "discover": {"config", "configedit", "errors", "fetch", "identify", "models", "parse"}

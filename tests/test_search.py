@@ -1,0 +1,250 @@
+"""Full-text search: Pagefind's index of the day pages, and the search page in a real browser.
+
+The browser tests build a site from a loopback feed, serve output/ over loopback HTTP (at the
+root, and under /repo/ as GitHub Pages serves a project) and search it in headless Chromium
+(Debian's, one per module, as in test_browser). The quick tests need no browser.
+"""
+
+from __future__ import annotations
+
+import json
+import re
+import shutil
+from collections.abc import Iterator
+from datetime import UTC, datetime
+from pathlib import Path
+
+import pytest
+from helpers import FeedServer, Item, rss, tree, write_config
+
+from digest import search
+from digest.cli import main
+
+WHEN = datetime(2026, 3, 20, 10, 0, tzinfo=UTC)
+EPOCH = "1774267200"  # 2026-03-23 12:00 UTC
+
+
+def items(language: str) -> list[Item]:
+    """Three posts over two days; the middle one holds the word searched for."""
+    if language == "ru":
+        bodies = ["<p>Про собак и лошадей.</p>", "<p>Бездомными кошками занимаются волонтёры.</p>"]
+        titles = ["Собаки", "Городские волонтёры"]
+    else:
+        bodies = ["<p>About dogs and horses.</p>", "<p>Notes on zeppelins and airships.</p>"]
+        titles = ["Dogs", "Airships over Berlin"]
+    return [
+        Item(titles[0], "first", WHEN.replace(day=21), bodies[0]),
+        Item(titles[1], "second", WHEN, bodies[1]),
+        Item("Third", "third", WHEN.replace(hour=8), "<p>Nothing to see.</p>"),
+    ]
+
+
+def build_site(
+    folder: Path, server: FeedServer, language: str = "en", **site: object
+) -> tuple[Path, int]:
+    feed = server.serve(f"/{language}.xml", rss("Sky Log", "https://sky.example/", items(language)))
+    config = write_config(
+        folder, [{"url": feed, "name": "Sky Log"}], language=language, timezone="UTC", **site
+    )
+    with pytest.MonkeyPatch.context() as mp:
+        mp.setenv("SOURCE_DATE_EPOCH", EPOCH)
+        code = main(["build", "-q", "--config", str(config)])
+    return folder / "output", code
+
+
+# --- without a browser -----------------------------------------------------------------------
+
+
+def test_search_off_ships_no_search_files(tmp_path: Path, server: FeedServer) -> None:
+    on, code = build_site(tmp_path / "on", server)
+    assert code == 0
+    assert search.has_index(on) and (on / "search" / "index.html").is_file()
+    assert (on / "static" / "search.js").is_file()
+    assert 'class="search-box"' in (on / "index.html").read_text(encoding="utf-8")
+
+    config = tmp_path / "on" / "config.toml"
+    config.write_text(config.read_text() + "\n[search]\nenabled = false\n")
+    with pytest.MonkeyPatch.context() as mp:
+        mp.setenv("SOURCE_DATE_EPOCH", EPOCH)
+        assert main(["build", "-q", "--offline", "--config", str(config)]) == 0
+    files = tree(on)
+    assert not [n for n in files if "pagefind" in n or n.startswith("search/")]
+    assert "static/search.js" not in files
+    home = files["index.html"].decode()
+    assert "search-box" not in home and "form-action 'none'" in home
+    assert "pagefind" not in files["2026/03/20/index.html"].decode()
+
+
+def test_the_index_holds_each_entry_once_from_its_day_page(
+    tmp_path: Path, server: FeedServer
+) -> None:
+    out, _ = build_site(tmp_path / "site", server, full_content="all")
+    entry = json.loads((out / "pagefind" / "pagefind-entry.json").read_text())
+    # Two day pages, though with full_content = "all" every listing shows the entries too.
+    assert entry["languages"]["en"]["page_count"] == 2
+    # Only the search page allows WebAssembly; every page may submit a form to the site.
+    page = (out / "search" / "index.html").read_text(encoding="utf-8")
+    assert "script-src 'self' 'wasm-unsafe-eval';" in page and "form-action 'self'" in page
+    assert "wasm-unsafe-eval" not in (out / "index.html").read_text(encoding="utf-8")
+
+
+def test_an_unchanged_build_does_not_index_again_and_a_missing_index_is_rebuilt(
+    tmp_path: Path, server: FeedServer
+) -> None:
+    out, _ = build_site(tmp_path / "site", server)
+    before = {p: p.stat().st_mtime_ns for p in (out / "pagefind").rglob("*")}
+    config = str(tmp_path / "site" / "config.toml")
+    assert main(["build", "-q", "--offline", "--config", config]) == 0
+    assert {p: p.stat().st_mtime_ns for p in (out / "pagefind").rglob("*")} == before
+    shutil.rmtree(out / "pagefind")
+    assert main(["build", "-q", "--offline", "--config", config]) == 0
+    assert search.has_index(out)
+
+
+def test_a_failing_pagefind_is_a_warning_and_keeps_the_index(tmp_path: Path) -> None:
+    output = tmp_path / "output"
+    (output / "pagefind").mkdir(parents=True)
+    (output / "pagefind" / "pagefind-entry.json").write_text("{}")
+    (output / "2026" / "03" / "20").mkdir(parents=True)
+    (output / "2026" / "03" / "20" / "index.html").write_text("<!DOCTYPE html><title>x</title>")
+    broken = tmp_path / "pagefind"
+    broken.write_text("#!/bin/sh\necho 'Error: cannot read the site' >&2\nexit 3\n")
+    broken.chmod(0o755)
+    warning = search.index_site(output, broken)
+    assert warning is not None and "cannot read the site" in warning
+    assert search.has_index(output) and not (output / ".pagefind-new").exists()
+    missing = search.index_site(output, tmp_path / "nowhere")
+    assert missing is not None and "cannot run Pagefind" in missing
+
+
+def test_a_site_without_entries_has_no_index_and_no_warning(tmp_path: Path) -> None:
+    output = tmp_path / "output"
+    (output / "pagefind").mkdir(parents=True)
+    (output / "pagefind" / "pagefind-entry.json").write_text("{}")  # entries since removed
+    (output / "index.html").write_text("<!DOCTYPE html><html lang=en><title>x</title></html>")
+    assert search.index_site(output) is None
+    assert not (output / "pagefind").exists()
+
+
+# --- in a browser ------------------------------------------------------------------------------
+
+CHROMIUM = shutil.which("chromium") or shutil.which("chromium-browser") or "/usr/bin/chromium"
+
+
+@pytest.fixture(scope="module")
+def browser() -> Iterator[object]:
+    from playwright.sync_api import sync_playwright
+
+    with sync_playwright() as p:
+        browser = p.chromium.launch(
+            executable_path=CHROMIUM,
+            args=["--no-sandbox", "--disable-gpu", "--disable-background-networking"],
+        )
+        yield browser
+        browser.close()
+
+
+def search_and_follow(browser: object, home: str, word: str) -> dict[str, str]:
+    """Type `word` in the header's search box on the home page, read the first result,
+    follow it; what the reader saw."""
+    from playwright.sync_api import Browser, expect
+
+    assert isinstance(browser, Browser)
+    page = browser.new_page()
+    errors: list[str] = []
+    page.on("pageerror", lambda e: errors.append(str(e)))
+    page.on("console", lambda m: errors.append(m.text) if m.type == "error" else None)
+    page.goto(home)
+    page.fill("#site-search", word)
+    page.press("#site-search", "Enter")
+    result = page.locator(".search-result").first
+    expect(result).to_be_visible(timeout=15_000)
+    seen = {
+        "count": str(page.locator(".search-result").count()),
+        "title": result.locator("h2 a").inner_text(),
+        "source": result.locator(".source").inner_text(),
+        "date": result.locator(".date").inner_text(),
+        "excerpt": result.locator(".search-excerpt").inner_text(),
+        "mark": result.locator("mark").first.inner_text(),
+        "status": page.locator("#search-status").inner_text(),
+    }
+    result.locator("h2 a").click()
+    page.wait_for_load_state()
+    anchor = page.evaluate("location.hash")
+    seen["url"] = page.url
+    seen["landed"] = page.locator(f"article[id='{anchor[1:]}'] h3").inner_text()
+    page.close()
+    assert errors == []
+    return seen
+
+
+@pytest.mark.slow
+def test_search_finds_an_entry_and_leads_to_it(
+    browser: object, tmp_path: Path, server: FeedServer
+) -> None:
+    out, _ = build_site(tmp_path / "site", server)
+    with FeedServer(folder=out) as site:
+        seen = search_and_follow(browser, site.url("/index.html"), "zeppelins")
+    assert seen["count"] == "1"
+    assert seen["title"] == "Airships over Berlin"
+    assert seen["source"] == "Sky Log"
+    assert seen["date"].startswith("March 20, 2026")
+    assert seen["mark"].lower() == "zeppelins" and "airships" in seen["excerpt"]
+    assert seen["status"] == "Results for “zeppelins”: 1"
+    assert re.search(r"/2026/03/20/index\.html#entry-[0-9a-f]{12}$", seen["url"])
+    assert seen["landed"] == "Airships over Berlin"
+
+
+@pytest.mark.slow
+def test_search_works_under_a_sub_path(browser: object, tmp_path: Path, server: FeedServer) -> None:
+    out, _ = build_site(tmp_path / "site", server)
+    with FeedServer(folder=out, prefix="/repo") as site:
+        seen = search_and_follow(browser, site.url("/repo/index.html"), "airships")
+        asked = site.paths()
+    assert seen["title"] == "Airships over Berlin"
+    assert re.search(r"/repo/2026/03/20/index\.html#entry-[0-9a-f]{12}$", seen["url"])
+    assert seen["landed"] == "Airships over Berlin"
+    assert any("/pagefind/" in p for p in asked)
+    assert all(p.startswith("/repo/") for p in asked), [p for p in asked if "/repo/" not in p]
+
+
+@pytest.mark.slow
+def test_search_in_russian_finds_another_form_of_the_word(
+    browser: object, tmp_path: Path, server: FeedServer
+) -> None:
+    out, _ = build_site(tmp_path / "site", server, language="ru")
+    assert "ru" in json.loads((out / "pagefind" / "pagefind-entry.json").read_text())["languages"]
+    with FeedServer(folder=out) as site:
+        seen = search_and_follow(browser, site.url("/index.html"), "кошка")  # text: "кошками"
+    assert seen["title"] == "Городские волонтёры"
+    assert seen["mark"] == "кошками"  # another form of the word typed
+    assert seen["source"] == "Sky Log"
+    assert seen["date"].startswith("20 марта 2026")
+    assert seen["status"] == "Найдено по запросу «кошка»: 1"
+    assert seen["landed"] == "Городские волонтёры"
+
+
+@pytest.mark.slow
+def test_without_javascript_the_search_page_links_the_archive(
+    browser: object, tmp_path: Path, server: FeedServer
+) -> None:
+    from playwright.sync_api import Browser
+
+    assert isinstance(browser, Browser)
+    out, _ = build_site(tmp_path / "site", server)
+    with FeedServer(folder=out) as site:
+        context = browser.new_context(java_script_enabled=False)
+        page = context.new_page()
+        page.goto(site.url("/index.html"))
+        page.fill("#site-search", "airships")
+        page.press("#site-search", "Enter")
+        page.wait_for_load_state()
+        assert page.url.endswith("/search/index.html?q=airships")
+        fallback = page.locator("#search-fallback")
+        assert fallback.is_visible()
+        assert fallback.inner_text() == "Search needs JavaScript; browse the archive"
+        assert not page.locator("#search-form").is_visible()
+        fallback.locator("a").click()
+        page.wait_for_load_state()
+        assert page.url.endswith("/archive/index.html")
+        context.close()
