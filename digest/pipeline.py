@@ -376,7 +376,7 @@ def _warnings(config: Config) -> tuple[str, ...]:
     """Sizes near where the digest is kept and published: GitHub's file limits for the
     committed content/, GitHub Pages' 1 GB for output/."""
     return content_warnings(config, content_sizes(config)) + output_warnings(
-        folder_bytes(config.output_dir), config.site
+        folder_bytes(config.output_dir), config.site, search=config.search.enabled
     )
 
 

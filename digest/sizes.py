@@ -41,6 +41,7 @@ def output_warnings(
     *,
     limit: int = GITHUB_PAGES_BYTES,
     share: float = WARN_SHARE,
+    search: bool = False,
 ) -> tuple[str, ...]:
     """A warning, naming the settings that shrink the site, once `output_bytes` passes
     `share` of `limit`; none below it."""
@@ -50,6 +51,8 @@ def output_warnings(
         "a larger [site] per_page (fewer listing pages)",
         "[retention] max_age or max_entries (fewer entries kept)",
     ]
+    if search:  # Pagefind's index is about 2.6 KB an entry
+        ways.append("[search] enabled = false (no search index)")
     if site.full_content == "all":
         # Every listing then repeats each whole post: by far the biggest saving.
         ways.insert(0, '[site] full_content = "front" (whole posts on the front page only)')

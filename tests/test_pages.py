@@ -268,6 +268,9 @@ def test_the_build_warns_past_80_percent_of_github_pages_limit() -> None:
     (warning,) = output_warnings(900_000_000, config("front").site)
     assert warning.startswith("output/ is 900 MB, 90% of the 1 GB GitHub Pages publishes")
     assert "full_content" not in warning  # already as small as it gets
+    assert "[search]" not in warning
+    (warning,) = output_warnings(900_000_000, config("front").site, search=True)
+    assert "[search] enabled = false" in warning
 
 
 def test_the_output_size_is_every_file_under_output(tmp_path: Path) -> None:
