@@ -9,7 +9,6 @@ from __future__ import annotations
 import logging
 from collections import Counter, defaultdict
 from collections.abc import Iterable
-from dataclasses import replace
 from datetime import date, datetime
 from zoneinfo import ZoneInfo
 
@@ -157,29 +156,28 @@ def _date_pages(
             routes.month(month), "month", month.isoformat(), month_entries, per_page, tz,
             period=month, full=full,
         )  # fmt: skip
-    pages += _year_pages(months, per_page, tz, full)
+    pages += _year_pages(days)
     return pages
 
 
-def _year_pages(
-    months: dict[date, tuple[Entry, ...]], per_page: int, tz: ZoneInfo, full: tuple[bool, bool]
-) -> list[Page]:
-    """One paginated listing per year (excerpts unless `full` says otherwise); its front page
-    also lists the year's months with their counts. Numbered pages do not: a count changes
-    with every new entry, and they would be rendered again each time for it."""
-    years: dict[date, list[tuple[date, tuple[Entry, ...]]]] = {}
-    for month, month_entries in months.items():  # newest first
-        years.setdefault(month.replace(month=1), []).append((month, month_entries))
-    pages: list[Page] = []
-    for year, year_months in years.items():
-        year_entries = tuple(e for _, items in year_months for e in items)
-        listing = _listing(
-            routes.year(year), "year", str(year.year), year_entries, per_page, tz,
-            period=year, full=full,
-        )  # fmt: skip
-        counts = tuple((month, len(items)) for month, items in year_months)
-        pages += [replace(listing[0], months=counts), *listing[1:]]
-    return pages
+def _year_pages(days: list[tuple[date, tuple[Entry, ...]]]) -> list[Page]:
+    """One page per year: its months and their days, each with its count, linking to the
+    month and day pages. No entries: they are on those pages already, and a year of a busy
+    digest listed again as excerpts would add ~1.7 KB an entry to the site."""
+    years: dict[date, list[DayGroup]] = {}
+    for day, day_entries in days:  # newest first
+        years.setdefault(day.replace(month=1, day=1), []).append(DayGroup(day, day_entries))
+    return [
+        Page(
+            path=routes.page(routes.year(year)),
+            template="year.html",
+            title=str(year.year),
+            kind="year",
+            days=tuple(groups),
+            period=year,
+        )
+        for year, groups in years.items()
+    ]
 
 
 def _search_pages(config: Config) -> list[Page]:

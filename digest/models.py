@@ -469,8 +469,6 @@ class Page:
     # Page, so a day arriving re-renders the day before it (keys hash every Page field).
     prev_day: date | None = None
     next_day: date | None = None
-    # A year's front page: its months (first day, entries), newest first.
-    months: tuple[tuple[date, int], ...] = ()
 
 
 # --- editions (digest/editions.py) ---------------------------------------------------------

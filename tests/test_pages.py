@@ -211,8 +211,6 @@ def test_full_content_all_repeats_it_on_every_listing_as_before() -> None:
         "2026/03/23/index.html",
         "2026/03/index.html",
         "2026/03/page/3/index.html",
-        "2026/index.html",  # the year's listing, like the month's
-        "2026/page/3/index.html",
         "sources/a/index.html",
         "sources/a/page/2/index.html",
         "tags/science/index.html",
