@@ -361,12 +361,8 @@ def build(
     keep = search.KEEP if config.search.enabled else ()
     written = write_site(files, output, [(p.path, p.key) for p in plan], inputs, built, keep)
     problem = None
-    # Pagefind reads the day pages only (and starts afresh each time): it runs when one was
-    # made or a file removed, or when the index is missing.
-    if config.search.enabled and (
-        written.removed or any(map(search.is_indexed, todo)) or not search.has_index(output)
-    ):
-        problem = search.index_site(output)
+    if config.search.enabled:  # Pagefind, for the months whose day pages changed
+        problem = search.update_index(output, {p.path: p.key for p in plan})
     warnings = _warnings(config) + ((problem,) if problem else ())  # the size with the index
     entries, pages = len(site.entries), len(site.pages)
     return BuildReport(fetched, health, entries, pages, written, warnings)

@@ -8,27 +8,43 @@ only the day pages (`GLOB`): each entry is indexed once, on its canonical page, 
 listings that repeat it are never read. What is indexed on a page is the theme's choice
 (`data-pagefind-body` on entries, see entry.html).
 
-The bundle is made in a folder beside it, then the files that changed move over, so a run
-killed part-way leaves an index that works. Pagefind has no incremental mode: the pipeline
-runs this only when the build made a day page or removed a file, or when the index is
-missing. A missing or failing binary is a warning, never a failed build: the site works
-without search.
+Pagefind has no incremental mode, and its time and memory grow with what it reads (at 10,000
+entries in one bundle: 20 s and 900 MB on every build that changed a day). So the index is
+one bundle per month, `pagefind/<YYYY-MM>/`, and a build indexes again only the months whose
+day pages changed (by their keys, see `keys`): usually the current one. The search page loads
+the newest month's bundle and merges the others into it (Pagefind's `mergeIndex`); only the
+newest keeps Pagefind's script and WebAssembly, which the merged bundles do not use.
+`pagefind/indexes.json` lists the months, newest first, with what each was made from; it is
+written last, so a run killed part-way indexes those months again next time.
+
+Each bundle is made in a folder beside it, then the files that changed move over, so a
+killed run leaves bundles that load. A missing or failing binary is a warning, never a
+failed build: the site works without search.
 """
 
 from __future__ import annotations
 
 import filecmp
+import hashlib
+import json
 import os
 import re
 import shutil
 import subprocess
+from collections.abc import Mapping
 from pathlib import Path
 
-# The day pages, YYYY/MM/DD/index.html (routes.day); wax glob syntax, as Pagefind reads it.
-GLOB = "[0-9][0-9][0-9][0-9]/[0-9][0-9]/[0-9][0-9]/index.html"
+from digest.files import atomic_write
+
+# One month's day pages, YYYY/MM/DD/index.html (routes.day); wax glob syntax, as Pagefind
+# reads it.
+GLOB = "{year}/{month}/[0-9][0-9]/index.html"
 FOLDER = "pagefind"  # output/pagefind/: Pagefind's bundle, where the search page loads it
 _NEW = ".pagefind-new"  # where Pagefind writes, before the files that changed move over
 _ENTRY = "pagefind-entry.json"
+INDEXES = "indexes.json"  # in pagefind/: {"months": [[month, made from], ...]}, newest first
+# What only the bundle the search page imports needs (the newest month's).
+_RUNTIME = ("pagefind.js", "pagefind-worker.js")
 # What `write_site` must leave in output/ although it did not write it.
 KEEP = (FOLDER, _NEW)
 _DAY_PAGE = re.compile(r"[0-9]{4}/[0-9]{2}/[0-9]{2}/index\.html")
@@ -42,7 +58,7 @@ _INSTALL = "install it with: pip install 'pagefind[bin]'"
 
 
 def has_index(output: Path) -> bool:
-    return (output / FOLDER / _ENTRY).is_file()
+    return (output / FOLDER / INDEXES).is_file()
 
 
 def is_indexed(path: str) -> bool:
@@ -62,34 +78,99 @@ def _binary() -> Path | str:
         return f"the Pagefind binary is missing ({e}); {_INSTALL}"
 
 
-def index_site(output: Path, binary: Path | None = None) -> str | None:
-    """Build `output/pagefind/` from the day pages in `output/`; a warning when it could not
-    (the previous index, if any, is then left as it was)."""
-    found = _binary() if binary is None else binary
+def update_index(
+    output: Path, day_pages: Mapping[str, str], binary: Path | None = None
+) -> str | None:
+    """Make `output/pagefind/` index the day pages (path -> key, as the build planned them):
+    Pagefind runs for each month whose day pages changed since its bundle was made, or that
+    has none. A warning when it could not (what was indexed before is then left as it was)."""
+    folder = output / FOLDER
+    wanted = _months(day_pages)  # newest first
+    known = _read_indexes(folder / INDEXES)
+    newest = next(iter(wanted), None)
+    todo = [
+        month
+        for month, made_from in wanted.items()
+        if known.get(month) != made_from
+        or not (folder / month / _ENTRY).is_file()
+        or (month == newest and not (folder / month / "pagefind.js").is_file())
+    ]
+    found: Path | str | None = binary
+    if todo and found is None:
+        found = _binary()
     if isinstance(found, str):
         return f"search: {found}; the site has no search index"
-    new = output / _NEW
+    for month in todo:
+        assert found is not None
+        problem = _index_month(output, month, found, runtime=month == newest)
+        if problem:
+            return problem
+    _remove_stale(folder, set(wanted), newest)
+    listing = {"months": [[month, made_from] for month, made_from in wanted.items()]}
+    atomic_write(folder / INDEXES, (json.dumps(listing, indent=1) + "\n").encode())
+    return None
+
+
+def _months(day_pages: Mapping[str, str]) -> dict[str, str]:
+    """Each month with day pages, newest first -> a hash of its day pages' paths and keys."""
+    by_month: dict[str, list[str]] = {}
+    for path, key in day_pages.items():
+        if is_indexed(path):
+            by_month.setdefault(f"{path[:4]}-{path[5:7]}", []).append(f"{path} {key}")
+    return {
+        month: hashlib.sha256("\n".join(sorted(by_month[month])).encode()).hexdigest()[:32]
+        for month in sorted(by_month, reverse=True)
+    }
+
+
+def _read_indexes(path: Path) -> dict[str, str]:
+    try:
+        data = json.loads(path.read_bytes())
+        return {str(month): str(made_from) for month, made_from in data["months"]}
+    except (OSError, ValueError, KeyError, TypeError):
+        return {}  # none yet, or damaged: every month is indexed again
+
+
+def _index_month(output: Path, month: str, binary: Path, *, runtime: bool) -> str | None:
+    new = output / _NEW / month
     shutil.rmtree(new, ignore_errors=True)  # from a run killed part-way
-    if next(output.glob(GLOB), None) is None:  # no entries yet: nothing to index
-        shutil.rmtree(output / FOLDER, ignore_errors=True)
-        return None
+    glob = GLOB.format(year=month[:4], month=month[5:])
     command = [
-        str(found), "--site", str(output), "--glob", GLOB, "--output-path", str(new),
+        str(binary), "--site", str(output), "--glob", glob, "--output-path", str(new),
         "--keep-index-url", "--quiet",
     ]  # fmt: skip
     try:
         done = subprocess.run(command, capture_output=True, text=True, errors="replace")
     except OSError as e:
-        return f"search: cannot run Pagefind ({found}): {e.strerror}; the site has no new index"
-    if done.returncode != 0 or not (new / "pagefind.js").is_file():
-        shutil.rmtree(new, ignore_errors=True)
+        return f"search: cannot run Pagefind ({binary}): {e.strerror}; the index was not updated"
+    if done.returncode != 0 or not (new / _ENTRY).is_file():
+        shutil.rmtree(output / _NEW, ignore_errors=True)
         lines = (done.stderr or done.stdout).strip().splitlines()
         why = lines[-1] if lines else f"exit code {done.returncode}"
         return f"search: Pagefind failed ({why}); the search index was not updated"
-    for name in _UNUSED:
+    unused = [*_UNUSED] if runtime else [*_UNUSED, *_RUNTIME, *(p.name for p in new.glob("wasm.*"))]
+    for name in unused:
         (new / name).unlink(missing_ok=True)
-    _merge(new, output / FOLDER)
+    _merge(new, output / FOLDER / month)
+    shutil.rmtree(output / _NEW, ignore_errors=True)
     return None
+
+
+def _remove_stale(folder: Path, months: set[str], newest: str | None) -> None:
+    """Bundles of months without day pages now, anything else in pagefind/ (an index of the
+    whole site, as digest made before), and the runtime of bundles no longer the newest."""
+    if not folder.is_dir():
+        return
+    for path in sorted(folder.iterdir()):
+        if path.name in months:
+            if path.name != newest:
+                for name in (*_RUNTIME, *(p.name for p in path.glob("wasm.*.pagefind"))):
+                    (path / name).unlink(missing_ok=True)
+        elif path.name != INDEXES:
+            if path.is_dir():
+                shutil.rmtree(path)
+            else:
+                path.unlink()
 
 
 def _merge(new: Path, current: Path) -> None:

@@ -55,7 +55,7 @@ LAYERS: dict[str, set[str]] = {
     | {"workers", "edition_feeds", "editions"},
     "write": {"errors", "files", "models"},
     "sizes": {"models"},
-    "search": set(),  # runs Pagefind over output/ after write
+    "search": {"files"},  # runs Pagefind over output/ after write
     "pipeline": {"errors", "fetch", "group", "models", "parse", "pool", "posts", "render"}
     | {"schedule", "search", "sizes", "store", "theme", "update", "workers", "write"}
     | {"filters", "editions", "editions_store"},

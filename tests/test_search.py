@@ -79,7 +79,9 @@ def test_the_index_holds_each_entry_once_from_its_day_page(
     tmp_path: Path, server: FeedServer
 ) -> None:
     out, _ = build_site(tmp_path / "site", server, full_content="all")
-    entry = json.loads((out / "pagefind" / "pagefind-entry.json").read_text())
+    listing = json.loads((out / "pagefind" / search.INDEXES).read_text())
+    assert [month for month, _ in listing["months"]] == ["2026-03"]
+    entry = json.loads((out / "pagefind" / "2026-03" / "pagefind-entry.json").read_text())
     # Two day pages, though with full_content = "all" every listing shows the entries too.
     assert entry["languages"]["en"]["page_count"] == 2
     # Only the search page allows WebAssembly; every page may submit a form to the site.
@@ -101,29 +103,83 @@ def test_an_unchanged_build_does_not_index_again_and_a_missing_index_is_rebuilt(
     assert search.has_index(out)
 
 
+def day_page(output: Path, day: str, text: str = "x") -> None:
+    path = output / day.replace("-", "/") / "index.html"
+    path.parent.mkdir(parents=True, exist_ok=True)
+    path.write_text(
+        f"<!DOCTYPE html><html lang=en><title>{day}</title><main><p>{text}</p></main></html>"
+    )
+
+
+def test_only_the_months_whose_day_pages_changed_are_indexed_again(tmp_path: Path) -> None:
+    """Pagefind reads everything it indexes: one bundle per month keeps a new entry from
+    costing an index of the whole archive (time, memory and rewritten files)."""
+    output = tmp_path / "output"
+    pages = {"2026-01-05": "a", "2026-02-07": "b", "2026-03-20": "c"}
+    for day in pages:
+        day_page(output, day, f"words of {day}")
+    keys = {f"{d.replace('-', '/')}/index.html": k for d, k in pages.items()}
+    assert search.update_index(output, keys) is None
+    folder = output / "pagefind"
+    assert sorted(p.name for p in folder.iterdir()) == [
+        "2026-01",
+        "2026-02",
+        "2026-03",
+        search.INDEXES,
+    ]
+    # Only the newest month's bundle carries Pagefind's script and WebAssembly.
+    assert (folder / "2026-03" / "pagefind.js").is_file()
+    assert not list((folder / "2026-01").glob("pagefind*.js")) + list(
+        (folder / "2026-01").glob("wasm.*")
+    )
+    stamp = {p: p.stat().st_mtime_ns for p in folder.rglob("*") if p.is_file()}
+
+    day_page(output, "2026-03-21", "a new day")  # a new entry, this month
+    keys["2026/03/21/index.html"] = "d"
+    assert search.update_index(output, keys) is None
+    after = {p: p.stat().st_mtime_ns for p in folder.rglob("*") if p.is_file()}
+    touched = {p.relative_to(folder).parts[0] for p in after if stamp.get(p) != after[p]}
+    assert touched == {"2026-03", search.INDEXES}  # January and February untouched
+
+    day_page(output, "2026-04-01", "april")  # a new month: it takes the script over
+    keys["2026/04/01/index.html"] = "e"
+    assert search.update_index(output, keys) is None
+    assert (folder / "2026-04" / "pagefind.js").is_file()
+    assert not (folder / "2026-03" / "pagefind.js").exists()
+    listing = json.loads((folder / search.INDEXES).read_text())
+    assert [m for m, _ in listing["months"]] == ["2026-04", "2026-03", "2026-02", "2026-01"]
+
+    del keys["2026/01/05/index.html"]  # January's entries gone (retention)
+    assert search.update_index(output, keys) is None
+    assert not (folder / "2026-01").exists()
+
+
 def test_a_failing_pagefind_is_a_warning_and_keeps_the_index(tmp_path: Path) -> None:
     output = tmp_path / "output"
-    (output / "pagefind").mkdir(parents=True)
-    (output / "pagefind" / "pagefind-entry.json").write_text("{}")
-    (output / "2026" / "03" / "20").mkdir(parents=True)
-    (output / "2026" / "03" / "20" / "index.html").write_text("<!DOCTYPE html><title>x</title>")
+    day_page(output, "2026-03-20")
+    keys = {"2026/03/20/index.html": "a"}
+    assert search.update_index(output, keys) is None
+    listing = (output / "pagefind" / search.INDEXES).read_bytes()
     broken = tmp_path / "pagefind"
     broken.write_text("#!/bin/sh\necho 'Error: cannot read the site' >&2\nexit 3\n")
     broken.chmod(0o755)
-    warning = search.index_site(output, broken)
+    warning = search.update_index(output, {"2026/03/20/index.html": "b"}, broken)
     assert warning is not None and "cannot read the site" in warning
-    assert search.has_index(output) and not (output / ".pagefind-new").exists()
-    missing = search.index_site(output, tmp_path / "nowhere")
+    assert (output / "pagefind" / search.INDEXES).read_bytes() == listing  # as it was
+    assert (output / "pagefind" / "2026-03" / "pagefind-entry.json").is_file()
+    assert not (output / ".pagefind-new").exists()
+    missing = search.update_index(output, {"2026/03/20/index.html": "c"}, tmp_path / "nowhere")
     assert missing is not None and "cannot run Pagefind" in missing
 
 
-def test_a_site_without_entries_has_no_index_and_no_warning(tmp_path: Path) -> None:
+def test_a_site_without_entries_has_an_empty_index_and_no_warning(tmp_path: Path) -> None:
     output = tmp_path / "output"
-    (output / "pagefind").mkdir(parents=True)
-    (output / "pagefind" / "pagefind-entry.json").write_text("{}")  # entries since removed
-    (output / "index.html").write_text("<!DOCTYPE html><html lang=en><title>x</title></html>")
-    assert search.index_site(output) is None
-    assert not (output / "pagefind").exists()
+    day_page(output, "2026-03-20")
+    assert search.update_index(output, {"2026/03/20/index.html": "a"}) is None
+    (output / "2026" / "03" / "20" / "index.html").unlink()  # its entries since removed
+    assert search.update_index(output, {}) is None
+    assert [p.name for p in (output / "pagefind").iterdir()] == [search.INDEXES]
+    assert json.loads((output / "pagefind" / search.INDEXES).read_text()) == {"months": []}
 
 
 # --- in a browser ------------------------------------------------------------------------------
@@ -213,7 +269,8 @@ def test_search_in_russian_finds_another_form_of_the_word(
     browser: object, tmp_path: Path, server: FeedServer
 ) -> None:
     out, _ = build_site(tmp_path / "site", server, language="ru")
-    assert "ru" in json.loads((out / "pagefind" / "pagefind-entry.json").read_text())["languages"]
+    entry = out / "pagefind" / "2026-03" / "pagefind-entry.json"
+    assert "ru" in json.loads(entry.read_text())["languages"]
     with FeedServer(folder=out) as site:
         seen = search_and_follow(browser, site.url("/index.html"), "кошка")  # text: "кошками"
     assert seen["title"] == "Городские волонтёры"

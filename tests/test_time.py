@@ -87,7 +87,8 @@ def test_a_year_page_lists_its_months_and_days_with_counts_and_no_entries(
         r'<a href="\.\./2026/(\d\d)/index.html">[^<]+</a> <span class="count">\((\d+)\)', months
     ) == [("03", "4"), ("01", "1")]  # newest first
     days = re.findall(
-        r'href="\.\./(2026/\d\d/\d\d)/index.html"><time[^>]*>[^<]+</time></a> <span class="count">\((\d+)\)',
+        r'href="\.\./(2026/\d\d/\d\d)/index.html"><time[^>]*>[^<]+</time></a>'
+        r' <span class="count">\((\d+)\)',
         months,
     )
     assert [day for day, _ in days] == sorted({day for day, _ in days}, reverse=True)

@@ -1,5 +1,5 @@
-// The search page: asks Pagefind's index (pagefind/ at the site's root, built after the
-// pages) and lists the entries found, each with its title, source and date, linking to it on
+// The search page: asks Pagefind's index (pagefind/<month>/ at the site's root, built after
+// the pages) and lists the entries found, each with its title, source and date, linking to it on
 // its day page. Everything shown comes from feeds, so it is set as text (textContent), never
 // as HTML; Pagefind's excerpts are read through an inert DOMParser document, keeping only
 // their text and <mark>s.
@@ -117,11 +117,23 @@ async function run(query) {
 
 async function start() {
   try {
-    pagefind = await import(new URL("pagefind/pagefind.js", root).href);
+    // One bundle per month (pagefind/indexes.json lists them, newest first): the newest is
+    // imported, the others merged into it.
+    const listing = await fetch(new URL("pagefind/indexes.json", root));
+    if (!listing.ok) throw new Error(`pagefind/indexes.json: HTTP ${listing.status}`);
+    const months = (await listing.json()).months.map(([month]) => month);
+    const bundle = (month) => new URL(`pagefind/${month}/`, root).href;
     // Result URLs are site paths ("/2026/03/21/index.html"): under a sub-path
     // (https://user.github.io/repo/) they need the site's own path in front.
-    await pagefind.options({ baseUrl: root.pathname, excerptLength: 24 });
-    await pagefind.init();
+    const options = { baseUrl: root.pathname, excerptLength: 24 };
+    if (months.length) {
+      pagefind = await import(bundle(months[0]) + "pagefind.js");
+      await pagefind.options(options);
+      await pagefind.init();
+      await Promise.all(months.slice(1).map((month) => pagefind.mergeIndex(bundle(month), options)));
+    } else {
+      pagefind = { search: async () => ({ results: [] }) }; // no entries yet
+    }
   } catch (error) {
     status.textContent = status.dataset.failed;
     throw error;
