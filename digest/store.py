@@ -279,9 +279,13 @@ def _state_to_json(cache: FeedCache) -> dict[str, Any]:
     }
 
 
+# An entry's fields as saved: all but source and slug, which the file implies.
+_ENTRY_FIELDS = tuple(f.name for f in dataclasses.fields(Entry) if f.name not in ("source", "slug"))
+
+
 def _entry_to_json(entry: Entry) -> dict[str, Any]:
-    data = dataclasses.asdict(entry)
-    del data["source"], data["slug"]  # implied by the file
+    # Field by field: dataclasses.asdict deep-copies every value, a quarter of saving a cache.
+    data = {name: getattr(entry, name) for name in _ENTRY_FIELDS}
     data["tags"] = list(entry.tags)
     return _plain(data)
 
