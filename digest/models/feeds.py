@@ -1,0 +1,169 @@
+"""Feeds and entries: what fetch, parse, update and store pass on. All frozen; datetimes are
+aware and in UTC."""
+
+from __future__ import annotations
+
+from collections.abc import Iterable, Mapping
+from dataclasses import dataclass, field
+from datetime import datetime
+from pathlib import Path
+from typing import Literal
+
+POSTS_SOURCE = "posts"  # the built-in source of hand-written Markdown posts
+
+# Statuses are Literal types, so mypy catches a misspelt one wherever it is compared or set.
+# A feed's saved state, as written to content/feeds/<slug>.json:
+HttpStatus = Literal["new", "ok", "error", "not_a_feed", "gone"]
+# What one run did to one feed (the user's report):
+Outcome = Literal["ok", "not_modified", "unchanged", "skipped", "error", "gone"]
+
+
+# --- feeds and entries ----------------------------------------------------------------------
+
+
+@dataclass(frozen=True, slots=True)
+class Entry:
+    """One post, from a feed or from `content/posts/*.md`.
+
+    `id` is unique within its source. `published` is None when the feed gave no date;
+    `date` then falls back to `first_seen`, which is set once and never changes.
+    """
+
+    id: str
+    source: str  # the feed slug, or POSTS_SOURCE
+    title: str  # plain text
+    link: str | None  # absolute http(s) URL of the original
+    author: str | None  # plain text
+    published: datetime | None
+    updated: datetime | None
+    first_seen: datetime
+    tags: tuple[str, ...]  # as the feed wrote them; normalised in `group`
+    content_html: str  # sanitised
+    comments: str | None = None  # absolute http(s) URL of the discussion
+    language: str | None = None
+    slug: str | None = None  # hand-written posts only: their page is posts/<slug>/
+
+    @property
+    def date(self) -> datetime:
+        """When it was published; a date later than first seen is clamped to first seen, so a
+        future-dated post does not sit on top for months."""
+        return min(self.published or self.updated or self.first_seen, self.first_seen)
+
+
+def sort_entries(entries: Iterable[Entry]) -> tuple[Entry, ...]:
+    """Newest first; ties broken by source and id so the order (and the cache file) is stable."""
+    return tuple(sorted(entries, key=lambda e: (-e.date.timestamp(), e.source, e.id)))
+
+
+@dataclass(frozen=True, slots=True)
+class PostFile:
+    """A hand-written post's file as read from `content/posts/` (store -> parse)."""
+
+    path: Path
+    text: str
+
+
+@dataclass(frozen=True, slots=True)
+class FeedInfo:
+    """What a feed says about itself."""
+
+    url: str = ""  # the URL it was fetched from
+    title: str = ""
+    link: str | None = None  # its web site
+    language: str | None = None
+    ttl: int | None = None  # seconds the feed asks between fetches (RSS ttl, sy:updatePeriod)
+
+
+@dataclass(frozen=True, slots=True)
+class HttpState:
+    """What is remembered between runs to fetch politely (RFC 9110/9111), and feed health.
+
+    Written to the cache only when it changes: a run that gets a 304 with nothing new to
+    remember writes nothing.
+    """
+
+    url: str | None = None  # the URL the validators belong to
+    etag: str | None = None
+    last_modified: str | None = None
+    body_sha256: str | None = None  # skip re-parsing an unchanged body served without validators
+    moved_to: str | None = None  # target of a permanent redirect (301/308): fetched from now on
+    status: HttpStatus = "new"
+    failures: int = 0  # consecutive
+    failing_since: datetime | None = None
+    last_ok: datetime | None = None  # the last 200 with a new body
+    last_error: str | None = None
+    next_due: datetime | None = None  # not fetched before (freshness, min_interval, backoff)
+    retry_after: datetime | None = None  # the server's 429/503 Retry-After: never before
+
+
+@dataclass(frozen=True, slots=True)
+class EntrySummary:
+    """What a feed's month files hold, as its state file records it."""
+
+    count: int
+    newest: datetime | None
+
+
+@dataclass(frozen=True, slots=True)
+class FeedCache:
+    """The whole of `content/feeds/<slug>.json` and its month files.
+
+    With `summary` set, the cache was read without its entries (`store.load_state`): all a
+    run needs that gets 304s and finds nothing to render. `entries` is then empty, and the
+    whole cache must be read (`store.load_cache`) before entries are used or saved.
+    """
+
+    slug: str
+    feed: FeedInfo = field(default_factory=FeedInfo)
+    http: HttpState = field(default_factory=HttpState)
+    entries: tuple[Entry, ...] = ()
+    # True for a cache seeded from bundled sample feeds: the first real fetch replaces it.
+    sample: bool = False
+    summary: EntrySummary | None = None
+
+    @property
+    def entry_count(self) -> int:
+        return len(self.entries) if self.summary is None else self.summary.count
+
+    @property
+    def newest(self) -> datetime | None:
+        if self.summary is not None:
+            return self.summary.newest
+        return max((e.date for e in self.entries), default=None)
+
+
+@dataclass(frozen=True, slots=True)
+class ParsedFeed:
+    feed: FeedInfo
+    entries: tuple[Entry, ...]
+    format: str = ""  # what the body was: "RSS 2.0", "Atom 1.0", "JSON Feed 1.1", ...
+
+
+@dataclass(frozen=True, slots=True)
+class FeedReport:
+    """What one fetch did to one feed, for the user's report."""
+
+    slug: str
+    name: str
+    outcome: Outcome
+    added: int = 0
+    changed: int = 0
+    error: str | None = None
+    note: str | None = None  # e.g. "moved permanently: update config.toml to ..."
+
+
+# What became of one request; `update` decides what each means for the feed.
+FetchOutcome = Literal["ok", "not_modified", "gone", "retry_later", "error"]
+
+
+@dataclass(frozen=True, slots=True)
+class Response:
+    """What one fetch gave. `url` is the final URL (after redirects), used to resolve links."""
+
+    outcome: FetchOutcome
+    url: str
+    body: bytes = b""
+    headers: Mapping[str, str] = field(default_factory=dict)  # lower-case names
+    error: str | None = None
+    status: int = 0  # the final HTTP status; 0 for local files and network errors
+    moved_to: str | None = None  # where a chain of permanent redirects (301/308) led
