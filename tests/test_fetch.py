@@ -53,7 +53,7 @@ FAULT_NAMES = [
 ]  # fmt: skip
 
 
-@pytest.mark.slow  # a 200 MB gzip bomb, a 1 GB endless body, 2 s timeouts
+@pytest.mark.slow  # a 200 MB gzip bomb, a 1 GB endless body, 3 s timeouts
 def test_one_build_survives_every_fault_and_the_next_run_is_polite(
     tmp_path: Path, epoch: int, monkeypatch: pytest.MonkeyPatch
 ) -> None:
