@@ -32,12 +32,10 @@ from digest.models import (
     Response,
 )
 from digest.schedule import not_due
-from digest.sizes import folder_bytes, output_warnings
+from digest.sizes import content_sizes, content_warnings, folder_bytes, output_warnings
 from digest.store import (
     cache_files,
     cache_path,
-    content_sizes,
-    content_warnings,
     load_cache,
     load_state,
     month_index,

@@ -38,7 +38,6 @@ from digest.models import (
     FeedInfo,
     HttpState,
     PostFile,
-    Retention,
     sort_entries,
 )
 from digest.timefmt import rfc3339
@@ -48,7 +47,7 @@ log = logging.getLogger(__name__)
 SCHEMA = 2
 LEGACY_SCHEMA = 1  # one file per feed, entries included: read, and migrated on load
 _HTTP_TIMES = ("last_ok", "failing_since", "next_due", "retry_after")
-_MONTH = re.compile(r"\d{4}-\d{2}")
+MONTH_FOLDER = re.compile(r"\d{4}-\d{2}")  # content/feeds/<YYYY-MM>/
 _FIX = "restore it from git (git checkout -- {}) or delete it to start that feed afresh"
 _FIX_MONTH = "restore it from git (git checkout -- {}) or delete it to drop that month's posts"
 
@@ -79,7 +78,7 @@ def month_index(feeds: Path) -> MonthIndex:
         return {}
     index: MonthIndex = {}
     for name in sorted(names, reverse=True):
-        if _MONTH.fullmatch(name):
+        if MONTH_FOLDER.fullmatch(name):
             try:
                 index[name] = frozenset(os.listdir(feeds / name))
             except (FileNotFoundError, NotADirectoryError):
@@ -102,7 +101,7 @@ def month_files(path: Path, slug: str, index: MonthIndex | None = None) -> dict[
     found = {}
     for folder in sorted(names, reverse=True):
         month_file = path.parent / folder / name
-        if _MONTH.fullmatch(folder) and month_file.is_file():
+        if MONTH_FOLDER.fullmatch(folder) and month_file.is_file():
             found[folder] = month_file
     return found
 
@@ -339,100 +338,6 @@ def _entry_from_json(item: dict[str, Any], slug: str) -> Entry:
         comments=item.get("comments"),
         language=item.get("language"),
     )
-
-
-# --- sizes: warnings before a host refuses the cache -----------------------------------------
-
-MB = 1024 * 1024
-# Half of GitHub's 50 MB warning (it refuses a push with a file over 100 MB), and the size
-# GitHub asks repositories to stay under: the hourly commit of content/ grows the history.
-FILE_LIMIT = 25 * MB
-CONTENT_LIMIT = 1024 * MB
-
-
-def content_sizes(config: Config) -> dict[str, int]:
-    """Every file under `content/` (temp files aside) -> bytes, by "/"-path within it."""
-    sizes: dict[str, int] = {}
-    for folder, _, names in os.walk(config.content_dir):
-        for name in names:
-            file = Path(folder, name)
-            with contextlib.suppress(FileNotFoundError):  # deleted meanwhile
-                if not name.startswith("."):
-                    sizes[file.relative_to(config.content_dir).as_posix()] = file.stat().st_size
-    return sizes
-
-
-def content_warnings(
-    config: Config,
-    sizes: Mapping[str, int],
-    *,
-    file_limit: int = FILE_LIMIT,
-    content_limit: int = CONTENT_LIMIT,
-) -> tuple[str, ...]:
-    """Pure: a sentence for each file of `content/` over `file_limit` and for `content/` over
-    `content_limit`, naming the feed and the `[retention]` setting that bounds it."""
-    feeds = {f.slug: f for f in config.feeds}
-    warnings = []
-    for name, size in sorted(sizes.items()):
-        if size > file_limit:
-            feed = feeds.get(_feed_slug(name) or "")
-            fix = _bound(config, feed.name, feed.retention) if feed else "make it smaller"
-            warnings.append(
-                f"content/{name} is {size / MB:.1f} MB (GitHub warns at 50 MB a file and "
-                f"refuses a push with a file over 100 MB): {fix}"
-            )
-    total = sum(sizes.values())
-    if total > content_limit:
-        per_feed: dict[str, int] = {}
-        for name, size in sizes.items():
-            slug = _feed_slug(name)
-            if slug in feeds:
-                per_feed[slug] = per_feed.get(slug, 0) + size
-        largest = sorted(per_feed.items(), key=lambda kv: (-kv[1], kv[0]))[:3]
-        fixes = "; ".join(_bound(config, feeds[s].name, feeds[s].retention) for s, _ in largest)
-        listed = ", ".join(f'"{feeds[s].name}" {size / MB:.0f} MB' for s, size in largest)
-        warnings.append(
-            f"content/ is {total / MB:.0f} MB (the hourly commit of it makes the repository "
-            f"grow; GitHub asks repositories to stay under 1 GB); the largest feeds: {listed}. "
-            + (fixes or "set [retention] max_age or max_entries in config.toml")
-        )
-    return tuple(warnings)
-
-
-def _feed_slug(name: str) -> str | None:
-    """`feeds/<slug>.json` or `feeds/<YYYY-MM>/<slug>.json` -> slug; else None."""
-    parts = name.split("/")
-    if parts[0] != "feeds" or not parts[-1].endswith(".json"):
-        return None
-    if len(parts) == 2 or (len(parts) == 3 and _MONTH.fullmatch(parts[1])):
-        return parts[-1].removesuffix(".json")
-    return None
-
-
-def _bound(config: Config, name: str, own: Retention | None) -> str:
-    """What to change so that feed `name` keeps fewer entries."""
-    if own is not None and (own.max_age or own.max_entries):
-        return f'lower the retention = {{ {_rule(own)} }} of feed "{name}" in its [[feeds]] table'
-    rule = config.retention
-    if rule.max_age or rule.max_entries:
-        return (
-            f'feed "{name}" follows [retention] ({_rule(rule)}): lower it, or give that feed '
-            "its own retention = { max_entries = N } in its [[feeds]] table"
-        )
-    return (
-        f'feed "{name}" keeps every entry: set [retention] max_age or max_entries in '
-        'config.toml, or retention = { max_age = "365d" } in its [[feeds]] table'
-    )
-
-
-def _rule(rule: Retention) -> str:
-    parts = []
-    if rule.max_age:
-        days, rest = divmod(rule.max_age, 86400)
-        parts.append(f'max_age = "{days}d"' if not rest else f'max_age = "{rule.max_age}s"')
-    if rule.max_entries is not None:
-        parts.append(f"max_entries = {rule.max_entries}")
-    return ", ".join(parts)
 
 
 # --- hand-written posts --------------------------------------------------------------------

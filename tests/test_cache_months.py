@@ -19,14 +19,8 @@ from helpers import run_digest, tree, write_config
 from digest.cli import main
 from digest.config import load_config
 from digest.models import Config, Entry, FeedCache, FeedConfig, FeedInfo, HttpState, Retention
-from digest.store import (
-    cache_files,
-    cache_path,
-    content_sizes,
-    content_warnings,
-    load_cache,
-    save_cache,
-)
+from digest.sizes import content_sizes, content_warnings
+from digest.store import cache_files, cache_path, load_cache, save_cache
 
 ROOT = Path(__file__).resolve().parent.parent
 V1 = Path(__file__).parent / "data" / "cache-v1"  # the example cache as schema 1 wrote it

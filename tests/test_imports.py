@@ -54,7 +54,7 @@ LAYERS: dict[str, set[str]] = {
     "render": {"errors", "keys", "models", "routes", "sanitize", "syndication", "theme"}
     | {"workers", "edition_feeds", "editions"},
     "write": {"errors", "files", "models"},
-    "sizes": {"models"},
+    "sizes": {"models", "store"},
     "search": {"files"},  # runs Pagefind over output/ after write
     "pipeline": {"errors", "fetch", "group", "models", "parse", "pool", "posts", "render"}
     | {"schedule", "search", "sizes", "store", "theme", "update", "workers", "write"}
