@@ -179,8 +179,9 @@ def fetch(
     it anyway, 410 Gone and Retry-After included). `workers`: processes that parse (default
     DIGEST_WORKERS, else one per core).
     """
-    # Load every cache first, once: a broken cache file stops the run before any network
-    # traffic, and the caches fetch_feeds hands back are the ones saved, so none is read again.
+    # Every feed's state first, once: a broken state file stops the run before any network
+    # traffic. A feed's months are read when its fetch changes it (a broken month file then
+    # stops the run, naming it); the caches fetch_feeds hands back are the ones saved.
     reports, caches = fetch_feeds(
         config, load_caches(config, load, states=True), now=now, force=force, client=client,
         progress=progress, workers=workers, save=save,
