@@ -22,7 +22,6 @@ from digest.filters import ages_out
 from digest.group import feed_health, make_site
 from digest.models import (
     Config,
-    Edition,
     EditionsConfig,
     Entry,
     FeedCache,
@@ -186,17 +185,19 @@ def fetch(
         config, load_caches(config, load, states=True), now=now, force=force, client=client,
         progress=progress, workers=workers, save=save,
     )  # fmt: skip
-    close_due_editions(config, caches, now)
+    caches = close_due_editions(config, caches, now)
     warnings = content_warnings(config, content_sizes(config))  # near GitHub's file limits
     return FetchReport(reports, feed_health(config, caches), warnings)
 
 
 def close_due_editions(
     config: Config, caches: tuple[FeedCache, ...], now: datetime
-) -> tuple[Edition, ...]:
+) -> tuple[FeedCache, ...]:
     """Record every edition whose close time `now` has passed (`editions`), oldest first.
     The entries are the site's (deduplicated by `group`), so the site is made only when one
-    is due: that needs only the newest recorded edition of each kind, one small file."""
+    is due: that needs only the newest recorded edition of each kind, one small file.
+    Returns the caches, read whole when closing needed their entries (so no caller reads
+    the months again)."""
     settings = config.editions
     tz = ZoneInfo(config.site.timezone)
     if settings.kinds:
@@ -208,16 +209,15 @@ def close_due_editions(
         if edition is not None
     }
     if not any(pending.values()) and all(e is not None for e in newest.values()):
-        return ()
-    entries = _site_entries(config, whole(config, caches), now)
+        return caches
+    caches = whole(config, caches)
+    entries = _site_entries(config, caches, now)
     oldest = entries[-1].date.astimezone(tz).date() if entries else None
-    closed: list[Edition] = []
     for kind, previous in newest.items():
         periods = due_periods(kind, settings, tz, now, previous, oldest, config.site.feed_entries)
         for edition in close_editions(entries, periods, previous, tz, now):
             editions_store.save_edition(config, edition)
-            closed.append(edition)
-    return tuple(closed)
+    return caches
 
 
 def _site_entries(
@@ -322,7 +322,7 @@ def build(
         reports, caches = fetch_feeds(
             config, caches, now=now, force=force, client=client, progress=progress
         )
-    close_due_editions(config, caches, now)  # a content change, like a fetch: offline too
+    caches = close_due_editions(config, caches, now)  # a content change, like a fetch: offline too
     health = feed_health(config, caches)
     fetched = None if reports is None else FetchReport(reports, health)
     posts = post_paths(config)
