@@ -42,7 +42,7 @@ from digest.models import (
     Pagination,
     Site,
 )
-from digest.sanitize import html_to_text
+from digest.sanitize import sanitised_text
 
 WORDS_PER_MINUTE = 230
 # How far before its period a post may be dated to arrive late: a feed down for a few days
@@ -167,24 +167,14 @@ def close_editions(
 
 # --- text ---------------------------------------------------------------------------------
 
-# Block elements and <br> separate words ("<h2>Intro</h2><p>Text" reads "Intro Text"); in
-# sanitised HTML a "<" in text is always "&lt;", so this only ever matches a tag.
-_BREAK = re.compile(
-    r"<(?:/?(?:p|div|h[1-6]|ul|ol|li|dl|dt|dd|blockquote|pre|table|tr|td|th|figure"
-    r"|figcaption|section|article|aside|details|summary)\b|br\b|hr\b)"
-)
 # Sentence ends: ASCII and ideographic full stops, marks and closing quotes (escaped so the
 # source stays ASCII-clear: U+3002, U+FF01, U+FF1F; U+00BB, U+201D, U+2019).
 _SENTENCE_END = re.compile(r"[.!?\u2026\u3002\uff01\uff1f][)\"'\u00bb\u201d\u2019]*\s")
 
 
-def plain_text(entry: Entry) -> str:
-    return html_to_text(_BREAK.sub(r" \g<0>", entry.content_html))
-
-
 @functools.lru_cache(maxsize=4096)  # a post is in a day's and a week's edition, and feeds
 def _text_and_words(entry: Entry) -> tuple[str, int]:
-    text = plain_text(entry)
+    text = sanitised_text(entry.content_html)
     return text, len(text.split())
 
 

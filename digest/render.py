@@ -8,7 +8,6 @@ only ever enters templates as data, never as template source. Links inside pages
 from __future__ import annotations
 
 import hashlib
-import html
 import re
 from collections.abc import Callable, Iterator
 from dataclasses import dataclass
@@ -24,6 +23,7 @@ from digest.editions import edition_excerpt, reading_time
 from digest.errors import ThemeError
 from digest.keys import Keys
 from digest.models import POSTS_SOURCE, EditionKind, Entry, OutputFile, Page, Site
+from digest.sanitize import sanitised_text
 from digest.syndication import feed_files
 from digest.theme import (
     Theme,
@@ -178,35 +178,17 @@ def entry_anchor(entry: Entry) -> str:
     return routes.entry_anchor(entry.source, entry.id)
 
 
-# Block elements and <br> separate words: "<h2>Intro</h2><p>Text" reads "Intro Text". In
-# sanitised HTML a "<" in text is always "&lt;", so this only ever matches a tag.
-_BREAK = re.compile(
-    r"<(?:/?(?:p|div|h[1-6]|ul|ol|li|dl|dt|dd|blockquote|pre|table|tr|td|th|figure"
-    r"|figcaption|section|article|aside|details|summary)\b|br\b|hr\b)"
-)
-
-
-# In sanitised HTML every "<" opens a tag (text has "&lt;") and nothing dropped with its
-# content (script, style) is left, so tags can go by pattern: nh3 (html_to_text) would parse
-# each body again on every build, for 400 characters.
-_ANY_TAG = re.compile(r"<[^>]*(?:>|\Z)")
-
-
 def summary_text(entry: Entry) -> str:
     """The first SUMMARY_CHARS characters of an entry's text, cut at a word (it is text, so
     never inside a tag or an entity). Only the start of a long body is read."""
     body = entry.content_html
     head = body[: SUMMARY_CHARS * 16]
-    text = _sanitised_text(head)
+    text = sanitised_text(head)  # its start reads the same: nh3 would parse the whole body
     if len(head) < len(body) and len(text) <= SUMMARY_CHARS + 40:
-        text = _sanitised_text(body)  # mostly markup up front: read it all
+        text = sanitised_text(body)  # mostly markup up front: read it all
     if len(text) <= SUMMARY_CHARS:
         return text
     return text[:SUMMARY_CHARS].rsplit(" ", 1)[0].rstrip(",;:") + " …"
-
-
-def _sanitised_text(fragment: str) -> str:
-    return " ".join(html.unescape(_ANY_TAG.sub("", _BREAK.sub(r" \g<0>", fragment))).split())
 
 
 def render_page(

@@ -42,7 +42,7 @@ LAYERS: dict[str, set[str]] = {
     "pool": {"errors", "fetch", "models", "parse", "update"},
     "group": {"models", "routes", "sanitize", "timefmt"} | {"filters", "topics", "dedup"},
     "topics": {"models", "sanitize"},
-    "filters": {"models"},
+    "filters": {"models", "sanitize"},
     "dedup": {"models"},
     "opml": {"sanitize"},
     "syndication": {"models", "opml", "routes", "sanitize", "timefmt"},

@@ -8,7 +8,8 @@
 - `slugs`: `safe_slug`, names as file names (the one slug rule), `feed_slug`; `short_hash`.
 - `html`: `sanitize_html`, feed HTML -> an allowlisted fragment (nh3, `allowlist`) that is
   also valid HTML5 (`conform`, with `tree` and `tables`), its `#fragment` links pointing
-  where they can (`fragments`); `html_to_text`; `id_prefix`, the ids of one entry's HTML.
+  where they can (`fragments`); the text of a fragment: `html_to_text` (any) and
+  `sanitised_text` (one `sanitize_html` made); `id_prefix`, the ids of one entry's HTML.
 
 The names below are the package's interface; the modules are free to change.
 """
@@ -20,7 +21,7 @@ from digest.sanitize.allowlist import (
     LINK_REL,
     URL_ATTRIBUTES,
 )
-from digest.sanitize.html import html_to_text, id_prefix, sanitize_html
+from digest.sanitize.html import html_to_text, id_prefix, sanitised_text, sanitize_html
 from digest.sanitize.language import language_tag
 from digest.sanitize.slugs import feed_slug, safe_slug, short_hash
 from digest.sanitize.text import clean_text, xml_text
@@ -47,6 +48,7 @@ __all__ = [
     "language_tag",
     "prepare_feed",
     "safe_slug",
+    "sanitised_text",
     "sanitize_html",
     "short_hash",
     "xml_text",
