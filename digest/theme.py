@@ -7,10 +7,11 @@ one template, one CSS file or one language's strings is enough.
 
 from __future__ import annotations
 
+import functools
 import tomllib
 from collections.abc import Callable
 from dataclasses import dataclass
-from datetime import date, datetime
+from datetime import date, datetime, time
 from pathlib import Path
 from zoneinfo import ZoneInfo
 
@@ -128,24 +129,36 @@ def date_formatter(language: str, timezone: str) -> Callable[..., str]:
     tz = ZoneInfo(timezone)
     joined = str(get_datetime_format("medium", locale=locale)).replace("'", "")
 
+    # Babel formats a date in ~50 µs and a site shows each of its days and minutes many
+    # times over (every entry, on ~5 pages): each is formatted once. The short time style
+    # shows hours and minutes only, so a minute is its key.
+    @functools.cache
+    def clock(hour: int, minute: int) -> str:
+        return format_time(time(hour, minute), "short", locale=locale)
+
+    @functools.cache
+    def calendar(day: date, style: str) -> str:
+        if style == "day":
+            return format_date(day, "full", locale=locale)
+        if style == "month":
+            return str(format_date(day, "LLLL y", locale=locale)).capitalize()
+        return format_date(day, "long", locale=locale)
+
     def format_moment(moment: datetime | date, style: str = "date") -> str:
         """Styles: date (21 March 2026), day (Saturday, 21 March 2026), month (March 2026),
         time (21:30), datetime (21 March 2026, 21:30), iso (RFC 3339, for datetime=)."""
         if isinstance(moment, datetime):
             moment = moment.astimezone(tz)
             if style == "time":
-                return format_time(moment, "short", locale=locale)
+                return clock(moment.hour, moment.minute)
             if style == "datetime":
-                time_text = format_time(moment, "short", locale=locale)
-                day_text = format_date(moment, "long", locale=locale)
+                time_text = clock(moment.hour, moment.minute)
+                day_text = calendar(moment.date(), "date")
                 return joined.replace("{1}", day_text).replace("{0}", time_text)
         if style == "iso":
             return moment.isoformat()
-        if style == "day":
-            return format_date(moment, "full", locale=locale)
-        if style == "month":
-            return str(format_date(moment, "LLLL y", locale=locale)).capitalize()
-        return format_date(moment, "long", locale=locale)
+        day = moment.date() if isinstance(moment, datetime) else moment
+        return calendar(day, style if style in ("day", "month") else "date")
 
     return format_moment
 
