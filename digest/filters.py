@@ -204,7 +204,7 @@ def flip_full_content(config: Config, pages: list[Page]) -> list[Page]:
         return pages
     result = []
     for page in pages:
-        if page.pagination is not None:
+        if page.pagination is not None and not page.compact:  # a line each, whatever the feed
             front = page.pagination.number == 0
             shown = {e.source for group in page.days for e in group.entries}
             flipped = tuple(

@@ -9,6 +9,7 @@ from __future__ import annotations
 import logging
 from collections import Counter, defaultdict
 from collections.abc import Iterable
+from dataclasses import replace
 from datetime import date, datetime
 from zoneinfo import ZoneInfo
 
@@ -78,7 +79,7 @@ def make_site(
         entries=entries,
         tags=tags,
         sources=sources,
-        pages=tuple(filters.flip_full_content(config, pages)),
+        pages=tuple(filters.flip_full_content(config, _compact(pages, config.site.excerpt_pages))),
         entry_tags=entry_tags,
         source_index={s.slug: s for s in sources},
         health=feed_health(config, tuple(by_slug.values())) if health is None else health,
@@ -89,6 +90,25 @@ def make_site(
         also_in=deduped.also_in,
         duplicates=deduped.duplicates,
     )
+
+
+def _compact(pages: list[Page], excerpt_pages: int) -> list[Page]:
+    """Listing pages not in full and older than the newest `excerpt_pages` list their entries
+    a line each (`Page.compact`). An excerpt is ~1.5 KB and a line ~0.25 KB, and an entry is
+    on ~6 listings: at 100,000 entries that is most of what a site holds besides its posts.
+    The front page and the highest numbered page (the newest full page, which the front page
+    shows too) are the newest; then the numbered pages down from there. So "Next" from the
+    front page leads to the first page of lines with excerpt_pages = 1, and a page turns to
+    lines when a new page is made, the one time it is rewritten anyway (its "Previous")."""
+    result = []
+    for page in pages:
+        pager = page.pagination
+        if pager is not None and not page.full:
+            age = 0 if pager.number == 0 else pager.count - pager.number
+            if age >= excerpt_pages:
+                page = replace(page, compact=True)
+        result.append(page)
+    return result
 
 
 def _log_duplicates(duplicates: tuple[Duplicate, ...], config: Config) -> None:

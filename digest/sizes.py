@@ -64,6 +64,8 @@ def output_warnings(
     ]
     if search:  # Pagefind's index is about 2.6 KB an entry
         ways.append("[search] enabled = false (no search index)")
+    if site.excerpt_pages > 1:  # an excerpt is ~1.5 KB, a line ~0.25 KB, on every listing
+        ways.insert(0, "[site] excerpt_pages = 1 (older listing pages list a line per entry)")
     if site.full_content == "all":
         # Every listing then repeats each whole post: by far the biggest saving.
         ways.insert(0, '[site] full_content = "front" (whole posts on the front page only)')

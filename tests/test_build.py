@@ -67,9 +67,9 @@ def listing_titles(output: Path, first: str) -> list[str]:
     page: Path | None = output / first
     while page is not None:
         html = page.read_text(encoding="utf-8")
-        titles += [
-            t.split("</a>")[0].split(">")[-1] for t in html.split('class="entry-title">')[1:]
-        ]
+        titles += re.findall(
+            r'class="entry-(?:title"><a|line") href="[^"]*"(?: lang="[^"]*")?>([^<]*)<', html
+        )  # an entry in full or as an excerpt, or a line of an older page
         nxt = [u for u in html.split('<link rel="next" href="')[1:2]]
         page = (page.parent / nxt[0].split('"')[0]).resolve() if nxt else None
     return titles

@@ -25,7 +25,10 @@ from digest.store import cache_path, save_cache
 from digest.write import STAMP
 
 NOW = datetime(2026, 3, 23, 12, 0, tzinfo=UTC)
-TITLE = re.compile(r'<h3[^>]* class="entry-title"[^>]*><a href="[^"]*">([^<]*)</a>')
+# An entry in full or as an excerpt, or a line of an older listing page.
+TITLE = re.compile(
+    r'(?:<h3[^>]* class="entry-title"[^>]*><a|<a class="entry-line") href="[^"]*">([^<]*)</a>'
+)
 
 
 def make(

@@ -38,13 +38,14 @@ FEEDS = (
 WORDS = "lorem ipsum &amp; <b>dolor</b> sit "  # a tag and an entity every few words
 
 
-def config(full_content: FullContent = "front") -> Config:
+def config(full_content: FullContent = "front", excerpt_pages: int = 1) -> Config:
     site = SiteConfig(
         title="Digest",
         base_url="https://digest.example/",
         timezone="UTC",
         per_page=3,
         full_content=full_content,
+        excerpt_pages=excerpt_pages,
     )
     return Config(path=Path("/nowhere/config.toml"), site=site, feeds=FEEDS)
 
@@ -71,9 +72,11 @@ def corpus(a: int, b: int = 3) -> list[Entry]:
     return [entry(f"a{n}", n) for n in range(a)] + [entry(f"b{n}", 20 + n, "b") for n in range(b)]
 
 
-def build(entries: list[Entry], full_content: FullContent = "front") -> dict[str, bytes]:
+def build(
+    entries: list[Entry], full_content: FullContent = "front", excerpt_pages: int = 1
+) -> dict[str, bytes]:
     """Every HTML page of the site, rendered by the default theme: path -> bytes."""
-    cfg = config(full_content)
+    cfg = config(full_content, excerpt_pages)
     caches = tuple(
         FeedCache(slug=f.slug, entries=tuple(e for e in entries if e.source == f.slug))
         for f in FEEDS
@@ -148,7 +151,8 @@ def test_a_new_full_page_also_relinks_the_page_that_was_the_newest() -> None:
 
 
 def titles(page: bytes) -> list[str]:
-    return re.findall(r'class="entry-title"><a href="[^"]*">([^<]*)<', page.decode())
+    # An entry in full or as an excerpt, or a line of an older listing page.
+    return re.findall(r'class="entry-(?:title"><a|line") href="[^"]*">([^<]*)<', page.decode())
 
 
 def rel(page: bytes, kind: str) -> str | None:
@@ -234,6 +238,60 @@ def test_an_excerpt_ends_at_a_word_and_links_to_the_entry_in_full() -> None:
     article = day.split(f'<article class="entry" id="{anchor}">')[1].split("</article>")[0]
     assert "Post a0" in article and "END-OF-a0" in article
     assert day.count(f'id="{anchor}"') == 1
+
+
+def shows(page: bytes) -> dict[str, int]:
+    """How a listing page shows its entries: in full, as excerpts, as lines."""
+    text = page.decode()
+    return {
+        "full": text.count('class="entry-content"'),
+        "excerpt": text.count('class="entry-summary"'),
+        "line": text.count('class="entry-line"'),
+    }
+
+
+def test_older_listing_pages_list_a_line_per_entry() -> None:
+    # 3 a page. Tag Science (feed A): the front page a0-a3, page 2 a1-a3 (the newest full
+    # page, also on the front page), page 1 a4-a6. The home page: 10 entries, pages 3 to 1.
+    site = build(corpus(7))
+    assert shows(site["tags/science/index.html"]) == {"full": 0, "excerpt": 4, "line": 0}
+    assert shows(site["tags/science/page/2/index.html"]) == {"full": 0, "excerpt": 3, "line": 0}
+    assert shows(site["tags/science/page/1/index.html"]) == {"full": 0, "excerpt": 0, "line": 3}
+    assert shows(site["page/2/index.html"]) == {"full": 0, "excerpt": 0, "line": 3}
+    assert shows(site["page/1/index.html"]) == {"full": 0, "excerpt": 0, "line": 3}
+    assert shows(site["index.html"])["full"] == 4  # the home page's front: as it was
+    # A line: the title, leading to the entry in full on its day page, its source and time.
+    page = site["tags/science/page/1/index.html"].decode()
+    line = re.search(r'<li><a class="entry-line" href="([^"]*)">Post a6</a> (.*?)</li>', page)
+    assert line and "A · <time" in line.group(2) and ">6:00\u202fAM</time>" in line.group(2)
+    day, anchor = line.group(1).split("#")
+    assert day == "../../../../2026/03/23/index.html"
+    day_page = site["2026/03/23/index.html"].decode()
+    assert f'<article class="entry" id="{anchor}">' in day_page and "END-OF-a6" in day_page
+    # What that buys: a line is a fraction of an excerpt.
+    lines = re.findall(r'<li><a class="entry-line".*?</li>', page)
+    excerpts = re.findall(r"<article.*?</article>", site["tags/science/index.html"].decode(), re.S)
+    assert max(map(len, lines)) * 3 < min(map(len, excerpts))
+
+
+def test_excerpt_pages_says_how_many_newest_pages_show_excerpts() -> None:
+    # A: the front page a0-a3, page 3 a1-a3 (the front page's too), 2 a4-a6, 1 a7-a9.
+    site = build(corpus(10), excerpt_pages=2)
+    assert shows(site["sources/a/index.html"])["excerpt"] == 4
+    assert shows(site["sources/a/page/3/index.html"])["excerpt"] == 3
+    assert shows(site["sources/a/page/2/index.html"])["excerpt"] == 3
+    assert shows(site["sources/a/page/1/index.html"])["line"] == 3
+    site = build(corpus(10), excerpt_pages=0)
+    assert shows(site["sources/a/index.html"])["line"] == 4
+    assert shows(site["index.html"])["full"] > 0  # the home page's front is in full all the same
+    site = build(corpus(10), "all", excerpt_pages=0)  # whole posts everywhere: no lines
+    assert shows(site["sources/a/page/1/index.html"]) == {"full": 3, "excerpt": 0, "line": 0}
+
+
+def test_excerpt_pages_must_be_a_whole_number() -> None:
+    data = {"site": {"title": "T", "base_url": "https://x.example/", "excerpt_pages": -1}}
+    with pytest.raises(ConfigError, match=r"site\.excerpt_pages: must be a whole number from 0"):
+        parse_config(data, Path("/nowhere/config.toml"))
 
 
 def test_an_excerpt_keeps_words_of_adjacent_blocks_apart() -> None:

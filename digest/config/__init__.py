@@ -36,7 +36,7 @@ from digest.sanitize import feed_slug, is_http_url
 
 SITE_KEYS = {
     "title", "base_url", "timezone", "per_page", "feed_entries", "language", "theme",
-    "full_content", "cname", "source_feeds",
+    "full_content", "excerpt_pages", "cname", "source_feeds",
 }  # fmt: skip
 FEED_KEYS = {"url", "name", "tags", "min_interval", "retention"} | {
     "include", "exclude", "max_age_days", "max_per_source", "full_content",
@@ -131,6 +131,7 @@ def _parse_site(raw: object, problems: list[str]) -> SiteConfig | None:
         language=_site_text(raw, "language", "en", _LANGUAGE.match, _LANGUAGE_HINT, problems),
         theme=_site_text(raw, "theme", "default", _NAME.match, _THEME_HINT, problems),
         full_content=_full_content(raw, problems),
+        excerpt_pages=positive_int(raw, "excerpt_pages", 1, problems, least=0),
         source_feeds=_site_flag(raw, "source_feeds", False, problems),
         cname=_site_cname(raw, problems),
     )

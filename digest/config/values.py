@@ -66,11 +66,13 @@ def unknown(table: dict[str, Any], known: set[str], prefix: str) -> list[str]:
 # --- [site] -----------------------------------------------------------------------------------
 
 
-def positive_int(table: dict[str, Any], key: str, default: int, problems: list[str]) -> int:
+def positive_int(
+    table: dict[str, Any], key: str, default: int, problems: list[str], least: int = 1
+) -> int:
     value = table.get(key, default)
     # bool is an int subclass; `per_page = true` is a mistake, not 1.
-    if isinstance(value, bool) or not isinstance(value, int) or not 1 <= value <= 10_000:
-        problems.append(f"site.{key}: must be a whole number from 1 to 10000, not {value!r}")
+    if isinstance(value, bool) or not isinstance(value, int) or not least <= value <= 10_000:
+        problems.append(f"site.{key}: must be a whole number from {least} to 10000, not {value!r}")
         return default
     return value
 

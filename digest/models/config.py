@@ -83,6 +83,9 @@ class SiteConfig:
     # Which listing pages show entries in full; the rest show an excerpt linking to the entry
     # on its day page, which always shows it in full (see FullContent).
     full_content: FullContent = "front"
+    # Of the listing pages that do not show entries in full, the newest this many (the front
+    # page first) show excerpts; older ones list each entry on a line (Page.compact).
+    excerpt_pages: int = 1
     cname: str | None = None  # custom domain for GitHub Pages (writes output/CNAME)
     source_feeds: bool = False  # also write sources/<slug>/atom.xml
 

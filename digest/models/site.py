@@ -145,6 +145,9 @@ class Page:
     source: Source | None = None
     period: date | None = None  # day and month pages: the day, or the month's first day
     full: bool = True  # entries show their whole content (else an excerpt and links)
+    # Entries a line each (title, source, time), linking to them on their day pages: older
+    # listing pages ([site] excerpt_pages). Never with `full`; `flipped` is then empty.
+    compact: bool = False
     # Sources whose entries this page shows the other way round from `full`: their feed's own
     # `full_content` says so (sorted, so the page's key is stable).
     flipped: tuple[str, ...] = ()
