@@ -123,6 +123,7 @@ def babel_locale(language: str) -> Locale:
     return Locale.parse(FALLBACK_LANGUAGE)
 
 
+@functools.cache  # one per site: its memos below outlive each page's helpers
 def date_formatter(language: str, timezone: str) -> Callable[..., str]:
     """format_date(moment, style) in the site's language (Babel's CLDR data) and timezone."""
     locale = babel_locale(language)
