@@ -10,12 +10,16 @@ listings that repeat it are never read. What is indexed on a page is the theme's
 
 Pagefind has no incremental mode, and its time and memory grow with what it reads (at 10,000
 entries in one bundle: 20 s and 900 MB on every build that changed a day). So the index is
-one bundle per month, `pagefind/<YYYY-MM>/`, and a build indexes again only the months whose
-day pages changed (by their keys, see `keys`): usually the current one. The search page loads
-the newest month's bundle and merges the others into it (Pagefind's `mergeIndex`); only the
+in bundles, `pagefind/<name>/`: one per month, `2026-02`, but the newest month in parts by
+the tens digit of its days (`2026-03-0`: days 1-9, `-1`: 10-19, `-2`: 20-29, `-3`: 30-31),
+as it is the one that changes hourly and a part is a third of it to read again (and a new
+entry rewrites a third of the index's word chunks). A build indexes again only the bundles
+whose day pages changed (by their keys, see `keys`): usually the current part; once a month,
+when the next month begins, the month that was newest is indexed whole. The search page
+loads the newest bundle and merges the others into it (Pagefind's `mergeIndex`); only the
 newest keeps Pagefind's script and WebAssembly, which the merged bundles do not use.
-`pagefind/indexes.json` lists the months, newest first, with what each was made from; it is
-written last, so a run killed part-way indexes those months again next time.
+`pagefind/indexes.json` lists the bundles, newest first, with what each was made from; it is
+written last, so a run killed part-way indexes those bundles again next time.
 
 Each bundle is made in a folder beside it, then the files that changed move over, so a
 killed run leaves bundles that load. A missing or failing binary is a warning, never a
@@ -36,9 +40,9 @@ from pathlib import Path
 
 from digest.files import atomic_write
 
-# One month's day pages, YYYY/MM/DD/index.html (routes.day); wax glob syntax, as Pagefind
-# reads it.
-GLOB = "{year}/{month}/[0-9][0-9]/index.html"
+# A bundle's day pages, YYYY/MM/DD/index.html (routes.day); wax glob syntax, as Pagefind
+# reads it. `days` is [0-9] for a whole month, the tens digit for a part of one.
+GLOB = "{year}/{month}/{days}[0-9]/index.html"
 FOLDER = "pagefind"  # output/pagefind/: Pagefind's bundle, where the search page loads it
 _NEW = ".pagefind-new"  # where Pagefind writes, before the files that changed move over
 _ENTRY = "pagefind-entry.json"
@@ -85,7 +89,7 @@ def update_index(
     Pagefind runs for each month whose day pages changed since its bundle was made, or that
     has none. A warning when it could not (what was indexed before is then left as it was)."""
     folder = output / FOLDER
-    wanted = _months(day_pages)  # newest first
+    wanted = _bundles(day_pages)  # newest first
     known = _read_indexes(folder / INDEXES)
     newest = next(iter(wanted), None)
     todo = [
@@ -102,7 +106,7 @@ def update_index(
         return f"search: {found}; the site has no search index"
     for month in todo:
         assert found is not None
-        problem = _index_month(output, month, found, runtime=month == newest)
+        problem = _index_bundle(output, month, found, runtime=month == newest)
         if problem:
             return problem
     _remove_stale(folder, set(wanted), newest)
@@ -111,12 +115,15 @@ def update_index(
     return None
 
 
-def _months(day_pages: Mapping[str, str]) -> dict[str, str]:
-    """Each month with day pages, newest first -> a hash of its day pages' paths and keys."""
+def _bundles(day_pages: Mapping[str, str]) -> dict[str, str]:
+    """Each bundle (a month, or a part of the newest month), newest first -> a hash of its day
+    pages' paths and keys."""
+    days = [path for path in day_pages if is_indexed(path)]
+    newest = max((path[:7] for path in days), default=None)  # "YYYY/MM"
     by_month: dict[str, list[str]] = {}
-    for path, key in day_pages.items():
-        if is_indexed(path):
-            by_month.setdefault(f"{path[:4]}-{path[5:7]}", []).append(f"{path} {key}")
+    for path in days:
+        name = f"{path[:4]}-{path[5:7]}" + (f"-{path[8]}" if path[:7] == newest else "")
+        by_month.setdefault(name, []).append(f"{path} {day_pages[path]}")
     return {
         month: hashlib.sha256("\n".join(sorted(by_month[month])).encode()).hexdigest()[:32]
         for month in sorted(by_month, reverse=True)
@@ -131,10 +138,10 @@ def _read_indexes(path: Path) -> dict[str, str]:
         return {}  # none yet, or damaged: every month is indexed again
 
 
-def _index_month(output: Path, month: str, binary: Path, *, runtime: bool) -> str | None:
+def _index_bundle(output: Path, month: str, binary: Path, *, runtime: bool) -> str | None:
     new = output / _NEW / month
     shutil.rmtree(new, ignore_errors=True)  # from a run killed part-way
-    glob = GLOB.format(year=month[:4], month=month[5:])
+    glob = GLOB.format(year=month[:4], month=month[5:7], days=month[8:] or "[0-9]")
     command = [
         str(binary), "--site", str(output), "--glob", glob, "--output-path", str(new),
         "--keep-index-url", "--quiet",

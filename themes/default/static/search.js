@@ -117,8 +117,8 @@ async function run(query) {
 
 async function start() {
   try {
-    // One bundle per month (pagefind/indexes.json lists them, newest first): the newest is
-    // imported, the others merged into it.
+    // Bundles of months and parts of the newest month (pagefind/indexes.json lists them, newest
+    // first; see digest/search.py): the newest is imported, the others merged into it.
     const listing = await fetch(new URL("pagefind/indexes.json", root));
     if (!listing.ok) throw new Error(`pagefind/indexes.json: HTTP ${listing.status}`);
     const months = (await listing.json()).months.map(([month]) => month);
