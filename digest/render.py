@@ -82,8 +82,9 @@ def render_site(
     plan = plan_site(site, theme) if plan is None else plan
     env = make_environment(theme)
     strings = load_strings(theme, site.config.site.language)
-    # Each entry shows on ~5 pages (home, day, tags, source): its HTML is rendered once and
-    # reused, which works because links in it are written root-relative (see `_ROOT`).
+    # An entry shown on several pages (its day page, the front pages of its listings) is
+    # rendered once and reused, which works because links in it are written root-relative
+    # (see `_ROOT`); the newest ENTRY_CACHE only (see `render_page`).
     entry_cache: dict[tuple[str, str], Markup] = {}
 
     def render(n: int) -> OutputFile:
@@ -104,6 +105,11 @@ def render_site(
 
 # Fewer pages than this render in this process: starting workers costs more than it saves.
 PARALLEL_PAGES = 200
+# Rendered entries kept for reuse. Pages render in plan order (home, days, months, tags,
+# sources), so an entry's repeats are near each other or on pages with excerpts; keeping
+# every entry ever rendered would hold the whole site's HTML (about 1 GB at 100,000 entries)
+# in each render process.
+ENTRY_CACHE = 2000
 
 
 def _edition_text(
@@ -256,6 +262,8 @@ def _helpers(
             context = {**helpers, "entry": entry, "full": full}
             html = Markup(env.get_template("entry.html").render(context))
             cache[key] = html
+            if len(cache) > ENTRY_CACHE:
+                del cache[next(iter(cache))]  # the first one in: dicts keep insertion order
         return html
 
     helpers: dict[str, object] = {
