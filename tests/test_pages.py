@@ -9,12 +9,14 @@ from __future__ import annotations
 import html
 import posixpath
 import re
+import tracemalloc
 from dataclasses import replace
 from datetime import UTC, datetime, timedelta
 from pathlib import Path
 
 import pytest
 
+from digest import render
 from digest.config import parse_config
 from digest.errors import ConfigError
 from digest.group import make_site
@@ -309,6 +311,31 @@ def test_full_content_takes_the_old_true_and_false_and_refuses_the_rest() -> Non
     assert site(full_content="none") == "none"
     with pytest.raises(ConfigError, match=r'site\.full_content: must be "front"'):
         site(full_content="some")
+
+
+def test_rendering_holds_a_bounded_number_of_rendered_entries(
+    monkeypatch: pytest.MonkeyPatch,
+) -> None:
+    """Pages are made one by one and written at once; what render keeps between pages (its
+    rendered entries) is bounded, not the whole site's HTML."""
+    monkeypatch.setattr(render, "ENTRY_CACHE", 20)
+    body = f"<p>{'lorem ipsum dolor sit amet ' * 1800}</p>"  # ~50 KB
+    entries = [
+        replace(entry(f"p{n}", 24 * n), content_html=f"{body}<p>{n}</p>") for n in range(400)
+    ]
+    cfg = config()
+    site = make_site(cfg, (FeedCache(slug="a", entries=tuple(entries)),), ())
+    theme = load_theme(cfg.themes_dir, "default")
+    tracemalloc.start()
+    try:
+        made = sum(len(f.data) for f in render.render_site(site, theme, workers=1))
+        _, peak = tracemalloc.get_traced_memory()
+    finally:
+        tracemalloc.stop()
+    assert made > 20_000_000  # 400 day pages of 50 KB, and the listings
+    # The bodies' HTML is 20 MB: kept once rendered, they took 52 MB; now twenty of them, a
+    # page being made and the home page's (in full, 2 MB) take 13 MB.
+    assert peak < 20_000_000
 
 
 # --- the size warning ----------------------------------------------------------------------
