@@ -27,6 +27,7 @@ CHROMIUM = shutil.which("chromium") or shutil.which("chromium-browser") or "/usr
 PAGE_TYPES = {
     "home": "index.html",
     "home, page 2": "page/2/index.html",
+    "home, page 1 (a line per entry)": "page/1/index.html",
     "day": "2026/03/21/index.html",
     "month": "2026/03/index.html",
     "year": "2026/index.html",
@@ -118,7 +119,7 @@ def test_every_page_type_renders_and_passes_axe(
 
 
 def test_no_horizontal_scroll_on_a_phone(browser: Browser, site: str) -> None:
-    for path in ("index.html", "posts/welcome/index.html", "feeds/index.html"):
+    for path in ("index.html", "page/1/index.html", "posts/welcome/index.html", "feeds/index.html"):
         page, _ = open_page(browser, site + path, viewport={"width": 390, "height": 844})
         overflow = page.evaluate(
             "document.documentElement.scrollWidth - document.documentElement.clientWidth"
