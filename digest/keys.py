@@ -44,6 +44,8 @@ _ENTRY_TEMPLATE = "entry.html"
 
 
 _FIELDS: dict[type, tuple[str, ...]] = {}  # a dataclass's field names, looked up once
+_LONG = 16  # tuples longer than this are hashed once per build (see Keys._tuples)
+_ENTRY_FIELDS = tuple(f.name for f in fields(Entry) if f.name != "content_html")
 
 
 def _hash(parts: Iterable[str]) -> str:
@@ -61,6 +63,10 @@ class Keys:
         self._env = env
         self.base = base
         self._memo: dict[int, str] = {}
+        # Long tuples by id, each held here so its id cannot be reused while this lives: a
+        # listing's Pagination.paths (one tuple, on each of its pages) would otherwise be
+        # hashed once per page, quadratic in the pages of a listing (5,000 at 100k entries).
+        self._tuples: dict[int, tuple[tuple[object, ...], str]] = {}
         self._templates: dict[str, str] = {}
 
     def page(self, page: Page) -> str:
@@ -91,6 +97,11 @@ class Keys:
             if known is None:
                 known = self._memo[id(value)] = self._shared(value)
             return known
+        if isinstance(value, tuple) and len(value) > _LONG:
+            held = self._tuples.get(id(value))
+            if held is None:
+                held = self._tuples[id(value)] = (value, _hash(["seq", *map(self.value, value)]))
+            return held[1]
         if kind is tuple or kind is list:
             return _hash(["seq", *map(self.value, value)])  # type: ignore[call-overload]
         if kind is str or kind is int or kind is bool or value is None:
@@ -124,7 +135,13 @@ class Keys:
                 copy_source = self._site.source_index.get(copy.source)
                 name = copy_source.name if copy_source is not None else copy.source
                 shown_with.append(repr(("also_in", copy.source, name, copy.link)))
-            return _hash(("entry", repr(value), *shown_with))
+            # Its fields but the body by their repr, the body by a hash of its bytes: a repr
+            # escapes every character, several times the cost on a body of kilobytes.
+            body = hashlib.blake2b(
+                value.content_html.encode("utf-8", "surrogatepass"), digest_size=16
+            ).hexdigest()
+            own = [repr(getattr(value, name)) for name in _ENTRY_FIELDS]
+            return _hash(("entry", *own, body, *shown_with))
         return self._fields(value)
 
     def _template(self, name: str) -> str:
