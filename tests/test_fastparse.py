@@ -1,0 +1,208 @@
+"""digest.fastparse gives the entries feedparser gives (issue 11): a differential test.
+
+Every feed file of feedparser's own test suite (tests/feedparser_feeds, see its README) and of
+this repository is parsed by `parse_feed` twice, with the fast path and with it switched off,
+and the two results must be equal (the same `ParsedFeed`, or the same FeedError). The fast path
+must also have read a good share of them: one that declined every feed would prove nothing.
+tests/data/fastparse holds feeds written for feedparser's quirks the fast path mirrors.
+"""
+
+from __future__ import annotations
+
+from collections.abc import Iterator, Mapping
+from dataclasses import fields
+from datetime import UTC, datetime
+from pathlib import Path
+from typing import Any
+
+import pytest
+
+from digest import fastparse
+from digest.errors import FeedError
+from digest.models import ParsedFeed
+from digest.parse import parse_body, parse_feed
+
+NOW = datetime(2026, 3, 23, 12, tzinfo=UTC)
+TESTS = Path(__file__).parent
+FEEDPARSER = TESTS / "feedparser_feeds"
+SUFFIXES = (".xml", ".rss", ".atom")
+
+# feedparser's folders, with how many of their files the fast path must read (a little under
+# what it reads today: a change that makes it decline much more fails here).
+FEEDPARSER_GROUPS = {
+    "wellformed/rss": 110,
+    "wellformed/atom10": 175,
+    "wellformed/atom": 4,  # Atom 0.3 (feedparser's), but for a few Atom 1.0 namespace tests
+    "wellformed/sanitize": 370,
+    "wellformed/lang": 4,
+    "wellformed/base": 15,
+    "wellformed/namespace": 5,
+    "wellformed/amp": 0,
+    "wellformed/node_precedence": 0,
+    "illformed": 3,
+    "encoding": 12,
+}
+# This repository's feeds, each read with two sets of URL and headers (a local file has no
+# http base; Content-Language is feedparser's default language).
+OURS = {
+    "tests/data/fastparse": 2,
+    "tests/data/feeds": 6,
+    "tests/hostile": 23,
+    "tests/fixtures": 3,
+    "samples": 2,
+}
+VARIANTS = {
+    "https": ("https://feeds.example/{name}", {}),
+    "file": ("file:///srv/feeds/{name}", {"Content-Language": "de_CH"}),
+}
+
+
+def feed_files(folder: Path) -> list[Path]:
+    return sorted(
+        p for p in folder.rglob("*") if p.suffix in SUFFIXES and ".expected." not in p.name
+    )
+
+
+def outcome(path: Path, url: str, headers: Mapping[str, str]) -> ParsedFeed | str:
+    try:
+        return parse_feed(path.read_bytes(), url=url, headers=headers, source="case", now=NOW)
+    except FeedError as e:
+        return f"FeedError: {e}"
+
+
+def differences(fast: ParsedFeed | str, slow: ParsedFeed | str) -> str:
+    """What differs, field by field, for the failure message."""
+    if isinstance(fast, str) or isinstance(slow, str):
+        return f"{fast!r:.200} != {slow!r:.200}"
+    lines = [f"feed {fast.feed} != {slow.feed}"] if fast.feed != slow.feed else []
+    if fast.format != slow.format:
+        lines.append(f"format {fast.format} != {slow.format}")
+    if len(fast.entries) != len(slow.entries):
+        lines.append(f"{len(fast.entries)} entries != {len(slow.entries)}")
+    for a, b in zip(fast.entries, slow.entries, strict=False):
+        lines += [
+            f"{f.name}: {getattr(a, f.name)!r:.200} != {getattr(b, f.name)!r:.200}"
+            for f in fields(a)
+            if getattr(a, f.name) != getattr(b, f.name)
+        ]
+    return "; ".join(lines)
+
+
+@pytest.fixture
+def read(monkeypatch: pytest.MonkeyPatch) -> Iterator[Any]:
+    """compare(path, url, headers) -> whether the fast path read it; fails on a difference."""
+    taken: list[bool] = []
+    real = fastparse.parse_common
+
+    def spy(*args: Any, **kwargs: Any) -> ParsedFeed | None:
+        parsed = real(*args, **kwargs)
+        taken.append(parsed is not None)
+        return parsed
+
+    monkeypatch.setattr(fastparse, "parse_common", spy)
+
+    def compare(path: Path, url: str, headers: Mapping[str, str]) -> tuple[bool, str]:
+        taken.clear()
+        monkeypatch.setattr(fastparse, "ENABLED", True)
+        fast = outcome(path, url, headers)
+        took = any(taken)
+        monkeypatch.setattr(fastparse, "ENABLED", False)
+        slow = outcome(path, url, headers)
+        assert not any(taken[1:]), "switched off, the fast path still read the feed"
+        return took, "" if fast == slow else f"{path}: {differences(fast, slow)}"
+
+    yield compare
+
+
+def check_all(read: Any, paths: list[Path], url: str, headers: Mapping[str, str]) -> int:
+    """How many of `paths` the fast path read; every one must give feedparser's result."""
+    assert paths, "no feed files: the folder moved?"
+    read_fast = 0
+    failures = []
+    for path in paths:
+        took, failure = read(path, url.format(name=path.name), headers)
+        read_fast += took
+        if failure:
+            failures.append(failure)
+    assert failures == [], f"{len(failures)} of {len(paths)} differ:\n" + "\n".join(failures[:5])
+    return read_fast
+
+
+@pytest.mark.parametrize("group", FEEDPARSER_GROUPS)
+def test_feedparser_test_feeds(read: Any, group: str) -> None:
+    paths = feed_files(FEEDPARSER / group)
+    read_fast = check_all(read, paths, "https://feeds.example/{name}", {})
+    assert read_fast >= FEEDPARSER_GROUPS[group], f"read {read_fast} of {len(paths)}"
+
+
+@pytest.mark.parametrize("variant", VARIANTS)
+@pytest.mark.parametrize("folder", OURS)
+def test_this_repository_feeds(read: Any, folder: str, variant: str) -> None:
+    url, headers = VARIANTS[variant]
+    read_fast = check_all(read, feed_files(TESTS.parent / folder), url, headers)
+    assert read_fast >= OURS[folder]
+
+
+def test_a_quirk_feed_is_read_fast_and_as_feedparser_reads_it() -> None:
+    """The quirks file, read by the fast path, gives what feedparser is known to give (not
+    only the same as feedparser: a change to both paths would pass the differential test)."""
+    path = TESTS / "data" / "fastparse" / "rss-quirks.rss"
+    assert fastparse.ENABLED
+    parsed = parse_body(
+        path.read_bytes(), url="https://q.example/f", headers={}, source="s", now=NOW
+    )
+    entries = {e.title: e for e in parsed.entries}
+    assert parsed.feed.title == "Quirks and more"  # an RSS title that looks like HTML is HTML
+    assert parsed.feed.ttl == 6 * 3600
+    assert parsed.feed.language == "en-GB"
+    assert entries["Bold & co"].link == "https://q.example/posts/1?x=1&y=2"
+    assert entries["Bold & co"].tags == ("Alpha", "Beta", "Gamma")
+    assert entries["Café au lait"].comments == "https://q.example/posts/2#replies"
+    assert entries["Only a guid, – and —"].link == "https://quirks.example/posts/3"  # the guid
+    assert entries["Only a guid, – and —"].language == "fr-CA"
+    assert entries["A link before a guid that differs"].link == "https://quirks.example/posts/7"
+    assert entries["Café au lait"].author == "Ann <ple>"  # feedparser's email pattern, as ever
+
+
+def test_the_switch_sends_every_feed_to_feedparser(monkeypatch: pytest.MonkeyPatch) -> None:
+    body = (TESTS / "data" / "fastparse" / "atom-quirks.atom").read_bytes()
+    kwargs: dict[str, Any] = {
+        "url": "https://a.example/",
+        "response_headers": {"content-location": "https://a.example/"},
+        "source": "s",
+        "now": NOW,
+        "feed_format": "Atom 1.0",
+    }
+    assert fastparse.parse_common(body, **kwargs) is not None
+    monkeypatch.setattr(fastparse, "ENABLED", False)
+    assert fastparse.parse_common(body, **kwargs) is None
+
+
+@pytest.mark.parametrize(
+    "body",
+    [
+        b'<rss version="2.0"><channel><title>x</title><item><title>a</title>'
+        b'<itunes:author xmlns:itunes="http://www.itunes.com/DTDs/PodCast-1.0.dtd">b'
+        b"</itunes:author></item></channel></rss>",  # a namespace it does not read
+        b'<feed xmlns="http://www.w3.org/2005/Atom"><entry><content type="xhtml">'
+        b'<div xmlns="http://www.w3.org/1999/xhtml">x</div></content></entry></feed>',
+        b'<feed xmlns="http://www.w3.org/2005/Atom" xml:base="https://b.example/"></feed>',
+        b'<rss version="2.0"><channel><item><title>a</title><title>b</title></item>'
+        b"</channel></rss>",  # which title feedparser keeps is its business
+        b'<rss version="2.0"><channel><item><description>a<b>b</b></description></item>'
+        b"</channel></rss>",  # markup that is not escaped
+        b'<rss version="2.0"><channel><item><title>a &bogus; b</title></item></channel></rss>',
+    ],
+)
+def test_the_fast_path_declines_what_it_is_not_sure_of(body: bytes) -> None:
+    assert (
+        fastparse.parse_common(
+            body,
+            url="https://d.example/",
+            response_headers={"content-location": "https://d.example/"},
+            source="s",
+            now=NOW,
+            feed_format="Atom 1.0" if b"<feed" in body else "RSS 2.0",
+        )
+        is None
+    )
