@@ -57,6 +57,7 @@ _FP_EMAIL = re.compile(
     r"""(([a-zA-Z0-9\_\-\.\+]+)@((\[[0-9]{1,3}\.[0-9]{1,3}\.[0-9]{1,3}\.)|(([a-zA-Z0-9\-]+\.)+))([a-zA-Z]{2,4}|[0-9]{1,3})(\]?))(\?subject=\S+)?"""
 )
 _REF_LIKE = re.compile("&([A-Za-z0-9_]+);")
+_C1 = re.compile("[\x80-\x9f]")  # what feedparser's windows-1252 table maps
 
 # Elements feedparser reads into fields this module does not use, each with no children.
 _INERT_CHANNEL = {
@@ -200,9 +201,11 @@ def _leaf(element: Any) -> str:
 def _fix(text: str) -> str:
     """What feedparser does to every text it keeps: text that decodes as UTF-8 read as
     Latin-1 is decoded again, C1 controls are read as windows-1252."""
+    if text.isascii():  # most text, and long content: nothing to do, and no copy made
+        return text
     with contextlib.suppress(UnicodeEncodeError, UnicodeDecodeError):
         text = text.encode("iso-8859-1").decode("utf-8")
-    return text.translate(_cp1252)
+    return text.translate(_cp1252) if _C1.search(text) else text
 
 
 def _lang(element: Any, parent: str | None) -> str | None:
