@@ -36,6 +36,8 @@ ENABLED = True
 FORMATS = ("RSS 2.0", "RSS 0.91", "RSS 0.92", "Atom 1.0")
 ATOM = "http://www.w3.org/2005/Atom"
 _LANG = "{http://www.w3.org/XML/1998/namespace}lang"
+_BASE = "{http://www.w3.org/XML/1998/namespace}base"
+_XML_ATTRIBUTES = (_LANG, _BASE)
 # The namespaces read besides RSS's none and Atom's, by feedparser's prefix for them (it knows
 # them by lower-cased URI).
 _PREFIXES = {
@@ -131,13 +133,15 @@ def _read(body: bytes, url: str, headers: Mapping[str, str]) -> parse.RawFeed:
     # feedparser's base URL, as feedparser.api makes it and each start tag steps it (this is
     # what it resolves links and ids against, and what content carries as its base).
     base = make_safe_absolute_uri("", headers.get("content-location", "")) or ""
+    if not base:
+        raise _Decline
     reader = _Reader(base, _header(headers.get("content-language")))
     if root.tag == "rss":
-        return reader.rss(root)
+        return reader.rss(root, base)
     if root.tag == f"{{{ATOM}}}feed":
         if any(ns.lower() in _RSS1_NAMESPACES for ns in root.nsmap.values()):
             raise _Decline
-        return reader.atom(root)
+        return reader.atom(root, base)
     raise _Decline
 
 
@@ -147,7 +151,8 @@ def _header(value: object) -> str | None:
 
 def _check(element: Any) -> None:
     """What decides nothing for the fields read here, anywhere in the document: a known
-    namespace, no xml:base, no attribute in another namespace, no entity left unresolved."""
+    namespace, no attribute in another namespace but xml:lang and xml:base, no entity left
+    unresolved."""
     tag = element.tag
     if not isinstance(tag, str):
         raise _Decline  # an entity reference node
@@ -156,7 +161,7 @@ def _check(element: Any) -> None:
         if namespace != ATOM and namespace.lower() not in _PREFIXES:
             raise _Decline
     for key in element.attrib:
-        if key[0] == "{" and key != _LANG:
+        if key[0] == "{" and key not in _XML_ATTRIBUTES:
             raise _Decline
         if key.lower() in ("base", "lang"):
             raise _Decline
@@ -182,8 +187,8 @@ def _name(element: Any, atom: bool) -> str:
 
 def _attributes(element: Any, allowed: tuple[str, ...] = ()) -> dict[str, str]:
     """The attributes, names lower case as feedparser has them; one not `allowed` declines."""
-    found = {key.lower(): value for key, value in element.attrib.items() if key != _LANG}
-    if len(found) != len(element.attrib) - (_LANG in element.attrib):
+    found = {k.lower(): v for k, v in element.attrib.items() if k not in _XML_ATTRIBUTES}
+    if len(found) != len(element.attrib) - (_LANG in element.attrib) - (_BASE in element.attrib):
         raise _Decline
     if any(key not in allowed for key in found):
         raise _Decline
@@ -215,11 +220,12 @@ def _lang(element: Any, parent: str | None) -> str | None:
     return value or None
 
 
-def _step(base: str) -> str:
-    """feedparser's base URL after a start tag without xml:base."""
+def _step(base: str, xml_base: str | None) -> str:
+    """feedparser's base URL inside an element, from its parent's and its xml:base."""
+    uri = xml_base or base
     if base:
-        return make_safe_absolute_uri(base, base) or base
-    return str(_urljoin(base, base))
+        return make_safe_absolute_uri(base, uri) or base
+    return str(_urljoin(base, uri))
 
 
 def _author_name(author: str) -> str | None:
@@ -287,26 +293,34 @@ class _Fields:
 
 class _Reader:
     def __init__(self, base: str, language: str | None) -> None:
-        self.bases = [base]
+        self.bases: dict[tuple[str, str | None], str] = {}
         self.language = language
 
-    def base(self, depth: int) -> str:
-        """The base URL inside an element at `depth` (the root is 1)."""
-        while len(self.bases) <= depth:
-            self.bases.append(_step(self.bases[-1]))
-        return self.bases[depth]
+    def within(self, element: Any, parent: str) -> str:
+        """The base URL inside `element` whose parent's is `parent` (mostly the same one:
+        remembered, not joined again for every element)."""
+        key = (parent, element.get(_BASE))
+        base = self.bases.get(key)
+        if base is None:
+            base = self.bases[key] = _step(*key)
+        if not base:
+            # feedparser would keep an inner base past its element's end: not mirrored.
+            raise _Decline
+        return base
 
-    def text(self, element: Any, depth: int, uri: bool = False) -> str:
-        """An element's text as feedparser pops it: stripped, resolved if a URI, fixed."""
+    def text(self, element: Any, parent: str, uri: bool = False) -> str:
+        """An element's text as feedparser pops it: stripped, resolved if a URI (against the
+        base inside it; `parent` is its parent's), fixed."""
         text = _leaf(element).strip()
         if uri and text:
-            text = _urljoin(self.base(depth), text)
+            text = _urljoin(self.within(element, parent), text)
         return _fix(text)
 
     # --- RSS 2.0, 0.91, 0.92 ----------------------------------------------------------------
 
-    def rss(self, root: Any) -> parse.RawFeed:
+    def rss(self, root: Any, base: str) -> parse.RawFeed:
         _attributes(root, ("version",))
+        channel_base = self.within(root[0], self.within(root, base)) if len(root) else base
         lang = _lang(root, self.language)
         feed = _Fields()
         feed.language = lang.replace("_", "-") if lang else None
@@ -319,7 +333,7 @@ class _Reader:
         for child in channel:
             name = _name(child, atom=False)
             if name == "item":
-                entries.append(self.rss_item(child, _lang(child, lang)))
+                entries.append(self.rss_item(child, channel_base, _lang(child, lang)))
             elif name in _CHANNEL_BLOCKS:
                 _attributes(child)
                 for grandchild in child:
@@ -327,18 +341,19 @@ class _Reader:
                         raise _Decline
                     _leaf(grandchild)
             else:
-                self.rss_field(feed, child, name, 3, lang, in_item=False)
+                self.rss_field(feed, child, name, channel_base, lang, in_item=False)
         return self.feed(feed, entries)
 
-    def rss_item(self, item: Any, lang: str | None) -> parse.RawEntry:
+    def rss_item(self, item: Any, channel_base: str, lang: str | None) -> parse.RawEntry:
         _attributes(item)
+        item_base = self.within(item, channel_base)
         fields = _Fields()
         for child in item:
-            self.rss_field(fields, child, _name(child, atom=False), 4, lang, in_item=True)
+            self.rss_field(fields, child, _name(child, atom=False), item_base, lang, in_item=True)
         return fields.entry()
 
     def rss_field(
-        self, fields: _Fields, child: Any, name: str, depth: int, lang: str | None, in_item: bool
+        self, fields: _Fields, child: Any, name: str, base: str, lang: str | None, in_item: bool
     ) -> None:
         inert = _INERT_ITEM if in_item else _INERT_CHANNEL
         if name in inert:
@@ -347,14 +362,14 @@ class _Reader:
         if name in _AUTHORS:
             fields.once("author")
             _attributes(child)
-            fields.author = self.text(child, depth)
+            fields.author = self.text(child, base)
             fields.author_name = _author_name(fields.author)
             return
         if name in ("category", "dc_subject"):
-            self.category(fields, child, depth)
+            self.category(fields, child, base)
             return
         if name == "atom_link":
-            self.atom_link(fields, child, depth)
+            self.atom_link(fields, child, base)
             return
         fields.once(name)
         if name == "title":
@@ -364,21 +379,21 @@ class _Reader:
             fields.title = _fix(text)
         elif name == "link":
             _attributes(child)
-            link = self.text(child, depth, uri=True)
+            link = self.text(child, base, uri=True)
             if in_item:
                 link = link.replace("&amp;", "&")
             fields.link = _REF_LIKE.sub(r"&\g<1>", link)
             fields.has_link = True
         elif in_item and name == "guid":
             permalink = _attributes(child, ("ispermalink",)).get("ispermalink", "true") == "true"
-            fields.id = self.text(child, depth, uri=permalink)
+            fields.id = self.text(child, base, uri=permalink)
             if permalink and not fields.has_link:
                 fields.link, fields.has_link = fields.id, True
         elif in_item and name in ("description", "content_encoded"):
             _attributes(child)
             language = self.lang(_lang(child, lang))
             value = parse.RawContent(
-                self.text(child, depth), "text/html", language, self.base(depth)
+                self.text(child, base), "text/html", language, self.within(child, base)
             )
             if name == "description":
                 fields.summary = value
@@ -386,23 +401,24 @@ class _Reader:
                 fields.content.append(value)
         elif in_item and name in _DATES:
             _attributes(child)
-            fields.dates[_DATES[name]] = self.stamp(child, depth)
+            fields.dates[_DATES[name]] = self.stamp(child, base)
         elif in_item and name == "comments":
             _attributes(child)
-            fields.comments = self.text(child, depth, uri=True)
+            fields.comments = self.text(child, base, uri=True)
         elif not in_item and name in ("language", "dc_language"):
             _attributes(child)
-            fields.language = self.text(child, depth)
+            fields.language = self.text(child, base)
         elif not in_item and name in ("ttl", "sy_updateperiod", "sy_updatefrequency"):
             _attributes(child)
-            fields.values[name] = self.text(child, depth)
+            fields.values[name] = self.text(child, base)
         else:
             raise _Decline
 
     # --- Atom 1.0 ------------------------------------------------------------------------
 
-    def atom(self, root: Any) -> parse.RawFeed:
+    def atom(self, root: Any, base: str) -> parse.RawFeed:
         _attributes(root)
+        feed_base = self.within(root, base)
         lang = _lang(root, self.language)
         feed = _Fields()
         feed.language = lang.replace("_", "-") if lang else None
@@ -410,27 +426,28 @@ class _Reader:
         for child in root:
             name = _name(child, atom=True)
             if name == "entry":
-                entries.append(self.atom_entry(child, _lang(child, lang)))
+                entries.append(self.atom_entry(child, feed_base, _lang(child, lang)))
             else:
-                self.atom_field(feed, child, name, 2, lang, in_entry=False)
+                self.atom_field(feed, child, name, feed_base, lang, in_entry=False)
         return self.feed(feed, entries)
 
-    def atom_entry(self, entry: Any, lang: str | None) -> parse.RawEntry:
+    def atom_entry(self, entry: Any, feed_base: str, lang: str | None) -> parse.RawEntry:
         _attributes(entry)
+        entry_base = self.within(entry, feed_base)
         fields = _Fields()
         for child in entry:
-            self.atom_field(fields, child, _name(child, atom=True), 3, lang, in_entry=True)
+            self.atom_field(fields, child, _name(child, atom=True), entry_base, lang, in_entry=True)
         return fields.entry()
 
     def atom_field(
-        self, fields: _Fields, child: Any, name: str, depth: int, lang: str | None, in_entry: bool
+        self, fields: _Fields, child: Any, name: str, base: str, lang: str | None, in_entry: bool
     ) -> None:
         if name in (_INERT_ENTRY if in_entry else _INERT_FEED):
             _leaf(child)
         elif name == "link":
-            self.atom_link(fields, child, depth)
+            self.atom_link(fields, child, base)
         elif name == "category":
-            self.category(fields, child, depth)
+            self.category(fields, child, base)
         elif name == "contributor":
             self.person(child)
         elif name == "author":
@@ -442,25 +459,25 @@ class _Reader:
                 fields.author = f"{name_} ({email})" if name_ and email else name_ or email or ""
                 fields.author_name = name_
             else:
-                fields.author = self.text(child, depth)
+                fields.author = self.text(child, base)
                 fields.author_name = _author_name(fields.author)
         elif name == "id":
             fields.once(name)
             _attributes(child)
-            fields.id = self.text(child, depth, uri=True)  # feedparser: an id is a permalink
+            fields.id = self.text(child, base, uri=True)  # feedparser: an id is a permalink
             if not fields.has_link:
                 fields.link, fields.has_link = fields.id, True
         elif name == "title":
             fields.once(name)
             fields.title_type = self.text_type(child)
-            fields.title = self.text(child, depth)
+            fields.title = self.text(child, base)
         elif in_entry and name in ("content", "summary"):
             fields.once(name)
             value = parse.RawContent(
-                self.text(child, depth),
+                self.text(child, base),
                 self.text_type(child),
                 self.lang(_lang(child, lang)),
-                self.base(depth),
+                self.within(child, base),
             )
             if name == "summary":
                 fields.summary = value
@@ -469,7 +486,7 @@ class _Reader:
         elif in_entry and name in ("published", "updated"):
             fields.once(name)
             _attributes(child)
-            fields.dates[name] = self.stamp(child, depth)
+            fields.dates[name] = self.stamp(child, base)
         elif in_entry and name == "source":
             _attributes(child)
             for part in child:
@@ -507,26 +524,26 @@ class _Reader:
 
     # --- both ----------------------------------------------------------------------------
 
-    def atom_link(self, fields: _Fields, element: Any, depth: int) -> None:
+    def atom_link(self, fields: _Fields, element: Any, base: str) -> None:
         attributes = _attributes(element, ("rel", "type", "href", "hreflang", "title", "length"))
         if "href" not in attributes or _leaf(element).strip():
             raise _Decline
         rel = attributes.get("rel", "alternate").lower()
         default_type = "application/atom+xml" if rel == "self" else "text/html"
         kind = attributes.get("type", default_type).lower()
-        href = _urljoin(self.base(depth), attributes["href"])
+        href = _urljoin(self.within(element, base), attributes["href"])
         if rel == "alternate" and _map_content_type(kind) in _HTML_TYPES:
             fields.link, fields.has_link = href, True
         elif rel == "replies" and kind == "text/html" and fields.replies is None:
             fields.replies = href
 
-    def category(self, fields: _Fields, element: Any, depth: int) -> None:
+    def category(self, fields: _Fields, element: Any, base: str) -> None:
         """feedparser's tags: term, scheme (or domain) and label from the attributes, the text
         the term of the last tag when it has none, each (term, scheme, label) once."""
         attributes = _attributes(element, ("term", "scheme", "domain", "label"))
         scheme = attributes.get("scheme", attributes.get("domain"))
         _add_tag(fields.tags, attributes.get("term"), scheme, attributes.get("label"))
-        value = self.text(element, depth)
+        value = self.text(element, base)
         if not value:
             return
         if fields.tags and not fields.tags[-1][0]:
@@ -534,8 +551,8 @@ class _Reader:
         else:
             _add_tag(fields.tags, value, None, None)
 
-    def stamp(self, element: Any, depth: int) -> parse.Stamp:
-        text = self.text(element, depth)
+    def stamp(self, element: Any, base: str) -> parse.Stamp:
+        text = self.text(element, base)
         parsed: time.struct_time | None = _parse_date(text)
         return parsed, text
 

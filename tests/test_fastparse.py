@@ -45,7 +45,7 @@ FEEDPARSER_GROUPS = {
 # This repository's feeds, each read with two sets of URL and headers (a local file has no
 # http base; Content-Language is feedparser's default language).
 OURS = {
-    "tests/data/fastparse": 2,
+    "tests/data/fastparse": 3,
     "tests/data/feeds": 6,
     "tests/hostile": 23,
     "tests/fixtures": 3,
