@@ -187,7 +187,8 @@ def test_the_switch_sends_every_feed_to_feedparser(monkeypatch: pytest.MonkeyPat
         b"</itunes:author></item></channel></rss>",  # a namespace it does not read
         b'<feed xmlns="http://www.w3.org/2005/Atom"><entry><content type="xhtml">'
         b'<div xmlns="http://www.w3.org/1999/xhtml">x</div></content></entry></feed>',
-        b'<feed xmlns="http://www.w3.org/2005/Atom" xml:base="https://b.example/"></feed>',
+        b'<feed xmlns="http://www.w3.org/2005/Atom"><entry><content src="https://b.example/x"'
+        b' type="text/html"/></entry></feed>',  # out-of-line content
         b'<rss version="2.0"><channel><item><title>a</title><title>b</title></item>'
         b"</channel></rss>",  # which title feedparser keeps is its business
         b'<rss version="2.0"><channel><item><description>a<b>b</b></description></item>'
