@@ -38,15 +38,21 @@ ATOM = "http://www.w3.org/2005/Atom"
 _LANG = "{http://www.w3.org/XML/1998/namespace}lang"
 _BASE = "{http://www.w3.org/XML/1998/namespace}base"
 _XML_ATTRIBUTES = (_LANG, _BASE)
-# The namespaces read besides RSS's none and Atom's, by feedparser's prefix for them (it knows
-# them by lower-cased URI).
-_PREFIXES = {
-    "http://purl.org/dc/elements/1.1/": "dc_",
-    "http://purl.org/rss/1.0/modules/content/": "content_",
-    "http://purl.org/rss/1.0/modules/syndication/": "sy_",
-    "http://wellformedweb.org/commentapi/": "wfw_",
-    "http://purl.org/rss/1.0/modules/slash/": "slash_",
-}
+# The namespaces feedparser knows (by lower-cased URI), and its prefix for each. Those it
+# reads as RSS's or Atom's own ("") are not read here but Atom's; its elements in the others
+# are named "prefix_local" and read or skipped (`_inert`) by that name.
+_FP_NAMESPACES = {uri.lower(): prefix for uri, prefix in _FeedParserMixin.namespaces.items()}
+_PREFIXES = {uri: f"{prefix.lower()}_" for uri, prefix in _FP_NAMESPACES.items() if prefix}
+_FP_PREFIXES = {prefix.lower() for prefix in _FP_NAMESPACES.values() if prefix}
+_DECLARATION = re.compile(rb"""xmlns:([^\s=/>]+)\s*=\s*(?:"([^"]*)"|'([^']*)')""")
+# The keys of feedparser's results read here: an element feedparser stores under its own
+# name must not be named so.
+_READ_KEYS = {
+    "title", "title_detail", "link", "links", "id", "content", "summary", "summary_detail",
+    "published", "published_parsed", "created", "created_parsed", "updated", "updated_parsed",
+    "author", "author_detail", "authors", "tags", "comments", "language", "ttl",
+    "sy_updateperiod", "sy_updatefrequency",
+}  # fmt: skip
 # Namespace declarations that would make feedparser take an Atom feed for RSS 1.0 or 0.90.
 _RSS1_NAMESPACES = {"http://purl.org/rss/1.0/", "http://my.netscape.com/rdf/simple/0.9/"}
 
@@ -128,6 +134,7 @@ def _read(body: bytes, url: str, headers: Mapping[str, str]) -> parse.RawFeed:
         root = etree.fromstring(body, _parser())
     except etree.LxmlError as e:
         raise _Decline from e
+    _check_prefixes(body)
     for element in root.iter():
         _check(element)
     # feedparser's base URL, as feedparser.api makes it and each start tag steps it (this is
@@ -165,6 +172,30 @@ def _check(element: Any) -> None:
             raise _Decline
         if key.lower() in ("base", "lang"):
             raise _Decline
+
+
+def _check_prefixes(body: bytes) -> None:
+    """feedparser maps a prefix declared for a namespace it knows onto its own prefix for it,
+    for every element in the document: a prefix that is its name for another namespace
+    (xmlns:content="...dc...") would make it read one namespace's elements as another's."""
+    for match in _DECLARATION.finditer(body):
+        prefix = match.group(1).decode("utf-8", "replace")
+        uri = (match.group(2) or match.group(3) or b"").decode("utf-8", "replace").lower()
+        known = _FP_NAMESPACES.get(uri)
+        if known is not None and prefix != known.lower() and prefix.lower() in _FP_PREFIXES:
+            raise _Decline
+
+
+def _inert(element: Any, name: str) -> None:
+    """An element feedparser has no handler for, stored under its name where nothing read
+    here looks: skipped, if it holds no other element. Anything else declines."""
+    if (
+        name in _READ_KEYS
+        or hasattr(_FeedParserMixin, f"_start_{name}")
+        or hasattr(_FeedParserMixin, f"_end_{name}")
+    ):
+        raise _Decline
+    _leaf(element)
 
 
 def _name(element: Any, atom: bool) -> str:
@@ -412,7 +443,7 @@ class _Reader:
             _attributes(child)
             fields.values[name] = self.text(child, base)
         else:
-            raise _Decline
+            _inert(child, name)
 
     # --- Atom 1.0 ------------------------------------------------------------------------
 
@@ -498,7 +529,7 @@ class _Reader:
                 else:
                     _leaf(part)
         else:
-            raise _Decline
+            _inert(child, name)
 
     def text_type(self, element: Any) -> str:
         """An Atom text construct's type, as feedparser maps it: text or HTML, else decline
