@@ -16,6 +16,7 @@ from pathlib import Path
 from typing import Any
 
 import pytest
+from helpers import FeedServer, Route
 
 from digest import fastparse
 from digest.errors import FeedError
@@ -212,3 +213,33 @@ def test_the_fast_path_declines_what_it_is_not_sure_of(body: bytes) -> None:
         )
         is None
     )
+
+
+def test_lxml_resolves_no_entity_and_fetches_nothing() -> None:
+    """Even given a body prepare_feed never lets through (a DTD with entities, external ones on
+    a real server), the fast path expands nothing and asks the network for nothing."""
+    with FeedServer({"/x.dtd": Route(b'<!ENTITY t "from the network">')}) as server:
+        dtd, secret = server.url("/x.dtd"), Path(__file__).resolve().as_uri()
+        bodies = [
+            f'<!DOCTYPE rss SYSTEM "{dtd}"><rss version="2.0"><channel><title>t</title>'
+            "</channel></rss>",
+            f'<!DOCTYPE rss [<!ENTITY % p SYSTEM "{dtd}"> %p; <!ENTITY s SYSTEM "{secret}">]>'
+            '<rss version="2.0"><channel><title>&s;</title></channel></rss>',
+            '<!DOCTYPE rss [<!ENTITY a "aaaaaaaaaa"><!ENTITY b "&a;&a;&a;&a;&a;&a;&a;&a;">'
+            '<!ENTITY c "&b;&b;&b;&b;&b;&b;&b;&b;">]><rss version="2.0"><channel><title>&c;'
+            "</title></channel></rss>",
+        ]
+        results = [
+            fastparse.parse_common(
+                body.encode(),
+                url="https://d.example/",
+                response_headers={"content-location": "https://d.example/"},
+                source="s",
+                now=NOW,
+                feed_format="RSS 2.0",
+            )
+            for body in bodies
+        ]
+        assert server.requests == []
+    assert results[0] is not None and results[0].feed.title == "t"
+    assert results[1:] == [None, None]  # an entity left as such: declined, never read
