@@ -17,6 +17,9 @@ from typing import Any
 
 import pytest
 from helpers import FeedServer, Route
+from hostile_helpers import corpus_feeds, generated_feeds
+from hypothesis import given, settings
+from hypothesis import strategies as st
 
 from digest import fastparse
 from digest.errors import FeedError
@@ -243,3 +246,39 @@ def test_lxml_resolves_no_entity_and_fetches_nothing() -> None:
         assert server.requests == []
     assert results[0] is not None and results[0].feed.title == "t"
     assert results[1:] == [None, None]  # an entity left as such: declined, never read
+
+
+@pytest.mark.slow  # fuzzing: 150 feeds, each parsed twice
+def test_random_and_mutated_feeds_read_alike(monkeypatch: pytest.MonkeyPatch) -> None:
+    """test_hostile's generated and mutated feeds (random markup, encodings, broken bytes):
+    both paths give the same result on each, and the fast path reads some of them."""
+    read_fast = []
+    real = fastparse.parse_common
+
+    def spy(*args: Any, **kwargs: Any) -> ParsedFeed | None:
+        parsed = real(*args, **kwargs)
+        read_fast.append(parsed is not None)
+        return parsed
+
+    monkeypatch.setattr(fastparse, "parse_common", spy)
+
+    @settings(max_examples=150, deadline=None, database=None, derandomize=True)
+    @given(st.one_of(generated_feeds(), corpus_feeds()))
+    def check(feed: tuple[bytes, str | None]) -> None:
+        body, content_type = feed
+        headers = {"Content-Type": content_type} if content_type else {}
+        results = []
+        for enabled in (True, False):
+            monkeypatch.setattr(fastparse, "ENABLED", enabled)
+            try:
+                results.append(
+                    parse_feed(
+                        body, url="https://fuzz.example/f", headers=headers, source="f", now=NOW
+                    )
+                )
+            except FeedError as e:
+                results.append(f"FeedError: {e}")
+        assert results[0] == results[1], differences(results[0], results[1])
+
+    check()
+    assert sum(read_fast) >= 20, f"the fast path read {sum(read_fast)} of {len(read_fast)}"
