@@ -70,13 +70,19 @@ _REF_LIKE = re.compile("&([A-Za-z0-9_]+);")
 _C1 = re.compile("[\x80-\x9f]")  # what feedparser's windows-1252 table maps
 
 # Elements feedparser reads into fields this module does not use, each with no children.
+# Media RSS's pictures and credits are common in news feeds (not its title, description,
+# category or keywords: feedparser reads those as the entry's own).
+_MEDIA = {
+    "media_content", "media_thumbnail", "media_credit", "media_rating", "media_license",
+    "media_restriction", "media_player",
+}  # fmt: skip
 _INERT_CHANNEL = {
     "description", "copyright", "webmaster", "pubdate", "lastbuilddate", "generator", "docs",
-    "cloud", "rating", "dc_date", "sy_updatebase",
+    "cloud", "rating", "dc_date", "sy_updatebase", *_MEDIA,
 }  # fmt: skip
-_INERT_ITEM = {"enclosure", "source", "wfw_commentrss", "wfw_comment", "slash_comments"}
-_INERT_FEED = {"subtitle", "updated", "generator", "icon", "logo", "rights"}
-_INERT_ENTRY = {"rights"}
+_INERT_ITEM = {"enclosure", "source", "wfw_commentrss", "wfw_comment", "slash_comments", *_MEDIA}
+_INERT_FEED = {"subtitle", "updated", "generator", "icon", "logo", "rights", *_MEDIA}
+_INERT_ENTRY = {"rights", *_MEDIA}
 # Containers in an RSS channel with the children feedparser keeps inside them.
 _CHANNEL_BLOCKS = {
     "image": {"url", "title", "link", "width", "height", "description"},
