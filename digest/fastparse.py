@@ -46,7 +46,14 @@ _XML_ATTRIBUTES = (_LANG, _BASE)
 _FP_NAMESPACES = {uri.lower(): prefix for uri, prefix in _FeedParserMixin.namespaces.items()}
 _PREFIXES = {uri: f"{prefix.lower()}_" for uri, prefix in _FP_NAMESPACES.items() if prefix}
 _FP_PREFIXES = {prefix.lower() for prefix in _FP_NAMESPACES.values() if prefix}
-_DECLARATION = re.compile(rb"""xmlns:([^\s=/>]+)\s*=\s*(?:"([^"]*)"|'([^']*)')""")
+_DECLARATION = re.compile(rb"""xmlns(?::([^\s=/>]+))?\s*=\s*(?:"([^"]*)"|'([^']*)')""")
+_RDF = "http://www.w3.org/1999/02/22-rdf-syntax-ns#"
+# Attribute names feedparser's handlers look up: an attribute of another namespace with one
+# of these local names would stand in for the element's own (feedparser drops the prefix).
+_MEANINGFUL = {
+    "href", "url", "uri", "rel", "type", "term", "scheme", "domain", "label", "lang", "base",
+    "ispermalink", "version", "mode", "src", "lastmod", "about", "resource", "text",
+}  # fmt: skip
 # The keys of feedparser's results read here: an element feedparser stores under its own
 # name must not be named so.
 _READ_KEYS = {
@@ -142,15 +149,15 @@ def _read(body: bytes, headers: Mapping[str, str]) -> parse.RawFeed:
         root = etree.fromstring(body, _parser())
     except etree.LxmlError as e:
         raise _Decline from e
-    _check_prefixes(body)
+    unknown = _unknown_namespaces(body)
     for element in root.iter():
-        _check(element)
+        _check(element, unknown)
     # feedparser's base URL, as feedparser.api makes it and each start tag steps it (this is
     # what it resolves links and ids against, and what content carries as its base).
     base = make_safe_absolute_uri("", headers.get("content-location", "")) or ""
     if not base:
         raise _Decline
-    reader = _Reader(_header(headers.get("content-language")))
+    reader = _Reader(_header(headers.get("content-language")), unknown)
     if root.tag == "rss":
         return reader.rss(root, base)
     if root.tag == f"{{{ATOM}}}feed":
@@ -164,51 +171,91 @@ def _header(value: object) -> str | None:
     return value if isinstance(value, str) and value else None
 
 
-def _check(element: Any) -> None:
-    """What decides nothing for the fields read here, anywhere in the document: a known
-    namespace, no attribute in another namespace but xml:lang and xml:base, no entity left
-    unresolved."""
+def _check(element: Any, unknown: Mapping[str, tuple[str | None, ...]]) -> None:
+    """What decides nothing for the fields read here, anywhere in the document: a namespace
+    feedparser knows by a prefix of its own (or Atom), or one it does not know (see
+    `_unknown_namespaces`); no attribute of another namespace that could stand in for one
+    feedparser reads; no entity left unresolved."""
     tag = element.tag
     if not isinstance(tag, str):
         raise _Decline  # an entity reference node
     if tag[0] == "{":
         namespace = tag[1 : tag.index("}")]
-        if namespace != ATOM and namespace.lower() not in _PREFIXES:
+        if namespace != ATOM and namespace.lower() not in _PREFIXES and namespace not in unknown:
             raise _Decline
     for key in element.attrib:
         if key[0] == "{" and key not in _XML_ATTRIBUTES:
-            raise _Decline
-        if key.lower() in ("base", "lang"):
+            namespace, local = key[1:].split("}", 1)
+            if local.lower() in _MEANINGFUL or namespace == _RDF:
+                raise _Decline
+            if namespace.lower() in _FP_NAMESPACES and not _FP_NAMESPACES[namespace.lower()]:
+                raise _Decline  # feedparser would drop its prefix: RSS's or Atom's own
+            if namespace.lower() == "http://www.w3.org/xml/1998/namespace":
+                raise _Decline
+        elif key.lower() in ("base", "lang"):
             raise _Decline
 
 
-def _check_prefixes(body: bytes) -> None:
-    """feedparser maps a prefix declared for a namespace it knows onto its own prefix for it,
-    for every element in the document: a prefix that is its name for another namespace
-    (xmlns:content="...dc...") would make it read one namespace's elements as another's."""
+def _unknown_namespaces(body: bytes) -> dict[str, tuple[str | None, ...]]:
+    """The namespaces feedparser does not know, each with the prefixes declared for it (None:
+    the default namespace), in document order; declines what feedparser would misname.
+
+    feedparser names an element of a namespace it knows by its own prefix for it, but through
+    the prefixes declared in the document: one declared for a known namespace that is its name
+    for another (xmlns:dc="...content...") renames that one's elements. An element of an
+    unknown namespace is named by the first prefix declared for it, or bare without one; a
+    prefix declared for two namespaces makes that depend on order: declined."""
+    declared: dict[str, list[str | None]] = {}
+    uris_of: dict[str | None, set[str]] = {}
     for match in _DECLARATION.finditer(body):
-        prefix = match.group(1).decode("utf-8", "replace")
-        uri = (match.group(2) or match.group(3) or b"").decode("utf-8", "replace").lower()
-        known = _FP_NAMESPACES.get(uri)
-        if known is not None and prefix != known.lower() and prefix.lower() in _FP_PREFIXES:
+        raw = match.group(2) if match.group(2) is not None else match.group(3)
+        if b"&" in raw:
+            raise _Decline  # a reference in a namespace name: not worth unescaping
+        prefix = match.group(1).decode("utf-8", "replace") if match.group(1) else None
+        uri = raw.decode("utf-8", "replace")
+        known = _FP_NAMESPACES.get(uri.lower())
+        if known is not None and prefix in _FP_PREFIXES - {known.lower()}:
             raise _Decline
+        uris_of.setdefault(prefix, set()).add(uri)
+        prefixes = declared.setdefault(uri, [])
+        if prefix not in prefixes:
+            prefixes.append(prefix)
+    unknown = {}
+    for uri, prefixes in declared.items():
+        lower = uri.lower()
+        if lower in _FP_NAMESPACES or not uri:
+            continue
+        if "backend.userland.com/rss" in lower:
+            raise _Decline  # feedparser reads that one as RSS's own
+        if any(len(uris_of[p]) > 1 for p in prefixes if p is not None):
+            raise _Decline
+        unknown[uri] = tuple(prefixes)
+    return unknown
 
 
-def _inert(element: Any, name: str) -> None:
-    """An element feedparser has no handler for, stored under its name where nothing read
-    here looks: skipped, if it holds no other element. Anything else declines."""
-    if (
+def _only_stored(name: str) -> bool:
+    """Whether feedparser has no handler for elements so named, and stores them under that
+    name where nothing read here looks."""
+    return not (
         name in _READ_KEYS
         or hasattr(_FeedParserMixin, f"_start_{name}")
         or hasattr(_FeedParserMixin, f"_end_{name}")
-    ):
+    )
+
+
+def _inert(element: Any, name: str) -> None:
+    """An element feedparser only stores: skipped, if it holds no other element. Anything
+    else declines."""
+    if not _only_stored(name):
         raise _Decline
     _leaf(element)
 
 
-def _name(element: Any, atom: bool) -> str:
+def _name(element: Any, atom: bool, unknown: Mapping[str, tuple[str | None, ...]]) -> str:
     """feedparser's name for an element: its prefix for the namespace, the local name lower
-    case. In RSS the one Atom element read is atom:link ("atom_link"); in Atom, only Atom's."""
+    case. In RSS the one Atom element read is atom:link ("atom_link"); in Atom, only Atom's.
+    An element of a namespace feedparser does not know is skipped when every name feedparser
+    could give it is one it only stores ("?" and its local name: no name read here)."""
     tag: str = element.tag
     if tag[0] != "{":
         if atom:
@@ -221,13 +268,22 @@ def _name(element: Any, atom: bool) -> str:
         if local.lower() != "link":
             raise _Decline
         return "atom_link"
-    return _PREFIXES[namespace.lower()] + local.lower()
+    prefix = _PREFIXES.get(namespace.lower())
+    if prefix is not None:
+        return prefix + local.lower()
+    for declared in unknown[namespace]:
+        name = f"{declared}_{local}" if declared else local
+        if not _only_stored(name.lower()):
+            raise _Decline
+    return f"?{local}"
 
 
 def _attributes(element: Any, allowed: tuple[str, ...] = ()) -> dict[str, str]:
     """The attributes, names lower case as feedparser has them; one not `allowed` declines."""
-    found = {k.lower(): v for k, v in element.attrib.items() if k not in _XML_ATTRIBUTES}
-    if len(found) != len(element.attrib) - (_LANG in element.attrib) - (_BASE in element.attrib):
+    # Attributes of other namespaces: vetted by `_check`, not read.
+    own = [(k, v) for k, v in element.attrib.items() if k[0] != "{"]
+    found = {k.lower(): v for k, v in own}
+    if len(found) != len(own):
         raise _Decline
     if any(key not in allowed for key in found):
         raise _Decline
@@ -331,9 +387,13 @@ class _Fields:
 
 
 class _Reader:
-    def __init__(self, language: str | None) -> None:
+    def __init__(self, language: str | None, unknown: Mapping[str, tuple[str | None, ...]]) -> None:
+        self.unknown = unknown
         self.bases: dict[tuple[str, str | None], str] = {}
         self.language = language
+
+    def name(self, element: Any, atom: bool) -> str:
+        return _name(element, atom, self.unknown)
 
     def within(self, element: Any, parent: str) -> str:
         """The base URL inside `element` whose parent's is `parent` (mostly the same one:
@@ -370,13 +430,13 @@ class _Reader:
         lang = _lang(channel, lang)
         entries = []
         for child in channel:
-            name = _name(child, atom=False)
+            name = self.name(child, atom=False)
             if name == "item":
                 entries.append(self.rss_item(child, channel_base, _lang(child, lang)))
             elif name in _CHANNEL_BLOCKS:
                 _attributes(child)
                 for grandchild in child:
-                    if _name(grandchild, atom=False) not in _CHANNEL_BLOCKS[name]:
+                    if self.name(grandchild, atom=False) not in _CHANNEL_BLOCKS[name]:
                         raise _Decline
                     _leaf(grandchild)
             else:
@@ -388,7 +448,9 @@ class _Reader:
         item_base = self.within(item, channel_base)
         fields = _Fields()
         for child in item:
-            self.rss_field(fields, child, _name(child, atom=False), item_base, lang, in_item=True)
+            self.rss_field(
+                fields, child, self.name(child, atom=False), item_base, lang, in_item=True
+            )
         return fields.entry()
 
     def rss_field(
@@ -463,7 +525,7 @@ class _Reader:
         feed.language = lang.replace("_", "-") if lang else None
         entries = []
         for child in root:
-            name = _name(child, atom=True)
+            name = self.name(child, atom=True)
             if name == "entry":
                 entries.append(self.atom_entry(child, feed_base, _lang(child, lang)))
             else:
@@ -475,7 +537,9 @@ class _Reader:
         entry_base = self.within(entry, feed_base)
         fields = _Fields()
         for child in entry:
-            self.atom_field(fields, child, _name(child, atom=True), entry_base, lang, in_entry=True)
+            self.atom_field(
+                fields, child, self.name(child, atom=True), entry_base, lang, in_entry=True
+            )
         return fields.entry()
 
     def atom_field(
@@ -529,7 +593,7 @@ class _Reader:
         elif in_entry and name == "source":
             _attributes(child)
             for part in child:
-                part_name = _name(part, atom=True)
+                part_name = self.name(part, atom=True)
                 if part_name not in _SOURCE:
                     raise _Decline
                 if part_name in ("author", "contributor"):
@@ -554,9 +618,12 @@ class _Reader:
             raise _Decline
         parts: dict[str, str] = {}
         for child in element:
-            name = _name(child, atom=True)
-            if name not in _PERSON or name in parts or (child.tail or "").strip():
+            name = self.name(child, atom=True)
+            if name in parts or (child.tail or "").strip():
                 raise _Decline
+            if name not in _PERSON:
+                _inert(child, name)  # Blogger's gd:image
+                continue
             _attributes(child)
             parts[name] = _leaf(child).strip()
         return parts

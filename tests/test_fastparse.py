@@ -51,7 +51,7 @@ FEEDPARSER_GROUPS = {
 # This repository's feeds, each read with two sets of URL and headers (a local file has no
 # http base; Content-Language is feedparser's default language).
 OURS = {
-    "tests/data/fastparse": 5,  # all of them
+    "tests/data/fastparse": 7,  # all of them
     "tests/data/feeds": 6,
     "tests/hostile": 23,
     "tests/fixtures": 3,
@@ -204,6 +204,13 @@ def test_the_switch_sends_every_feed_to_feedparser(monkeypatch: pytest.MonkeyPat
         b'<rss version="2.0" xmlns:dc="http://purl.org/rss/1.0/modules/content/" xmlns:d='
         b'"http://purl.org/dc/elements/1.1/"><channel><item><d:creator>A</d:creator></item>'
         b"</channel></rss>",
+        # feedparser names an element of a namespace it does not know by the prefix, or bare
+        b'<rss version="2.0"><channel><item><title>a</title><title xmlns="urn:x">b</title>'
+        b"</item></channel></rss>",
+        b'<rss version="2.0" xmlns:x="urn:a"><channel><item xmlns:x="urn:b"><x:t>1</x:t>'
+        b"</item></channel></rss>",  # which namespace "x" names depends on order
+        b'<rss version="2.0" xmlns:atom="http://www.w3.org/2005/Atom" xmlns:x="urn:x"><channel>'
+        b'<item><atom:link rel="self" href="a" x:href="b"/></item></channel></rss>',
     ],
 )
 def test_the_fast_path_declines_what_it_is_not_sure_of(body: bytes) -> None:
