@@ -1,8 +1,10 @@
 """Stage 3, parse: bytes + headers -> `ParsedFeed`. Pure. (Hand-written posts: digest.posts.)
 
-`parse_body` is the one way from feed bytes to entries, and this the one module that imports
-feedparser: every body goes through the same prolog guard and caps (`prepare_feed`), and is
-known for a feed by its root element (`digest.identify`), not by what feedparser makes of it.
+`parse_body` is the one way from feed bytes to entries, and this the one module that parses
+with feedparser (digest.fastparse, its fast path for the common feed, borrows its helpers):
+every body goes through the same prolog guard and caps (`prepare_feed`), and is known for a
+feed by its root element (`digest.identify`), not by what feedparser makes of it. Both parsers
+hand `build_feed` plain values (`RawFeed`, `RawEntry`): one set of rules makes the entries.
 
 Normalises what feeds disagree on: ids, aware UTC dates, plain-text titles and authors,
 absolute links, and content HTML passed through an allowlist sanitiser (nh3) before it is
@@ -18,13 +20,14 @@ import json
 import re
 import time
 from collections.abc import Iterable, Mapping
-from dataclasses import replace
+from dataclasses import dataclass, replace
 from datetime import UTC, datetime, timedelta
 from email.utils import parsedate_to_datetime
 from typing import Any
 
 import feedparser
 
+from digest import fastparse
 from digest.errors import FeedError
 from digest.identify import find_feed_links, is_json, xml_feed_format
 from digest.models import Entry, FeedInfo, ParsedFeed
@@ -66,6 +69,14 @@ def parse_feed(
         response_headers["content-type"] = content_type
     response_headers["content-location"] = url
     feed_format = xml_feed_format(body)  # what it is decides, not what feedparser makes of it
+    # The common well-formed RSS 2.0 or Atom 1.0 feed is read with lxml, to the same result
+    # (tests/test_fastparse.py proves it on feedparser's own test feeds); None: anything else.
+    fast = fastparse.parse_common(
+        body, url=url, response_headers=response_headers, source=source, now=now,
+        feed_format=feed_format,
+    )  # fmt: skip
+    if fast is not None:
+        return fast
     try:
         parsed: Any = feedparser.parse(
             body,
@@ -77,20 +88,82 @@ def parse_feed(
         )
     except Exception as e:  # feedparser's lenient parser has bugs broken XML can reach
         raise FeedError(f"not a feed (the parser failed: {type(e).__name__}: {e})") from e
-    meta = parsed.feed
-    language = language_tag(meta.get("language"))
+    return build_feed(
+        _feedparser_feed(parsed), url=url, source=source, now=now, feed_format=feed_format
+    )
+
+
+@dataclass(frozen=True, slots=True)
+class RawContent:
+    """A content or summary candidate as the parser read it: HTML or text, its xml:lang and
+    base URL (for relative links in it)."""
+
+    value: str
+    type: object = None
+    language: object = None
+    base: object = None
+
+
+# A date as the parser read it: feedparser's parsed time (or None), and the text.
+Stamp = tuple[time.struct_time | None, object]
+NO_DATE: Stamp = (None, None)
+
+
+@dataclass(frozen=True, slots=True)
+class RawEntry:
+    """One RSS item or Atom entry in plain values, before the rules of `build_entry`: what
+    feedparser (`_feedparser_entry`) or the fast path (digest.fastparse) read, field by field.
+    Strings that are not str (a parser's odd value) are read as missing, as ever."""
+
+    title: object = ""
+    title_type: object = None  # "text/html" for a title read as HTML
+    link: object = None
+    id: object = None
+    content: tuple[RawContent, ...] = ()
+    summary: RawContent | None = None  # only when the summary's text is not empty
+    published: Stamp = NO_DATE
+    created: Stamp = NO_DATE
+    updated: Stamp = NO_DATE
+    author: object = None  # the author's text ("Name", "a@b.example (Name)", ...)
+    author_name: object = None  # the name the parser made of it (author_detail.name)
+    tags: tuple[object, ...] = ()  # each category's term, else its label
+    comments: object = None
+    replies: object = None  # href of the first rel="replies" text/html link
+
+
+@dataclass(frozen=True, slots=True)
+class RawFeed:
+    """What a feed says about itself, in plain values, and its entries (see `RawEntry`)."""
+
+    title: object = ""
+    title_type: object = None
+    link: object = None
+    language: object = None
+    ttl: object = None
+    update_period: object = None  # sy:updatePeriod
+    update_frequency: object = None  # sy:updateFrequency
+    author: object = None
+    author_name: object = None
+    entries: Iterable[RawEntry] = ()
+
+
+def build_feed(
+    raw: RawFeed, *, url: str, source: str, now: datetime, feed_format: str
+) -> ParsedFeed:
+    """The one way from what a parser read to a `ParsedFeed` (feedparser or the fast path)."""
+    language = language_tag(raw.language)
     info = FeedInfo(
         url=url,
-        title=_title(meta.get("title_detail"), meta.get("title", "")),
-        link=http_url(meta.get("link"), url),
+        title=_title_of(raw.title_type, raw.title),
+        link=http_url(raw.link, url),
         language=language,
-        ttl=_ttl(meta),
+        ttl=_ttl_of(raw.ttl, raw.update_period, raw.update_frequency),
     )
     # RFC 4287 §4.2.1: an entry without an author has the feed's.
-    feed_author = _author(meta)
+    feed_author = _author_of(raw.author, raw.author_name)
     entries: dict[str, Entry] = {}
-    for raw in parsed.entries:
-        entry = _entry(raw, url, info.link, source, language, now, entries)
+    for item in raw.entries:
+        entry = build_entry(item, url, info.link, source, language, now, entries)
         if entry is None:
             continue
         if entry.author is None and feed_author:
@@ -99,8 +172,57 @@ def parse_feed(
     return ParsedFeed(info, tuple(entries.values()), feed_format)
 
 
-def _entry(
-    raw: Any,
+def _feedparser_feed(parsed: Any) -> RawFeed:
+    meta = parsed.feed
+    detail = meta.get("title_detail")
+    return RawFeed(
+        title=meta.get("title", ""),
+        title_type=detail.get("type") if detail else None,
+        link=meta.get("link"),
+        language=meta.get("language"),
+        ttl=meta.get("ttl"),
+        update_period=meta.get("sy_updateperiod"),
+        update_frequency=meta.get("sy_updatefrequency"),
+        author=meta.get("author"),
+        author_name=(meta.get("author_detail") or {}).get("name"),
+        entries=map(_feedparser_entry, parsed.entries),
+    )
+
+
+def _feedparser_entry(raw: Any) -> RawEntry:
+    detail = raw.get("title_detail")
+    summary = None
+    if raw.get("summary"):
+        summary = _raw_content(
+            raw.get("summary_detail") or {"value": raw["summary"], "type": "text/html"}
+        )
+    return RawEntry(
+        title=raw.get("title", ""),
+        title_type=detail.get("type") if detail else None,
+        link=raw.get("link"),
+        id=raw.get("id"),
+        content=tuple(_raw_content(c) for c in raw.get("content", [])),
+        summary=summary,
+        # dict.get, not raw.get: feedparser's own .get maps a missing `updated` onto
+        # `published` (and warns), which would make every entry look edited.
+        published=(dict.get(raw, "published_parsed"), dict.get(raw, "published")),
+        created=(dict.get(raw, "created_parsed"), dict.get(raw, "created")),
+        updated=(dict.get(raw, "updated_parsed"), dict.get(raw, "updated")),
+        author=raw.get("author"),
+        author_name=(raw.get("author_detail") or {}).get("name"),
+        tags=tuple(tag.get("term") or tag.get("label") for tag in raw.get("tags", [])),
+        comments=raw.get("comments"),
+        replies=_replies_href(raw),
+    )
+
+
+def _raw_content(detail: Any) -> RawContent:
+    value = detail.get("value", "")
+    return RawContent(value, detail.get("type"), detail.get("language"), detail.get("base"))
+
+
+def build_entry(
+    raw: RawEntry,
     base: str,
     site: str | None,
     source: str,
@@ -109,24 +231,23 @@ def _entry(
     seen: Mapping[str, Entry],
 ) -> Entry | None:
     """One RSS item or Atom entry; None when it repeats one already in `seen`."""
-    title = _title(raw.get("title_detail"), raw.get("title", ""))
-    link = http_url(raw.get("link"), base)
-    content, content_language, content_base = _content(raw)
+    title = _title_of(raw.title_type, raw.title)
+    link = http_url(raw.link, base)
+    content, content_language, content_base = _content_of(raw)
     if not is_http_url(content_base or ""):
         # A local feed file: its relative links are the web site's, not the file's.
         content_base = link or site
     entry_id = unique_id(
-        " ".join(_text(raw.get("id")).split()) or link or _hash_id(title, content),
+        " ".join(_text(raw.id).split()) or link or _hash_id(title, content),
         link, title or "(untitled)", seen,
     )  # fmt: skip
     if entry_id is None:
         return None
-    published = _date(raw, "published", now) or _date(raw, "created", now)
-    updated = _date(raw, "updated", now)
+    published = _date_of(raw.published, now) or _date_of(raw.created, now)
+    updated = _date_of(raw.updated, now)
     if published is None:  # e.g. RSS 1.0's dc:date: the only date there is
         published, updated = updated, None
-    author = _author(raw)
-    tags = _tags(tag.get("term") or tag.get("label") for tag in raw.get("tags", []))
+    author = _author_of(raw.author, raw.author_name)
     return Entry(
         id=entry_id,
         source=source,
@@ -136,25 +257,25 @@ def _entry(
         published=published,
         updated=updated if updated != published else None,
         first_seen=now,
-        tags=tags,
+        tags=_tags(raw.tags),
         content_html=sanitize_html(content, id_prefix(source, entry_id), content_base, page=link),
-        comments=http_url(raw.get("comments"), base) or _replies_link(raw, base),
+        comments=http_url(raw.comments, base) or http_url(raw.replies, base),
         language=content_language or language,
     )
 
 
-def _content(raw: Any) -> tuple[str, str | None, str | None]:
+def _content_of(raw: RawEntry) -> tuple[str, str | None, str | None]:
     """The full content when the feed has it, else the summary: HTML, language, base URL."""
-    candidates = [c for c in raw.get("content", []) if c.get("value")]
-    if not candidates and raw.get("summary"):
-        candidates = [raw.get("summary_detail") or {"value": raw["summary"], "type": "text/html"}]
+    candidates = [c for c in raw.content if c.value]
+    if not candidates and raw.summary is not None:
+        candidates = [raw.summary]
     if not candidates:
         return "", None, None
-    best = max(candidates, key=lambda c: len(c.get("value", "")))
-    value: str = best.get("value", "")
-    if best.get("type") == "text/plain":
+    best = max(candidates, key=lambda c: len(c.value))
+    value = best.value
+    if best.type == "text/plain":
         value = _plain_to_html(value)
-    return value, language_tag(best.get("language")), _text(best.get("base")) or None
+    return value, language_tag(best.language), _text(best.base) or None
 
 
 def _tags(names: Iterable[object]) -> tuple[str, ...]:
@@ -166,22 +287,22 @@ def _tags(names: Iterable[object]) -> tuple[str, ...]:
 _EMAIL_AND_NAME = re.compile(r"\S+@\S+\s*\((.+)\)|(.+?)\s*\(\S+@\S+\)", re.DOTALL)
 
 
-def _author(raw: Any) -> str | None:
+def _author_of(author: object, parsed_name: object) -> str | None:
     """The author's name. Read from the text first: feedparser's email pattern cuts addresses
     at a long top-level domain, "ann@ann.example (Ann)" giving the name "ple (Ann"."""
-    text = _text(raw.get("author"))
+    text = _text(author)
     match = _EMAIL_AND_NAME.fullmatch(text)
     name = (match.group(1) or match.group(2)) if match else ""
-    name = name or _text((raw.get("author_detail") or {}).get("name")) or text
+    name = name or _text(parsed_name) or text
     return " ".join(name.split())[:MAX_NAME] or None
 
 
-def _title(detail: Any, value: object) -> str:
+def _title_of(title_type: object, value: object) -> str:
     """Plain text. HTML titles (Atom type="html", RSS titles feedparser finds HTML in, such
     as "&lt;b&gt;x&lt;/b&gt;" or CDATA "<b>x</b>") are read as HTML: their text, no tags."""
     if not isinstance(value, str):
         return ""
-    if detail and detail.get("type") in ("text/html", "application/xhtml+xml"):
+    if title_type in ("text/html", "application/xhtml+xml"):
         text = html_to_text(value[: MAX_TITLE * 20])
     else:
         text = " ".join(_text(value).split())
@@ -193,24 +314,21 @@ def _text(value: object) -> str:
     return clean_text(value).strip() if isinstance(value, str) else ""
 
 
-def _replies_link(raw: Any, base: str) -> str | None:
+def _replies_href(raw: Any) -> object:
     for link in raw.get("links", []):
         if link.get("rel") == "replies" and link.get("type", "text/html") == "text/html":
-            return http_url(link.get("href"), base)
+            return link.get("href")
     return None
 
 
-def _date(raw: Any, key: str, now: datetime) -> datetime | None:
-    """The entry's `key` date, aware UTC, or None: no date, or one no post can have (see
-    `plausible`). A date without a zone is UTC: feedparser reads most of them so, but not an
-    RFC 822 date with a weekday ("Sat, 21 Mar 2026 10:00:00"), which email.utils can read."""
-    # dict.get, not raw.get: feedparser's own .get maps a missing `updated` onto `published`
-    # (and warns), which would make every entry look edited.
-    value: time.struct_time | None = dict.get(raw, f"{key}_parsed")
+def _date_of(stamp: Stamp, now: datetime) -> datetime | None:
+    """A date, aware UTC, or None: no date, or one no post can have (see `plausible`). A date
+    without a zone is UTC: feedparser reads most of them so, but not an RFC 822 date with a
+    weekday ("Sat, 21 Mar 2026 10:00:00"), which email.utils can read."""
+    value, text = stamp
     try:
         if value:
             return plausible(datetime.fromtimestamp(calendar.timegm(value), UTC), now)
-        text = dict.get(raw, key)
         moment = parsedate_to_datetime(text) if isinstance(text, str) else None
     except (OverflowError, ValueError, OSError, TypeError):
         return None
@@ -252,15 +370,15 @@ def unique_id(entry_id: str, link: str | None, title: str, seen: Mapping[str, En
     return candidate
 
 
-def _ttl(meta: Any) -> int | None:
+def _ttl_of(ttl_text: object, update_period: object, update_frequency: object) -> int | None:
     """Seconds between fetches the feed asks for: RSS <ttl> (minutes) or sy:updatePeriod."""
-    ttl = _text(meta.get("ttl"))
+    ttl = _text(ttl_text)
     if ttl.isdigit():
         return int(ttl) * 60
-    period = _text(meta.get("sy_updateperiod")).lower()
+    period = _text(update_period).lower()
     seconds = {"hourly": 3600, "daily": 86400, "weekly": 604800, "monthly": 2592000,
                "yearly": 31536000}.get(period)  # fmt: skip
-    frequency = _text(meta.get("sy_updatefrequency"))
+    frequency = _text(update_frequency)
     if seconds and frequency.isdigit() and int(frequency) > 0:
         return seconds // int(frequency)
     return seconds
@@ -310,7 +428,7 @@ def parse_json_feed(body: bytes, *, url: str, source: str, now: datetime) -> Par
         raise FeedError("not a feed (JSON Feed without an items list)")
     language = language_tag(data.get("language"))
     site = http_url(data.get("home_page_url"), url)
-    info = FeedInfo(url=url, title=_title(None, data.get("title")), link=site, language=language)
+    info = FeedInfo(url=url, title=_title_of(None, data.get("title")), link=site, language=language)
     feed_author = _json_author(data)
     entries: dict[str, Entry] = {}
     for item in items:
@@ -337,7 +455,7 @@ def _json_entry(
     if not isinstance(item, dict):
         return None
     link = http_url(item.get("url"), url) or http_url(item.get("external_url"), url)
-    title = _title(None, item.get("title")) or html_to_text(_text(item.get("summary")))[:80]
+    title = _title_of(None, item.get("title")) or html_to_text(_text(item.get("summary")))[:80]
     if isinstance(item.get("content_html"), str):
         content = item["content_html"]
     elif isinstance(item.get("content_text"), str):

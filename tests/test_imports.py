@@ -34,7 +34,8 @@ LAYERS: dict[str, set[str]] = {
     "configedit": {"config", "errors", "models", "files", "sanitize"},
     "fetch": {"models", "sanitize", "schedule"},
     "identify": {"errors", "sanitize"},
-    "parse": {"errors", "identify", "models", "sanitize"},
+    "parse": {"errors", "identify", "models", "sanitize"} | {"fastparse"},
+    "fastparse": {"errors", "identify", "models", "parse", "sanitize"},  # parse's own fast path
     "posts": {"errors", "models", "routes", "sanitize"},
     "schedule": {"models", "timefmt"},
     "update": {"models", "schedule"},

@@ -1,0 +1,293 @@
+"""digest.fastparse gives the entries feedparser gives (issue 11): a differential test.
+
+Every feed file of feedparser's own test suite (tests/feedparser_feeds, see its README) and of
+this repository is parsed by `parse_feed` twice, with the fast path and with it switched off,
+and the two results must be equal (the same `ParsedFeed`, or the same FeedError). The fast path
+must also have read a good share of them: one that declined every feed would prove nothing.
+tests/data/fastparse holds feeds written for feedparser's quirks the fast path mirrors.
+"""
+
+from __future__ import annotations
+
+from collections.abc import Iterator, Mapping
+from dataclasses import fields
+from datetime import UTC, datetime
+from pathlib import Path
+from typing import Any
+
+import pytest
+from helpers import FeedServer, Route
+from hostile_helpers import corpus_feeds, generated_feeds
+from hypothesis import given, settings
+from hypothesis import strategies as st
+
+from digest import fastparse
+from digest.errors import FeedError
+from digest.models import ParsedFeed
+from digest.parse import parse_body, parse_feed
+
+NOW = datetime(2026, 3, 23, 12, tzinfo=UTC)
+TESTS = Path(__file__).parent
+FEEDPARSER = TESTS / "feedparser_feeds"
+SUFFIXES = (".xml", ".rss", ".atom")
+
+# feedparser's folders, with how many of their files the fast path must read (a little under
+# what it reads today: a change that makes it decline much more fails here).
+FEEDPARSER_GROUPS = {
+    "wellformed/rss": 110,
+    "wellformed/atom10": 175,
+    "wellformed/atom": 4,  # Atom 0.3 (feedparser's), but for a few Atom 1.0 namespace tests
+    "wellformed/sanitize": 370,
+    "wellformed/lang": 4,
+    "wellformed/base": 15,
+    "wellformed/namespace": 5,
+    "wellformed/amp": 0,
+    "wellformed/media-rss": 0,  # each tests a Media RSS element feedparser reads as a field
+    "wellformed/itunes": 0,  # RSS without a version, or iTunes' author, summary, keywords
+    "wellformed/node_precedence": 0,
+    "illformed": 3,
+    "encoding": 12,
+}
+# This repository's feeds, each read with two sets of URL and headers (a local file has no
+# http base; Content-Language is feedparser's default language).
+OURS = {
+    "tests/data/fastparse": 7,  # all of them
+    "tests/data/feeds": 6,
+    "tests/hostile": 23,
+    "tests/fixtures": 3,
+    "samples": 2,
+}
+VARIANTS = {
+    "https": ("https://feeds.example/{name}", {}),
+    "file": ("file:///srv/feeds/{name}", {"Content-Language": "de_CH"}),
+}
+
+
+def feed_files(folder: Path) -> list[Path]:
+    return sorted(
+        p for p in folder.rglob("*") if p.suffix in SUFFIXES and ".expected." not in p.name
+    )
+
+
+def outcome(path: Path, url: str, headers: Mapping[str, str]) -> ParsedFeed | str:
+    try:
+        return parse_feed(path.read_bytes(), url=url, headers=headers, source="case", now=NOW)
+    except FeedError as e:
+        return f"FeedError: {e}"
+
+
+def differences(fast: ParsedFeed | str, slow: ParsedFeed | str) -> str:
+    """What differs, field by field, for the failure message."""
+    if isinstance(fast, str) or isinstance(slow, str):
+        return f"{fast!r:.200} != {slow!r:.200}"
+    lines = [f"feed {fast.feed} != {slow.feed}"] if fast.feed != slow.feed else []
+    if fast.format != slow.format:
+        lines.append(f"format {fast.format} != {slow.format}")
+    if len(fast.entries) != len(slow.entries):
+        lines.append(f"{len(fast.entries)} entries != {len(slow.entries)}")
+    for a, b in zip(fast.entries, slow.entries, strict=False):
+        lines += [
+            f"{f.name}: {getattr(a, f.name)!r:.200} != {getattr(b, f.name)!r:.200}"
+            for f in fields(a)
+            if getattr(a, f.name) != getattr(b, f.name)
+        ]
+    return "; ".join(lines)
+
+
+@pytest.fixture
+def read(monkeypatch: pytest.MonkeyPatch) -> Iterator[Any]:
+    """compare(path, url, headers) -> whether the fast path read it; fails on a difference."""
+    taken: list[bool] = []
+    real = fastparse.parse_common
+
+    def spy(*args: Any, **kwargs: Any) -> ParsedFeed | None:
+        parsed = real(*args, **kwargs)
+        taken.append(parsed is not None)
+        return parsed
+
+    monkeypatch.setattr(fastparse, "parse_common", spy)
+
+    def compare(path: Path, url: str, headers: Mapping[str, str]) -> tuple[bool, str]:
+        taken.clear()
+        monkeypatch.setattr(fastparse, "ENABLED", True)
+        fast = outcome(path, url, headers)
+        took = any(taken)
+        monkeypatch.setattr(fastparse, "ENABLED", False)
+        slow = outcome(path, url, headers)
+        assert not any(taken[1:]), "switched off, the fast path still read the feed"
+        return took, "" if fast == slow else f"{path}: {differences(fast, slow)}"
+
+    yield compare
+
+
+def check_all(read: Any, paths: list[Path], url: str, headers: Mapping[str, str]) -> int:
+    """How many of `paths` the fast path read; every one must give feedparser's result."""
+    assert paths, "no feed files: the folder moved?"
+    read_fast = 0
+    failures = []
+    for path in paths:
+        took, failure = read(path, url.format(name=path.name), headers)
+        read_fast += took
+        if failure:
+            failures.append(failure)
+    assert failures == [], f"{len(failures)} of {len(paths)} differ:\n" + "\n".join(failures[:5])
+    return read_fast
+
+
+@pytest.mark.parametrize("group", FEEDPARSER_GROUPS)
+def test_feedparser_test_feeds(read: Any, group: str) -> None:
+    paths = feed_files(FEEDPARSER / group)
+    read_fast = check_all(read, paths, "https://feeds.example/{name}", {})
+    assert read_fast >= FEEDPARSER_GROUPS[group], f"read {read_fast} of {len(paths)}"
+
+
+@pytest.mark.parametrize("variant", VARIANTS)
+@pytest.mark.parametrize("folder", OURS)
+def test_this_repository_feeds(read: Any, folder: str, variant: str) -> None:
+    url, headers = VARIANTS[variant]
+    read_fast = check_all(read, feed_files(TESTS.parent / folder), url, headers)
+    assert read_fast >= OURS[folder]
+
+
+def test_a_quirk_feed_is_read_fast_and_as_feedparser_reads_it() -> None:
+    """The quirks file, read by the fast path, gives what feedparser is known to give (not
+    only the same as feedparser: a change to both paths would pass the differential test)."""
+    path = TESTS / "data" / "fastparse" / "rss-quirks.rss"
+    assert fastparse.ENABLED
+    parsed = parse_body(
+        path.read_bytes(), url="https://q.example/f", headers={}, source="s", now=NOW
+    )
+    entries = {e.title: e for e in parsed.entries}
+    assert parsed.feed.title == "Quirks and more"  # an RSS title that looks like HTML is HTML
+    assert parsed.feed.ttl == 6 * 3600
+    assert parsed.feed.language == "en-GB"
+    assert entries["Bold & co"].link == "https://q.example/posts/1?x=1&y=2"
+    assert entries["Bold & co"].tags == ("Alpha", "Beta", "Gamma")
+    assert entries["Café au lait"].comments == "https://q.example/posts/2#replies"
+    guid_only = entries["Only a guid, \u2013 and \u2014"]  # &#150; is windows-1252's dash
+    assert guid_only.link == "https://quirks.example/posts/3"  # the guid
+    assert guid_only.language == "fr-CA"
+    assert entries["A link before a guid that differs"].link == "https://quirks.example/posts/7"
+    assert entries["Café au lait"].author == "Ann <ple>"  # feedparser's email pattern, as ever
+
+
+def test_the_switch_sends_every_feed_to_feedparser(monkeypatch: pytest.MonkeyPatch) -> None:
+    body = (TESTS / "data" / "fastparse" / "atom-quirks.atom").read_bytes()
+    kwargs: dict[str, Any] = {
+        "url": "https://a.example/",
+        "response_headers": {"content-location": "https://a.example/"},
+        "source": "s",
+        "now": NOW,
+        "feed_format": "Atom 1.0",
+    }
+    assert fastparse.parse_common(body, **kwargs) is not None
+    monkeypatch.setattr(fastparse, "ENABLED", False)
+    assert fastparse.parse_common(body, **kwargs) is None
+
+
+@pytest.mark.parametrize(
+    "body",
+    [
+        b'<rss version="2.0"><channel><title>x</title><item><title>a</title>'
+        b'<itunes:author xmlns:itunes="http://www.itunes.com/DTDs/PodCast-1.0.dtd">b'
+        b"</itunes:author></item></channel></rss>",  # a namespace it does not read
+        b'<feed xmlns="http://www.w3.org/2005/Atom"><entry><content type="xhtml">'
+        b'<div xmlns="http://www.w3.org/1999/xhtml">x</div></content></entry></feed>',
+        b'<feed xmlns="http://www.w3.org/2005/Atom"><entry><content src="https://b.example/x"'
+        b' type="text/html"/></entry></feed>',  # out-of-line content
+        b'<rss version="2.0"><channel><item><title>a</title><title>b</title></item>'
+        b"</channel></rss>",  # which title feedparser keeps is its business
+        b'<rss version="2.0"><channel><item><description>a<b>b</b></description></item>'
+        b"</channel></rss>",  # markup that is not escaped
+        b'<rss version="2.0"><channel><item><title>a &bogus; b</title></item></channel></rss>',
+        # feedparser would read d:creator as content:creator (not an author): "dc" is taken
+        b'<rss version="2.0" xmlns:dc="http://purl.org/rss/1.0/modules/content/" xmlns:d='
+        b'"http://purl.org/dc/elements/1.1/"><channel><item><d:creator>A</d:creator></item>'
+        b"</channel></rss>",
+        # feedparser names an element of a namespace it does not know by the prefix, or bare
+        b'<rss version="2.0"><channel><item><title>a</title><title xmlns="urn:x">b</title>'
+        b"</item></channel></rss>",
+        b'<rss version="2.0" xmlns:x="urn:a"><channel><item xmlns:x="urn:b"><x:t>1</x:t>'
+        b"</item></channel></rss>",  # which namespace "x" names depends on order
+        b'<rss version="2.0" xmlns:atom="http://www.w3.org/2005/Atom" xmlns:x="urn:x"><channel>'
+        b'<item><atom:link rel="self" href="a" x:href="b"/></item></channel></rss>',
+    ],
+)
+def test_the_fast_path_declines_what_it_is_not_sure_of(body: bytes) -> None:
+    assert (
+        fastparse.parse_common(
+            body,
+            url="https://d.example/",
+            response_headers={"content-location": "https://d.example/"},
+            source="s",
+            now=NOW,
+            feed_format="Atom 1.0" if b"<feed" in body else "RSS 2.0",
+        )
+        is None
+    )
+
+
+def test_lxml_resolves_no_entity_and_fetches_nothing() -> None:
+    """Even given a body prepare_feed never lets through (a DTD with entities, external ones on
+    a real server), the fast path expands nothing and asks the network for nothing."""
+    with FeedServer({"/x.dtd": Route(b'<!ENTITY t "from the network">')}) as server:
+        dtd, secret = server.url("/x.dtd"), Path(__file__).resolve().as_uri()
+        bodies = [
+            f'<!DOCTYPE rss SYSTEM "{dtd}"><rss version="2.0"><channel><title>t</title>'
+            "</channel></rss>",
+            f'<!DOCTYPE rss [<!ENTITY % p SYSTEM "{dtd}"> %p; <!ENTITY s SYSTEM "{secret}">]>'
+            '<rss version="2.0"><channel><title>&s;</title></channel></rss>',
+            '<!DOCTYPE rss [<!ENTITY a "aaaaaaaaaa"><!ENTITY b "&a;&a;&a;&a;&a;&a;&a;&a;">'
+            '<!ENTITY c "&b;&b;&b;&b;&b;&b;&b;&b;">]><rss version="2.0"><channel><title>&c;'
+            "</title></channel></rss>",
+        ]
+        results = [
+            fastparse.parse_common(
+                body.encode(),
+                url="https://d.example/",
+                response_headers={"content-location": "https://d.example/"},
+                source="s",
+                now=NOW,
+                feed_format="RSS 2.0",
+            )
+            for body in bodies
+        ]
+        assert server.requests == []
+    assert results[0] is not None and results[0].feed.title == "t"
+    assert results[1:] == [None, None]  # an entity left as such: declined, never read
+
+
+@pytest.mark.slow  # fuzzing: 150 feeds, each parsed twice
+def test_random_and_mutated_feeds_read_alike(monkeypatch: pytest.MonkeyPatch) -> None:
+    """test_hostile's generated and mutated feeds (random markup, encodings, broken bytes):
+    both paths give the same result on each, and the fast path reads some of them."""
+    read_fast = []
+    real = fastparse.parse_common
+
+    def spy(*args: Any, **kwargs: Any) -> ParsedFeed | None:
+        parsed = real(*args, **kwargs)
+        read_fast.append(parsed is not None)
+        return parsed
+
+    monkeypatch.setattr(fastparse, "parse_common", spy)
+
+    @settings(max_examples=150, deadline=None, database=None, derandomize=True)
+    @given(st.one_of(generated_feeds(), corpus_feeds()))
+    def check(feed: tuple[bytes, str | None]) -> None:
+        body, content_type = feed
+        headers = {"Content-Type": content_type} if content_type else {}
+        results = []
+        for enabled in (True, False):
+            monkeypatch.setattr(fastparse, "ENABLED", enabled)
+            try:
+                results.append(
+                    parse_feed(
+                        body, url="https://fuzz.example/f", headers=headers, source="f", now=NOW
+                    )
+                )
+            except FeedError as e:
+                results.append(f"FeedError: {e}")
+        assert results[0] == results[1], differences(results[0], results[1])
+
+    check()
+    assert sum(read_fast) >= 20, f"the fast path read {sum(read_fast)} of {len(read_fast)}"
