@@ -10,10 +10,10 @@ listings that repeat it are never read. What is indexed on a page is the theme's
 
 Pagefind has no incremental mode, and its time and memory grow with what it reads (at 10,000
 entries in one bundle: 20 s and 900 MB on every build that changed a day). So the index is
-in bundles, `pagefind/<name>/`: one per month, `2026-02`, but the newest month in parts by
-the tens digit of its days (`2026-03-0`: days 1-9, `-1`: 10-19, `-2`: 20-29, `-3`: 30-31),
-as it is the one that changes hourly and a part is a third of it to read again (and a new
-entry rewrites a third of the index's word chunks). A build indexes again only the bundles
+in bundles, `pagefind/<name>/`: one per month, `2026-02`, but the newest month in parts of
+five days (`2026-03-0a`: days 1-4, `-0b`: 5-9, `-1a`: 10-14, ... `-3a`: 30-31), as it is
+the one that changes hourly, and a part is a sixth of it to read again (and a new entry
+rewrites a sixth of the index's word chunks). A build indexes again only the bundles
 whose day pages changed (by their keys, see `keys`): usually the current part; once a month,
 when the next month begins, the month that was newest is indexed whole. The search page
 loads the newest bundle and merges the others into it (Pagefind's `mergeIndex`); only the
@@ -41,8 +41,8 @@ from pathlib import Path
 from digest.files import atomic_write
 
 # A bundle's day pages, YYYY/MM/DD/index.html (routes.day); wax glob syntax, as Pagefind
-# reads it. `days` is [0-9] for a whole month, the tens digit for a part of one.
-GLOB = "{year}/{month}/{days}[0-9]/index.html"
+# reads it. `days` is [0-9][0-9] for a whole month, "2[0-4]" for the part "2a" (days 20-24).
+GLOB = "{year}/{month}/{days}/index.html"
 FOLDER = "pagefind"  # output/pagefind/: Pagefind's bundle, where the search page loads it
 _NEW = ".pagefind-new"  # where Pagefind writes, before the files that changed move over
 _ENTRY = "pagefind-entry.json"
@@ -122,7 +122,9 @@ def _bundles(day_pages: Mapping[str, str]) -> dict[str, str]:
     newest = max((path[:7] for path in days), default=None)  # "YYYY/MM"
     by_month: dict[str, list[str]] = {}
     for path in days:
-        name = f"{path[:4]}-{path[5:7]}" + (f"-{path[8]}" if path[:7] == newest else "")
+        name = f"{path[:4]}-{path[5:7]}"
+        if path[:7] == newest:  # the part: the day's tens, and a or b for its units 0-4, 5-9
+            name += f"-{path[8]}{'a' if path[9] < '5' else 'b'}"
         by_month.setdefault(name, []).append(f"{path} {day_pages[path]}")
     return {
         month: hashlib.sha256("\n".join(sorted(by_month[month])).encode()).hexdigest()[:32]
@@ -141,7 +143,9 @@ def _read_indexes(path: Path) -> dict[str, str]:
 def _index_bundle(output: Path, month: str, binary: Path, *, runtime: bool) -> str | None:
     new = output / _NEW / month
     shutil.rmtree(new, ignore_errors=True)  # from a run killed part-way
-    glob = GLOB.format(year=month[:4], month=month[5:7], days=month[8:] or "[0-9]")
+    part = month[8:]  # "" for a whole month
+    days = f"{part[0]}[{'0-4' if part[1] == 'a' else '5-9'}]" if part else "[0-9][0-9]"
+    glob = GLOB.format(year=month[:4], month=month[5:7], days=days)
     command = [
         str(binary), "--site", str(output), "--glob", glob, "--output-path", str(new),
         "--keep-index-url", "--quiet",
