@@ -13,11 +13,14 @@ from collections.abc import Callable
 from dataclasses import dataclass
 from datetime import date, datetime, time
 from pathlib import Path
+from typing import TYPE_CHECKING
 from zoneinfo import ZoneInfo
 
-import jinja2
-from babel import Locale, UnknownLocaleError
-from babel.dates import format_date, format_time, get_datetime_format
+# Jinja and Babel are imported where pages are made: a build that finds nothing changed only
+# reads the theme's files (see pipeline.build), and starts ~0.1 s sooner without them.
+if TYPE_CHECKING:
+    import jinja2
+    from babel import Locale
 
 from digest.errors import ThemeError
 
@@ -62,6 +65,8 @@ def load_theme(project_themes: Path, name: str) -> Theme:
 
 
 def make_environment(theme: Theme) -> jinja2.Environment:
+    import jinja2
+
     return jinja2.Environment(
         loader=jinja2.ChoiceLoader(
             [
@@ -115,6 +120,8 @@ def translator(strings: dict[str, str]) -> Callable[..., str]:
 
 
 def babel_locale(language: str) -> Locale:
+    from babel import Locale, UnknownLocaleError
+
     for name in candidates(language):
         try:
             return Locale.parse(name, sep="-")
@@ -126,6 +133,8 @@ def babel_locale(language: str) -> Locale:
 @functools.cache  # one per site: its memos below outlive each page's helpers
 def date_formatter(language: str, timezone: str) -> Callable[..., str]:
     """format_date(moment, style) in the site's language (Babel's CLDR data) and timezone."""
+    from babel.dates import format_date, format_time, get_datetime_format
+
     locale = babel_locale(language)
     tz = ZoneInfo(timezone)
     joined = str(get_datetime_format("medium", locale=locale)).replace("'", "")
