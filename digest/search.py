@@ -36,6 +36,7 @@ import re
 import shutil
 import subprocess
 from collections.abc import Mapping
+from concurrent.futures import ThreadPoolExecutor
 from pathlib import Path
 
 from digest.files import atomic_write
@@ -104,11 +105,20 @@ def update_index(
         found = _binary()
     if isinstance(found, str):
         return f"search: {found}; the site has no search index"
-    for month in todo:
-        assert found is not None
-        problem = _index_bundle(output, month, found, runtime=month == newest)
-        if problem:
-            return problem
+    binary_path = found  # None only when there is nothing to do
+
+    def index(name: str) -> str | None:
+        assert binary_path is not None
+        return _index_bundle(output, name, binary_path, runtime=name == newest)
+
+    # Two at a time: a first build has a bundle per month, and Pagefind keeps about one and a
+    # half cores busy on one, less while it starts and writes. Each makes its own folder.
+    with ThreadPoolExecutor(max_workers=2) as pool:
+        problems = list(pool.map(index, todo))
+    shutil.rmtree(output / _NEW, ignore_errors=True)
+    problem = next((p for p in problems if p), None)
+    if problem:
+        return problem
     _remove_stale(folder, set(wanted), newest)
     listing = {"months": [[month, made_from] for month, made_from in wanted.items()]}
     atomic_write(folder / INDEXES, (json.dumps(listing, indent=1) + "\n").encode())
@@ -155,7 +165,7 @@ def _index_bundle(output: Path, month: str, binary: Path, *, runtime: bool) -> s
     except OSError as e:
         return f"search: cannot run Pagefind ({binary}): {e.strerror}; the index was not updated"
     if done.returncode != 0 or not (new / _ENTRY).is_file():
-        shutil.rmtree(output / _NEW, ignore_errors=True)
+        shutil.rmtree(new, ignore_errors=True)
         lines = (done.stderr or done.stdout).strip().splitlines()
         why = lines[-1] if lines else f"exit code {done.returncode}"
         return f"search: Pagefind failed ({why}); the search index was not updated"
@@ -163,7 +173,6 @@ def _index_bundle(output: Path, month: str, binary: Path, *, runtime: bool) -> s
     for name in unused:
         (new / name).unlink(missing_ok=True)
     _merge(new, output / FOLDER / month)
-    shutil.rmtree(output / _NEW, ignore_errors=True)
     return None
 
 
