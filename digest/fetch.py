@@ -188,10 +188,13 @@ def submit_fetches(
     client: httpx.Client,
     settings: FetchConfig,
     pool: ThreadPoolExecutor,
+    room: threading.Semaphore | None = None,
 ) -> dict[Future[Response], FeedConfig]:
     """Start every feed's fetch on `pool` (its size is `workers`), at most `per_host` at once
     per host; the futures, each with its feed. The caller takes each result as it comes (see
-    `digest.pool.fetch_and_parse`), so what was fetched can be saved at once."""
+    `digest.pool.fetch_and_parse`), so what was fetched can be saved at once. With `room`,
+    each fetch first takes one of its places, which the caller gives back once it is done with
+    the response: fetched bodies then wait for the parser a few at a time, not all at once."""
     lock = threading.Lock()
     hosts: dict[str, threading.Semaphore] = {}
 
@@ -199,6 +202,8 @@ def submit_fetches(
         host = urlsplit(fetch_url(feed, state)).netloc.lower()
         with lock:
             gate = hosts.setdefault(host, threading.Semaphore(settings.per_host))
+        if room is not None:
+            room.acquire()
         with gate:
             return fetch_feed(feed, state, client, settings)
 

@@ -32,6 +32,8 @@ from digest.models import FeedConfig, FetchConfig, HttpState, Response
 from digest.parse import parse_body
 from digest.update import Parsed, ParseFailure
 
+# Fetched responses waiting to be parsed and saved, per parsing process (see fetch_and_parse).
+IN_HAND_PER_WORKER = 4
 # A feed ready for `update.refresh`: what was fetched and, when it needed parsing, the result.
 Ready = tuple[FeedConfig, Response, Parsed | None]
 
@@ -159,9 +161,13 @@ def fetch_and_parse(
     finished: SimpleQueue[Future[Any]] = SimpleQueue()
     threads = ThreadPoolExecutor(max_workers=settings.workers)
     parser = ParsePool(workers)
+    # Responses in hand at once, fetched and not yet parsed and saved. HTTP outruns parsing
+    # on a first run: unbounded, every body (617 MB at 2,000 feeds) waited in memory for the
+    # parser. Enough to keep every parser busy and the next bodies coming.
+    room = threading.Semaphore(IN_HAND_PER_WORKER * max(workers, 1))
     complete = False
     try:
-        fetching = submit_fetches(jobs, client, settings, threads)
+        fetching = submit_fetches(jobs, client, settings, threads, room)
         parsing: dict[Future[Parsed], tuple[FeedConfig, Response]] = {}
         for future in fetching:
             future.add_done_callback(finished.put)
@@ -175,12 +181,15 @@ def fetch_and_parse(
                     job.add_done_callback(finished.put)  # at once when already done
                 else:
                     yield feed, response, None
+                    room.release()
                 if not fetching:
                     parser.flush()
             else:
                 feed, response = parsing.pop(done)
                 yield feed, response, done.result()
+                room.release()
         complete = True
     finally:
+        room.release(settings.workers)  # no fetch left waiting for a place, whatever happened
         threads.shutdown(wait=True, cancel_futures=not complete)
         parser.close(cancel=not complete)
