@@ -13,7 +13,8 @@ entries in one bundle: 20 s and 900 MB on every build that changed a day). So th
 in bundles, `pagefind/<name>/`: one per month, `2026-02`, but the newest month in parts of
 five days (`2026-03-0a`: days 1-4, `-0b`: 5-9, `-1a`: 10-14, ... `-3a`: 30-31), as it is
 the one that changes hourly, and a part is a sixth of it to read again (and a new entry
-rewrites a sixth of the index's word chunks). A build indexes again only the bundles
+rewrites a sixth of the index's word chunks); so is a month too big for one bundle
+(`WHOLE_MONTH_BYTES`), to bound Pagefind's time and memory. A build indexes again only the bundles
 whose day pages changed (by their keys, see `keys`): usually the current part; once a month,
 when the next month begins, the month that was newest is indexed whole. The search page
 loads the newest bundle and merges the others into it (Pagefind's `mergeIndex`); only the
@@ -28,6 +29,7 @@ failed build: the site works without search.
 
 from __future__ import annotations
 
+import contextlib
 import filecmp
 import hashlib
 import json
@@ -45,6 +47,10 @@ from digest.files import atomic_write
 # reads it. `days` is [0-9][0-9] for a whole month, "2[0-4]" for the part "2a" (days 20-24).
 GLOB = "{year}/{month}/{days}/index.html"
 FOLDER = "pagefind"  # output/pagefind/: Pagefind's bundle, where the search page loads it
+# Day pages of a month indexed as one bundle up to this size; a bigger month is indexed in
+# parts like the newest. Pagefind holds ~9x what it reads: 3 GB and 75 s for a month of
+# 47,000 entries (350 MB of day pages), its memory the build's largest at 100,000 entries.
+WHOLE_MONTH_BYTES = 64_000_000
 _NEW = ".pagefind-new"  # where Pagefind writes, before the files that changed move over
 _ENTRY = "pagefind-entry.json"
 INDEXES = "indexes.json"  # in pagefind/: {"months": [[month, made from], ...]}, newest first
@@ -90,7 +96,7 @@ def update_index(
     Pagefind runs for each month whose day pages changed since its bundle was made, or that
     has none. A warning when it could not (what was indexed before is then left as it was)."""
     folder = output / FOLDER
-    wanted = _bundles(day_pages)  # newest first
+    wanted = _bundles(day_pages, output)  # newest first
     known = _read_indexes(folder / INDEXES)
     newest = next(iter(wanted), None)
     todo = [
@@ -125,15 +131,20 @@ def update_index(
     return None
 
 
-def _bundles(day_pages: Mapping[str, str]) -> dict[str, str]:
-    """Each bundle (a month, or a part of the newest month), newest first -> a hash of its day
-    pages' paths and keys."""
+def _bundles(day_pages: Mapping[str, str], output: Path) -> dict[str, str]:
+    """Each bundle (a month, or a part of the newest month or of a big one), newest first ->
+    a hash of its day pages' paths and keys."""
     days = [path for path in day_pages if is_indexed(path)]
     newest = max((path[:7] for path in days), default=None)  # "YYYY/MM"
+    sizes: dict[str, int] = {}
+    for path in days:
+        with contextlib.suppress(OSError):
+            sizes[path[:7]] = sizes.get(path[:7], 0) + (output / path).stat().st_size
+    split = {month for month, size in sizes.items() if size > WHOLE_MONTH_BYTES} | {newest}
     by_month: dict[str, list[str]] = {}
     for path in days:
         name = f"{path[:4]}-{path[5:7]}"
-        if path[:7] == newest:  # the part: the day's tens, and a or b for its units 0-4, 5-9
+        if path[:7] in split:  # the part: the day's tens, and a or b for its units 0-4, 5-9
             name += f"-{path[8]}{'a' if path[9] < '5' else 'b'}"
         by_month.setdefault(name, []).append(f"{path} {day_pages[path]}")
     return {

@@ -161,6 +161,30 @@ def test_only_the_bundles_whose_day_pages_changed_are_indexed_again(tmp_path: Pa
     assert not (folder / "2026-01").exists()
 
 
+def test_a_month_too_big_for_one_bundle_is_indexed_in_parts(
+    tmp_path: Path, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    """Pagefind's memory grows with what one bundle reads (3 GB for a month of 47,000
+    entries): a big month is indexed in parts of five days, as the newest always is."""
+    monkeypatch.setattr(search, "WHOLE_MONTH_BYTES", 2_000)
+    output = tmp_path / "output"
+    pages = {"2026-01-05": "words " * 300, "2026-01-28": "more " * 300, "2026-02-07": "few"}
+    pages |= {"2026-03-20": "new"}
+    for day, text in pages.items():
+        day_page(output, day, text)
+    keys = {f"{d.replace('-', '/')}/index.html": "k" for d in pages}
+    assert search.update_index(output, keys) is None
+    listing = json.loads((output / "pagefind" / search.INDEXES).read_text())
+    assert [m for m, _ in listing["months"]] == [
+        "2026-03-2a",
+        "2026-02",
+        "2026-01-2b",
+        "2026-01-0b",
+    ]
+    january = json.loads((output / "pagefind" / "2026-01-0b" / "pagefind-entry.json").read_text())
+    assert january["languages"]["en"]["page_count"] == 1
+
+
 def test_a_failing_pagefind_is_a_warning_and_keeps_the_index(tmp_path: Path) -> None:
     output = tmp_path / "output"
     day_page(output, "2026-03-20")
