@@ -93,7 +93,8 @@ def render_site(
     pages = [p.page for p in plan if p.page is not None]
     if workers > 1 and len(pages) > PARALLEL_PAGES and can_fork():
         # Forked workers start with this environment, its templates compiled, and the site.
-        rendered = map_in_order(render, pages, workers)
+        weights = [1 + sum(len(g.entries) for g in site.pages[n].days) for n in pages]
+        rendered = map_in_order(render, pages, workers, weights)
     else:
         rendered = map(render, pages)
     for planned in plan:

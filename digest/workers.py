@@ -24,6 +24,10 @@ from digest.errors import DigestError
 
 T = TypeVar("T")
 CHUNK = 40  # items a worker handles per task: few, so finished results wait little in memory
+# ...and the weight of a task (render: the entries its pages show). A day page of a busy
+# digest shows 1,600 entries (11 MB of HTML at 100k entries): forty of those in one task were
+# 440 MB held in the worker, in its pickle and again in the parent.
+CHUNK_WEIGHT = 400
 
 # The function a worker applies, set once by `_start` (a pool's initializer is the one place
 # per worker to set it; under fork it arrives without being pickled).
@@ -48,11 +52,18 @@ def can_fork() -> bool:
     return sys.platform == "linux" and threading.active_count() == 1
 
 
-def map_in_order(work: Callable[[int], T], items: Sequence[int], workers: int) -> Iterator[T]:
+def map_in_order(
+    work: Callable[[int], T],
+    items: Sequence[int],
+    workers: int,
+    weights: Sequence[int] | None = None,
+) -> Iterator[T]:
     """`work(item)` for every item, computed by `workers` forked processes, yielded in the
     order of `items`. At most two chunks per worker are in flight, so results wait in memory
-    only until the caller takes them."""
-    chunks = iter([tuple(items[i : i + CHUNK]) for i in range(0, len(items), CHUNK)])
+    only until the caller takes them. A chunk holds at most CHUNK items and, with `weights`
+    (one per item, e.g. its entries), at most CHUNK_WEIGHT of weight unless one item alone
+    weighs more."""
+    chunks = iter(_chunks(items, weights or [1] * len(items)))
     pool = ProcessPoolExecutor(
         workers,
         mp_context=multiprocessing.get_context("fork"),
@@ -68,6 +79,21 @@ def map_in_order(work: Callable[[int], T], items: Sequence[int], workers: int) -
             yield from done
     finally:
         pool.shutdown(cancel_futures=True)
+
+
+def _chunks(items: Sequence[int], weights: Sequence[int]) -> list[tuple[int, ...]]:
+    chunks: list[tuple[int, ...]] = []
+    chunk: list[int] = []
+    weight = 0
+    for item, item_weight in zip(items, weights, strict=True):
+        if chunk and (len(chunk) == CHUNK or weight + item_weight > CHUNK_WEIGHT):
+            chunks.append(tuple(chunk))
+            chunk, weight = [], 0
+        chunk.append(item)
+        weight += item_weight
+    if chunk:
+        chunks.append(tuple(chunk))
+    return chunks
 
 
 def _start(work: Callable[[int], Any]) -> None:
