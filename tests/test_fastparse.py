@@ -94,9 +94,8 @@ def differences(fast: ParsedFeed | str, slow: ParsedFeed | str) -> str:
     return "; ".join(lines)
 
 
-@pytest.fixture
-def read(monkeypatch: pytest.MonkeyPatch) -> Iterator[Any]:
-    """compare(path, url, headers) -> whether the fast path read it; fails on a difference."""
+def fast_reads(monkeypatch: pytest.MonkeyPatch) -> list[bool]:
+    """From now on, for each feed parse_feed reads, whether the fast path read it."""
     taken: list[bool] = []
     real = fastparse.parse_common
 
@@ -106,6 +105,13 @@ def read(monkeypatch: pytest.MonkeyPatch) -> Iterator[Any]:
         return parsed
 
     monkeypatch.setattr(fastparse, "parse_common", spy)
+    return taken
+
+
+@pytest.fixture
+def read(monkeypatch: pytest.MonkeyPatch) -> Iterator[Any]:
+    """compare(path, url, headers) -> whether the fast path read it; fails on a difference."""
+    taken = fast_reads(monkeypatch)
 
     def compare(path: Path, url: str, headers: Mapping[str, str]) -> tuple[bool, str]:
         taken.clear()
@@ -261,15 +267,7 @@ def test_lxml_resolves_no_entity_and_fetches_nothing() -> None:
 def test_random_and_mutated_feeds_read_alike(monkeypatch: pytest.MonkeyPatch) -> None:
     """test_hostile's generated and mutated feeds (random markup, encodings, broken bytes):
     both paths give the same result on each, and the fast path reads some of them."""
-    read_fast = []
-    real = fastparse.parse_common
-
-    def spy(*args: Any, **kwargs: Any) -> ParsedFeed | None:
-        parsed = real(*args, **kwargs)
-        read_fast.append(parsed is not None)
-        return parsed
-
-    monkeypatch.setattr(fastparse, "parse_common", spy)
+    read_fast = fast_reads(monkeypatch)
 
     @settings(max_examples=150, deadline=None, database=None, derandomize=True)
     @given(st.one_of(generated_feeds(), corpus_feeds()))
