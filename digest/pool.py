@@ -29,7 +29,6 @@ import httpx
 from digest.errors import FeedError
 from digest.fetch import submit_fetches
 from digest.models import FeedConfig, FetchConfig, HttpState, Response
-from digest.parse import parse_body
 from digest.update import Parsed, ParseFailure
 
 # Fetched responses waiting to be parsed and saved, per parsing process (see fetch_and_parse).
@@ -41,6 +40,10 @@ Ready = tuple[FeedConfig, Response, Parsed | None]
 def parse_response(response: Response, source: str, now: datetime) -> Parsed:
     """parse, its FeedError turned into a value; top-level, so a worker process can run it.
     Any other exception is a bug: it reaches the caller with its traceback."""
+    # Imported here: the parsers (feedparser, lxml) are ~0.1 s to load, and a run whose feeds
+    # all answer 304 parses nothing. The fork server loads them once for every worker.
+    from digest.parse import parse_body
+
     try:
         return parse_body(
             response.body, url=response.url, headers=response.headers, source=source, now=now
@@ -124,7 +127,7 @@ def _context() -> multiprocessing.context.BaseContext:
     if "forkserver" not in multiprocessing.get_all_start_methods():
         return multiprocessing.get_context("spawn")
     context = multiprocessing.get_context("forkserver")
-    context.set_forkserver_preload([__name__])
+    context.set_forkserver_preload([__name__, "digest.parse"])
     return context
 
 
