@@ -46,6 +46,7 @@ from digest.store import (
 from digest.theme import Theme, load_theme
 from digest.workers import worker_count
 from digest.write import (
+    STAMP,
     WriteReport,
     check_output_dir,
     fingerprint,
@@ -328,13 +329,18 @@ def build(
     posts = post_paths(config)
     theme = load_theme(config.themes_dir, config.site.theme)
     inputs = _fingerprint(config, posts, theme, now)
-    pages = is_current(output, inputs)
+    current = is_current(output, inputs)
     # Nothing it is built from changed: nothing to render or write (nor to index, unless the
     # search index is missing).
-    if pages is not None and (not config.search.enabled or search.has_index(output)):
+    if current is not None and (not config.search.enabled or search.has_index(output)):
         entries = sum(c.entry_count for c in caches) + len(posts)
+        pages = sum(1 for name in current.files if name.endswith(".html"))
         unchanged = WriteReport(written=0, unchanged=pages, removed=0)
-        return BuildReport(fetched, health, entries, pages, unchanged, _warnings(config))
+        # Every file the stamp lists is there at its size (is_current): the output's size is
+        # theirs, the search index's and the stamp's, without walking every file again.
+        size = sum(size for _, size in current.files.values())
+        size += folder_bytes(output / search.FOLDER) + (output / STAMP).stat().st_size
+        return BuildReport(fetched, health, entries, pages, unchanged, _warnings(config, size))
     from digest.posts import parse_posts
     from digest.render import plan_site, render_site
 
@@ -367,11 +373,13 @@ def build(
     return BuildReport(fetched, health, entries, pages, written, warnings)
 
 
-def _warnings(config: Config) -> tuple[str, ...]:
+def _warnings(config: Config, output_bytes: int | None = None) -> tuple[str, ...]:
     """Sizes near where the digest is kept and published: GitHub's file limits for the
-    committed content/, GitHub Pages' 1 GB for output/."""
+    committed content/, GitHub Pages' 1 GB for output/ (`output_bytes`, else summed here)."""
+    if output_bytes is None:
+        output_bytes = folder_bytes(config.output_dir)
     return content_warnings(config, content_sizes(config)) + output_warnings(
-        folder_bytes(config.output_dir), config.site, search=config.search.enabled
+        output_bytes, config.site, search=config.search.enabled
     )
 
 

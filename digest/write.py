@@ -105,15 +105,15 @@ def _intact(output: Path, name: str, size: int, since: int) -> bool:
     return stat.st_size == size and stat.st_mtime_ns <= since
 
 
-def is_current(output: Path, inputs: str) -> int | None:
+def is_current(output: Path, inputs: str) -> Manifest | None:
     """When `output/` was built from exactly these inputs and still holds every file it wrote,
-    the number of pages it holds; else None."""
+    its stamp (what it holds); else None."""
     built = read_manifest(output)
     if built.inputs != inputs or not built.files:
         return None
     if not all(_intact(output, n, size, built.mtime_ns) for n, (_, size) in built.files.items()):
         return None
-    return sum(1 for name in built.files if name.endswith(".html"))
+    return built
 
 
 def outdated(output: Path, planned: Iterable[tuple[str, str]], built: Manifest) -> set[str]:

@@ -17,13 +17,14 @@ from pathlib import Path
 import pytest
 from helpers import tree, write_config
 
-from digest import render
+from digest import pipeline, render
 from digest.config import load_config
 from digest.errors import DigestError
 from digest.group import make_site
 from digest.models import Entry, FeedCache, FeedInfo, Site
 from digest.pipeline import BuildReport, build
 from digest.render import plan_site, render_site
+from digest.sizes import folder_bytes
 from digest.store import cache_path, load_cache, save_cache
 from digest.theme import Theme, load_theme
 from digest.workers import can_fork
@@ -150,16 +151,20 @@ def test_a_new_entry_renders_and_rewrites_only_the_files_whose_content_changes(
     assert old_days and old_days.isdisjoint(rewritten)
 
 
-def test_nothing_changed_writes_nothing(tmp_path: Path) -> None:
+def test_nothing_changed_writes_nothing(tmp_path: Path, monkeypatch: pytest.MonkeyPatch) -> None:
     path = project(tmp_path / "p", {"alpha": entries("alpha", 20)})
     run(path)
     output = tmp_path / "p" / "output"
     times = mtimes(output)
+    sized: list[int] = []  # the output size the GitHub Pages warning is given
+    monkeypatch.setattr(pipeline, "output_warnings", lambda size, *a, **k: sized.append(size) or ())
 
     report = run(path)
 
     assert report.written.written == 0 and report.written.removed == 0
     assert mtimes(output) == times
+    # Read off the stamp rather than from every file, the size is still the output's.
+    assert sized == [folder_bytes(output)]
 
 
 def test_nothing_changed_does_not_hold_the_entries_in_memory(tmp_path: Path) -> None:
