@@ -11,12 +11,14 @@ listings that repeat it are never read. What is indexed on a page is the theme's
 Pagefind has no incremental mode, and its time and memory grow with what it reads (at 10,000
 entries in one bundle: 20 s and 900 MB on every build that changed a day). So the index is
 in bundles, `pagefind/<name>/`: one per month, `2026-02`, but the newest month in parts of
-five days (`2026-03-0a`: days 1-4, `-0b`: 5-9, `-1a`: 10-14, ... `-3a`: 30-31), as it is
-the one that changes hourly, and a part is a sixth of it to read again (and a new entry
-rewrites a sixth of the index's word chunks); so is a month too big for one bundle
-(`WHOLE_MONTH_BYTES`), to bound Pagefind's time and memory. A build indexes again only the bundles
-whose day pages changed (by their keys, see `keys`): usually the current part; once a month,
-when the next month begins, the month that was newest is indexed whole. The search page
+five days (`2026-03-0a`: days 1-4, `-0b`: 5-9, `-1a`: 10-14, ... `-3a`: 30-31), and the
+newest part a bundle per day (`2026-03-2a-21`), as those are what change hourly: a build
+reads one day again, and a new entry rewrites the word chunks of one day's index, not of a
+month's. A month too big for one bundle (`WHOLE_MONTH_BYTES`) is in parts too, to bound
+Pagefind's time and memory. When the newest part moves on, the days of the one before are
+indexed again as one part, once; likewise a month, when the next begins. A build indexes
+again only the bundles whose day pages changed (by their keys, see `keys`): usually the
+current day's. The search page
 loads the newest bundle and merges the others into it (Pagefind's `mergeIndex`); only the
 newest keeps Pagefind's script and WebAssembly, which the merged bundles do not use.
 `pagefind/indexes.json` lists the bundles, newest first, with what each was made from; it is
@@ -141,16 +143,24 @@ def _bundles(day_pages: Mapping[str, str], output: Path) -> dict[str, str]:
         with contextlib.suppress(OSError):
             sizes[path[:7]] = sizes.get(path[:7], 0) + (output / path).stat().st_size
     split = {month for month, size in sizes.items() if size > WHOLE_MONTH_BYTES} | {newest}
+    newest_part = _part(max(days)) if days else None
     by_month: dict[str, list[str]] = {}
     for path in days:
         name = f"{path[:4]}-{path[5:7]}"
-        if path[:7] in split:  # the part: the day's tens, and a or b for its units 0-4, 5-9
-            name += f"-{path[8]}{'a' if path[9] < '5' else 'b'}"
+        if path[:7] in split:
+            name = _part(path)
+            if name == newest_part:  # the days that change: one bundle each ("-2a-21")
+                name += f"-{path[8:10]}"
         by_month.setdefault(name, []).append(f"{path} {day_pages[path]}")
     return {
         month: hashlib.sha256("\n".join(sorted(by_month[month])).encode()).hexdigest()[:32]
         for month in sorted(by_month, reverse=True)
     }
+
+
+def _part(path: str) -> str:
+    """The five-day part a day page is in: "2026-03-2a" for 2026/03/2[0-4]/index.html."""
+    return f"{path[:4]}-{path[5:7]}-{path[8]}{'a' if path[9] < '5' else 'b'}"
 
 
 def _read_indexes(path: Path) -> dict[str, str]:
@@ -164,8 +174,13 @@ def _read_indexes(path: Path) -> dict[str, str]:
 def _index_bundle(output: Path, month: str, binary: Path, *, runtime: bool) -> str | None:
     new = output / _NEW / month
     shutil.rmtree(new, ignore_errors=True)  # from a run killed part-way
-    part = month[8:]  # "" for a whole month
-    days = f"{part[0]}[{'0-4' if part[1] == 'a' else '5-9'}]" if part else "[0-9][0-9]"
+    part = month[8:]  # "" for a whole month, "2a" for days 20-24, "2a-21" for the 21st
+    if len(part) > 2:
+        days = part[3:]
+    elif part:
+        days = f"{part[0]}[{'0-4' if part[1] == 'a' else '5-9'}]"
+    else:
+        days = "[0-9][0-9]"
     glob = GLOB.format(year=month[:4], month=month[5:7], days=days)
     command = [
         str(binary), "--site", str(output), "--glob", glob, "--output-path", str(new),

@@ -80,10 +80,12 @@ def test_the_index_holds_each_entry_once_from_its_day_page(
 ) -> None:
     out, _ = build_site(tmp_path / "site", server, full_content="all")
     listing = json.loads((out / "pagefind" / search.INDEXES).read_text())
-    assert [name for name, _ in listing["months"]] == ["2026-03-2a"]  # days 20-24 of March
-    entry = json.loads((out / "pagefind" / "2026-03-2a" / "pagefind-entry.json").read_text())
+    # The newest five days of March (20-24), a bundle per day: the 21st and the 20th.
+    days = [name for name, _ in listing["months"]]
+    assert days == ["2026-03-2a-21", "2026-03-2a-20"]
+    entries = [json.loads((out / "pagefind" / d / "pagefind-entry.json").read_text()) for d in days]
     # Two day pages, though with full_content = "all" every listing shows the entries too.
-    assert entry["languages"]["en"]["page_count"] == 2
+    assert [e["languages"]["en"]["page_count"] for e in entries] == [1, 1]
     # Only the search page allows WebAssembly; every page may submit a form to the site.
     page = (out / "search" / "index.html").read_text(encoding="utf-8")
     assert "script-src 'self' 'wasm-unsafe-eval';" in page and "form-action 'self'" in page
@@ -126,11 +128,11 @@ def test_only_the_bundles_whose_day_pages_changed_are_indexed_again(tmp_path: Pa
         "2026-01",
         "2026-02",
         "2026-03-0b",  # March 5-9
-        "2026-03-2a",  # March 20-24
+        "2026-03-2a-20",  # March 20, in the newest five days: a bundle per day
         search.INDEXES,
     ]
     # Only the newest bundle carries Pagefind's script and WebAssembly.
-    assert (folder / "2026-03-2a" / "pagefind.js").is_file()
+    assert (folder / "2026-03-2a-20" / "pagefind.js").is_file()
     assert not (folder / "2026-03-0b" / "pagefind.js").exists()
     assert not list((folder / "2026-01").glob("pagefind*.js")) + list(
         (folder / "2026-01").glob("wasm.*")
@@ -142,15 +144,15 @@ def test_only_the_bundles_whose_day_pages_changed_are_indexed_again(tmp_path: Pa
     assert search.update_index(output, keys) is None
     after = {p: p.stat().st_mtime_ns for p in folder.rglob("*") if p.is_file()}
     touched = {p.relative_to(folder).parts[0] for p in after if stamp.get(p) != after[p]}
-    assert touched == {"2026-03-2a", search.INDEXES}  # March 5-9, January, February untouched
+    assert touched == {"2026-03-2a-21", search.INDEXES}  # the 20th, March 5-9, Jan, Feb untouched
 
     day_page(output, "2026-04-01", "april")  # a new month: it takes the script over
     keys["2026/04/01/index.html"] = "e"
     assert search.update_index(output, keys) is None
-    assert (folder / "2026-04-0a" / "pagefind.js").is_file()
+    assert (folder / "2026-04-0a-01" / "pagefind.js").is_file()
     listing = json.loads((folder / search.INDEXES).read_text())
     # March is no longer the newest month: one bundle again, its parts gone.
-    assert [m for m, _ in listing["months"]] == ["2026-04-0a", "2026-03", "2026-02", "2026-01"]
+    assert [m for m, _ in listing["months"]] == ["2026-04-0a-01", "2026-03", "2026-02", "2026-01"]
     assert sorted(p.name for p in folder.iterdir() if p.name.startswith("2026-03")) == ["2026-03"]
     assert not (folder / "2026-03" / "pagefind.js").exists()
     march = json.loads((folder / "2026-03" / "pagefind-entry.json").read_text())
@@ -176,7 +178,7 @@ def test_a_month_too_big_for_one_bundle_is_indexed_in_parts(
     assert search.update_index(output, keys) is None
     listing = json.loads((output / "pagefind" / search.INDEXES).read_text())
     assert [m for m, _ in listing["months"]] == [
-        "2026-03-2a",
+        "2026-03-2a-20",
         "2026-02",
         "2026-01-2b",
         "2026-01-0b",
@@ -197,7 +199,7 @@ def test_a_failing_pagefind_is_a_warning_and_keeps_the_index(tmp_path: Path) -> 
     warning = search.update_index(output, {"2026/03/20/index.html": "b"}, broken)
     assert warning is not None and "cannot read the site" in warning
     assert (output / "pagefind" / search.INDEXES).read_bytes() == listing  # as it was
-    assert (output / "pagefind" / "2026-03-2a" / "pagefind-entry.json").is_file()
+    assert (output / "pagefind" / "2026-03-2a-20" / "pagefind-entry.json").is_file()
     assert not (output / ".pagefind-new").exists()
     missing = search.update_index(output, {"2026/03/20/index.html": "c"}, tmp_path / "nowhere")
     assert missing is not None and "cannot run Pagefind" in missing
@@ -300,7 +302,7 @@ def test_search_in_russian_finds_another_form_of_the_word(
     browser: object, tmp_path: Path, server: FeedServer
 ) -> None:
     out, _ = build_site(tmp_path / "site", server, language="ru")
-    entry = out / "pagefind" / "2026-03-2a" / "pagefind-entry.json"
+    entry = out / "pagefind" / "2026-03-2a-20" / "pagefind-entry.json"
     assert "ru" in json.loads(entry.read_text())["languages"]
     with FeedServer(folder=out) as site:
         seen = search_and_follow(browser, site.url("/index.html"), "кошка")  # text: "кошками"
