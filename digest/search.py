@@ -55,8 +55,8 @@ FOLDER = "pagefind"  # output/pagefind/: Pagefind's bundle, where the search pag
 WHOLE_MONTH_BYTES = 64_000_000
 _NEW = ".pagefind-new"  # where Pagefind writes, before the files that changed move over
 _ENTRY = "pagefind-entry.json"
-INDEXES = "indexes.json"  # in pagefind/: {"months": [[month, made from], ...]}, newest first
-# What only the bundle the search page imports needs (the newest month's).
+INDEXES = "indexes.json"  # in pagefind/: {"months": [[bundle, made from], ...]}, newest first
+# What only the bundle the search page imports needs (the newest).
 _RUNTIME = ("pagefind.js", "pagefind-worker.js")
 # What `write_site` must leave in output/ although it did not write it.
 KEEP = (FOLDER, _NEW)
@@ -95,18 +95,18 @@ def update_index(
     output: Path, day_pages: Mapping[str, str], binary: Path | None = None
 ) -> str | None:
     """Make `output/pagefind/` index the day pages (path -> key, as the build planned them):
-    Pagefind runs for each month whose day pages changed since its bundle was made, or that
-    has none. A warning when it could not (what was indexed before is then left as it was)."""
+    Pagefind runs for each bundle whose day pages changed since it was made, or that is
+    missing. A warning when it could not (what was indexed before is then left as it was)."""
     folder = output / FOLDER
     wanted = _bundles(day_pages, output)  # newest first
     known = _read_indexes(folder / INDEXES)
     newest = next(iter(wanted), None)
     todo = [
-        month
-        for month, made_from in wanted.items()
-        if known.get(month) != made_from
-        or not (folder / month / _ENTRY).is_file()
-        or (month == newest and not (folder / month / "pagefind.js").is_file())
+        name
+        for name, made_from in wanted.items()
+        if known.get(name) != made_from
+        or not (folder / name / _ENTRY).is_file()
+        or (name == newest and not (folder / name / "pagefind.js").is_file())
     ]
     found: Path | str | None = binary
     if todo and found is None:
@@ -128,7 +128,7 @@ def update_index(
     if problem:
         return problem
     _remove_stale(folder, set(wanted), newest)
-    listing = {"months": [[month, made_from] for month, made_from in wanted.items()]}
+    listing = {"months": [[name, made_from] for name, made_from in wanted.items()]}
     atomic_write(folder / INDEXES, (json.dumps(listing, indent=1) + "\n").encode())
     return None
 
@@ -144,17 +144,17 @@ def _bundles(day_pages: Mapping[str, str], output: Path) -> dict[str, str]:
             sizes[path[:7]] = sizes.get(path[:7], 0) + (output / path).stat().st_size
     split = {month for month, size in sizes.items() if size > WHOLE_MONTH_BYTES} | {newest}
     newest_part = _part(max(days)) if days else None
-    by_month: dict[str, list[str]] = {}
+    by_bundle: dict[str, list[str]] = {}
     for path in days:
         name = f"{path[:4]}-{path[5:7]}"
         if path[:7] in split:
             name = _part(path)
             if name == newest_part:  # the days that change: one bundle each ("-2a-21")
                 name += f"-{path[8:10]}"
-        by_month.setdefault(name, []).append(f"{path} {day_pages[path]}")
+        by_bundle.setdefault(name, []).append(f"{path} {day_pages[path]}")
     return {
-        month: hashlib.sha256("\n".join(sorted(by_month[month])).encode()).hexdigest()[:32]
-        for month in sorted(by_month, reverse=True)
+        name: hashlib.sha256("\n".join(sorted(by_bundle[name])).encode()).hexdigest()[:32]
+        for name in sorted(by_bundle, reverse=True)
     }
 
 
@@ -166,22 +166,22 @@ def _part(path: str) -> str:
 def _read_indexes(path: Path) -> dict[str, str]:
     try:
         data = json.loads(path.read_bytes())
-        return {str(month): str(made_from) for month, made_from in data["months"]}
+        return {str(name): str(made_from) for name, made_from in data["months"]}
     except (OSError, ValueError, KeyError, TypeError):
-        return {}  # none yet, or damaged: every month is indexed again
+        return {}  # none yet, or damaged: every bundle is indexed again
 
 
-def _index_bundle(output: Path, month: str, binary: Path, *, runtime: bool) -> str | None:
-    new = output / _NEW / month
+def _index_bundle(output: Path, name: str, binary: Path, *, runtime: bool) -> str | None:
+    new = output / _NEW / name
     shutil.rmtree(new, ignore_errors=True)  # from a run killed part-way
-    part = month[8:]  # "" for a whole month, "2a" for days 20-24, "2a-21" for the 21st
+    part = name[8:]  # "" for a whole month, "2a" for days 20-24, "2a-21" for the 21st
     if len(part) > 2:
         days = part[3:]
     elif part:
         days = f"{part[0]}[{'0-4' if part[1] == 'a' else '5-9'}]"
     else:
         days = "[0-9][0-9]"
-    glob = GLOB.format(year=month[:4], month=month[5:7], days=days)
+    glob = GLOB.format(year=name[:4], month=name[5:7], days=days)
     command = [
         str(binary), "--site", str(output), "--glob", glob, "--output-path", str(new),
         "--keep-index-url", "--quiet",
@@ -196,19 +196,20 @@ def _index_bundle(output: Path, month: str, binary: Path, *, runtime: bool) -> s
         why = lines[-1] if lines else f"exit code {done.returncode}"
         return f"search: Pagefind failed ({why}); the search index was not updated"
     unused = [*_UNUSED] if runtime else [*_UNUSED, *_RUNTIME, *(p.name for p in new.glob("wasm.*"))]
-    for name in unused:
-        (new / name).unlink(missing_ok=True)
-    _merge(new, output / FOLDER / month)
+    for file in unused:
+        (new / file).unlink(missing_ok=True)
+    _merge(new, output / FOLDER / name)
     return None
 
 
-def _remove_stale(folder: Path, months: set[str], newest: str | None) -> None:
-    """Bundles of months without day pages now, anything else in pagefind/ (an index of the
+def _remove_stale(folder: Path, bundles: set[str], newest: str | None) -> None:
+    """Bundles no longer wanted (without day pages now, or the parts of a month now indexed
+    whole, the days of a part now one bundle), anything else in pagefind/ (an index of the
     whole site, as digest made before), and the runtime of bundles no longer the newest."""
     if not folder.is_dir():
         return
     for path in sorted(folder.iterdir()):
-        if path.name in months:
+        if path.name in bundles:
             if path.name != newest:
                 for name in (*_RUNTIME, *(p.name for p in path.glob("wasm.*.pagefind"))):
                     (path / name).unlink(missing_ok=True)
