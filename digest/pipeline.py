@@ -46,13 +46,13 @@ from digest.store import (
 from digest.theme import Theme, load_theme
 from digest.workers import worker_count
 from digest.write import (
-    STAMP,
     WriteReport,
     check_output_dir,
     fingerprint,
     is_current,
     outdated,
     read_manifest,
+    stamped_bytes,
     write_site,
 )
 
@@ -336,10 +336,8 @@ def build(
         entries = sum(c.entry_count for c in caches) + len(posts)
         pages = sum(1 for name in current.files if name.endswith(".html"))
         unchanged = WriteReport(written=0, unchanged=pages, removed=0)
-        # Every file the stamp lists is there at its size (is_current): the output's size is
-        # theirs, the search index's and the stamp's, without walking every file again.
-        size = sum(size for _, size in current.files.values())
-        size += folder_bytes(output / search.FOLDER) + (output / STAMP).stat().st_size
+        # The output's size without walking every file again.
+        size = stamped_bytes(output, current) + folder_bytes(output / search.FOLDER)
         return BuildReport(fetched, health, entries, pages, unchanged, _warnings(config, size))
     from digest.posts import parse_posts
     from digest.render import plan_site, render_site

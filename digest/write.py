@@ -116,6 +116,13 @@ def is_current(output: Path, inputs: str) -> Manifest | None:
     return built
 
 
+def stamped_bytes(output: Path, built: Manifest) -> int:
+    """The bytes of the files the stamp lists, and of the stamp: all of `output/` but what
+    `write_site` keeps without writing it (the search index), when `is_current` has just found
+    every listed file at its size."""
+    return sum(size for _, size in built.files.values()) + (output / STAMP).stat().st_size
+
+
 def outdated(output: Path, planned: Iterable[tuple[str, str]], built: Manifest) -> set[str]:
     """The planned files (path, key) to make: new, showing something else than when they were
     built, or missing or changed on disk since."""
