@@ -84,7 +84,7 @@ def render_site(
     strings = load_strings(theme, site.config.site.language)
     # An entry shown on several pages (its day page, the front pages of its listings) is
     # rendered once and reused, which works because links in it are written root-relative
-    # (see `_ROOT`); the newest ENTRY_CACHE only (see `render_page`).
+    # (see `_ROOT`); the newest ENTRY_CACHE only (see `render_entry` in `_helpers`).
     entry_cache: dict[tuple[str, str], Markup] = {}
 
     def render(n: int) -> OutputFile:
