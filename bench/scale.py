@@ -36,8 +36,10 @@ Columns:
   wall s     elapsed time of the command
   cpu s      user + system time of the command, all its threads and processes (wait4)
   peak MB    peak resident set size of the command's largest process (ru_maxrss), MiB
-  tree MB    peak of the summed RSS of the command's process tree, sampled every 0.25 s
-             (differs from peak MB only when the command starts processes of its own)
+  tree MB    peak of the summed memory (Pss: shared pages split between the processes that
+             share them) of the command's process tree, sampled every 0.25 s
+             (for a command of one process, a little under peak MB: its libraries' pages
+             are shared with other processes)
   out w/rm   files written (new, or a new inode/mtime/size) / removed in output/
              (osmos: public/)
   cont w     files written in content/ (osmos: its cache.json is in public/)
@@ -453,8 +455,10 @@ def adopt_orphans() -> None:
 
 
 class TreeMemory(threading.Thread):
-    """The peak of the summed RSS of a process and its descendants, sampled every 0.25 s
-    from /proc (Linux; elsewhere 0). Shared pages of forked workers count once per process."""
+    """The peak of the summed memory of a process and its descendants, sampled every 0.25 s
+    from /proc (Linux; elsewhere 0). Each process counts its proportional set size (Pss): a
+    page shared by forked workers is split between them, not counted once per process as
+    summed RSS would (a render worker forked from the build shares most of its pages)."""
 
     def __init__(self, root: int) -> None:
         super().__init__(daemon=True)
@@ -479,7 +483,18 @@ class TreeMemory(threading.Thread):
         while len(tree) != size:
             size = len(tree)
             tree |= {pid for pid, ppid in parent.items() if ppid in tree}
-        return sum(rss.get(pid, 0) for pid in tree)
+        return sum(self.pss(pid, rss.get(pid, 0)) for pid in tree)
+
+    @staticmethod
+    def pss(pid: int, rss: int) -> int:
+        """The process's Pss in bytes; its RSS where the kernel does not tell (before 4.14)."""
+        try:
+            for line in Path(f"/proc/{pid}/smaps_rollup").read_text().splitlines():
+                if line.startswith("Pss:"):
+                    return int(line.split()[1]) * 1024
+        except (OSError, ValueError, IndexError):
+            pass
+        return rss
 
 
 Timings = tuple[float, float, float, float, int]

@@ -50,9 +50,10 @@ from digest.files import atomic_write
 GLOB = "{year}/{month}/{days}/index.html"
 FOLDER = "pagefind"  # output/pagefind/: Pagefind's bundle, where the search page loads it
 # Day pages of a month indexed as one bundle up to this size; a bigger month is indexed in
-# parts like the newest. Pagefind holds ~9x what it reads: 3 GB and 75 s for a month of
-# 47,000 entries (350 MB of day pages), its memory the build's largest at 100,000 entries.
-WHOLE_MONTH_BYTES = 64_000_000
+# parts like the newest. Pagefind holds 9-12x what it reads (430 MB for a month of 5,000
+# entries, 35 MB of day pages; 3 GB for 350 MB), the largest process of a build: this keeps
+# it near 300 MB for a month, 24 MB being about 3,500 entries of the usual 2-8 KB.
+WHOLE_MONTH_BYTES = 24_000_000
 _NEW = ".pagefind-new"  # where Pagefind writes, before the files that changed move over
 _ENTRY = "pagefind-entry.json"
 INDEXES = "indexes.json"  # in pagefind/: {"months": [[bundle, made from], ...]}, newest first
