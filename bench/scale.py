@@ -543,6 +543,10 @@ def measure(
     out_before = snapshot(site / out)
     content_before = snapshot(site / content) if content else {}
     corpus.take_counts()
+    # The case before wrote up to a few hundred MB: on disk now, so that this case does not
+    # run beside the kernel writing them back (a nothing-changed build after a cold one
+    # measured 1.02 s so, 0.85-0.93 s on a quiet disk).
+    os.sync()
     wall, cpu, peak, tree, rc = run(command, site, env, site / f"{tool}.log")
     result = Result(case, tool, wall, cpu, peak, tree, rc=rc, counts=corpus.take_counts())
     out_after = snapshot(site / out)
@@ -551,6 +555,18 @@ def measure(
     if content:
         result.content_written = changed(content_before, snapshot(site / content))[0]
     return result
+
+
+def compile_digest() -> None:
+    """Byte-compile the digest being measured, as `pip install` does for a wheel. An editable
+    checkout under PYTHONDONTWRITEBYTECODE (set on some CI images and sandboxes) otherwise
+    compiles every module changed since its last .pyc on every run of every case: importing
+    digest then takes 0.32 s instead of 0.25 s (best of ten)."""
+    import compileall
+
+    import digest
+
+    compileall.compile_dir(str(Path(digest.__file__).parent), quiet=1)
 
 
 def digest_command() -> str:
@@ -844,6 +860,7 @@ def main() -> None:
         parser.error(f"unknown case(s): {', '.join(sorted(unknown))}")
     if not Path(digest_command()).is_file():
         sys.exit("install digest first: pip install -e .")
+    compile_digest()
     # auto: osmos keeps every entry in memory (~2 GB at 10k); not at 100k
     peer_wanted = args.peer == "yes" or (args.peer == "auto" and feeds * entries <= 20_000)
 

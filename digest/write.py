@@ -99,7 +99,8 @@ def read_manifest(output: Path) -> Manifest:
 def _intact(output: Path, name: str, size: int, since: int) -> bool:
     """The file the last build wrote is there, untouched since its stamp."""
     try:
-        stat = (output / name).stat()
+        # os.path, not a Path per file: a build that finds nothing changed checks every file
+        stat = os.stat(os.path.join(output, name))
     except OSError:
         return False
     return stat.st_size == size and stat.st_mtime_ns <= since
