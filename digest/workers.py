@@ -63,7 +63,7 @@ def map_in_order(
     only until the caller takes them. A chunk holds at most CHUNK items and, with `weights`
     (one per item, e.g. its entries), at most CHUNK_WEIGHT of weight unless one item alone
     weighs more."""
-    chunks = iter(_chunks(items, weights or [1] * len(items)))
+    chunks = iter(task_chunks(items, weights or [1] * len(items)))
     pool = ProcessPoolExecutor(
         workers,
         mp_context=multiprocessing.get_context("fork"),
@@ -81,7 +81,8 @@ def map_in_order(
         pool.shutdown(cancel_futures=True)
 
 
-def _chunks(items: Sequence[int], weights: Sequence[int]) -> list[tuple[int, ...]]:
+def task_chunks(items: Sequence[int], weights: Sequence[int]) -> list[tuple[int, ...]]:
+    """`items` in order, cut into the tasks `map_in_order` hands out (see there)."""
     chunks: list[tuple[int, ...]] = []
     chunk: list[int] = []
     weight = 0

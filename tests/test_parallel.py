@@ -28,7 +28,7 @@ from digest.models import FeedCache, FeedConfig, FetchConfig, HttpState, Respons
 from digest.pool import ParsePool, parse_response
 from digest.store import load_cache, save_cache
 from digest.update import ParseFailure
-from digest.workers import _chunks
+from digest.workers import task_chunks
 
 NOW = datetime(2026, 3, 23, 12, tzinfo=UTC)
 
@@ -229,7 +229,7 @@ def test_render_tasks_are_bounded_by_what_their_pages_show() -> None:
     """A task's pages are held whole in the worker and again in the parent: a chunk holds at
     most CHUNK pages and CHUNK_WEIGHT entries, and a page heavier than that goes alone."""
     weights = [1] * 50 + [5_000, 1, 1, 300, 300, 1]
-    chunks = _chunks(range(len(weights)), weights)
+    chunks = task_chunks(range(len(weights)), weights)
     assert [len(c) for c in chunks] == [40, 10, 1, 3, 2]
     assert [c for c in chunks if 50 in c] == [(50,)]
     assert [n for c in chunks for n in c] == list(range(len(weights)))
