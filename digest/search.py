@@ -159,9 +159,24 @@ def _bundles(day_pages: Mapping[str, str], output: Path) -> dict[str, str]:
     }
 
 
+# A bundle's name says which day pages it holds; `_bundles` names them (with `_part`), and
+# `_glob` reads a name back into the files Pagefind is to read.
 def _part(path: str) -> str:
     """The five-day part a day page is in: "2026-03-2a" for 2026/03/2[0-4]/index.html."""
     return f"{path[:4]}-{path[5:7]}-{path[8]}{'a' if path[9] < '5' else 'b'}"
+
+
+def _glob(name: str) -> str:
+    """The day pages of a bundle: "2026-03" a month, "2026-03-2a" its days 20-24, and
+    "2026-03-2a-21" the 21st."""
+    part = name[8:]
+    if len(part) > 2:
+        days = part[3:]
+    elif part:
+        days = f"{part[0]}[{'0-4' if part[1] == 'a' else '5-9'}]"
+    else:
+        days = "[0-9][0-9]"
+    return GLOB.format(year=name[:4], month=name[5:7], days=days)
 
 
 def _read_indexes(path: Path) -> dict[str, str]:
@@ -175,16 +190,8 @@ def _read_indexes(path: Path) -> dict[str, str]:
 def _index_bundle(output: Path, name: str, binary: Path, *, runtime: bool) -> str | None:
     new = output / _NEW / name
     shutil.rmtree(new, ignore_errors=True)  # from a run killed part-way
-    part = name[8:]  # "" for a whole month, "2a" for days 20-24, "2a-21" for the 21st
-    if len(part) > 2:
-        days = part[3:]
-    elif part:
-        days = f"{part[0]}[{'0-4' if part[1] == 'a' else '5-9'}]"
-    else:
-        days = "[0-9][0-9]"
-    glob = GLOB.format(year=name[:4], month=name[5:7], days=days)
     command = [
-        str(binary), "--site", str(output), "--glob", glob, "--output-path", str(new),
+        str(binary), "--site", str(output), "--glob", _glob(name), "--output-path", str(new),
         "--keep-index-url", "--quiet",
     ]  # fmt: skip
     try:
