@@ -8,13 +8,13 @@ from __future__ import annotations
 
 import logging
 from collections import Counter, defaultdict
-from collections.abc import Iterable
+from collections.abc import Callable, Iterable
 from dataclasses import replace
 from datetime import date, datetime
 from zoneinfo import ZoneInfo
 
 from digest import filters, routes, topics
-from digest.dedup import dedup
+from digest.dedup import Deduped, dedup
 from digest.models import (
     POSTS_SOURCE,
     Config,
@@ -50,12 +50,8 @@ def make_site(
     is the build's time, for `max_age_days` (None: no age limit)."""
     by_slug = {c.slug: c for c in caches}
     tz = ZoneInfo(config.site.timezone)
-    entries = sort_entries([e for c in by_slug.values() for e in c.entries] + list(posts))
     content_text = filters.content_texts(config)
-    entries = filters.filter_entries(config, entries, now=now, content_text=content_text)
-    # Filtered first (a hidden copy must not hide the post it copies), then each post once, so
-    # that every listing, count and feed below shows it once (digest/dedup.py).
-    deduped = dedup(entries, config.dedup, {feed.slug: feed.tags for feed in config.feeds})
+    deduped = _shown(config, by_slug.values(), posts, now, content_text)
     entries = deduped.entries
     _log_duplicates(deduped.duplicates, config)
     sources = _sources(config, by_slug, entries, posts)
@@ -90,6 +86,28 @@ def make_site(
         also_in=deduped.also_in,
         duplicates=deduped.duplicates,
     )
+
+
+def site_entries(
+    config: Config, caches: Iterable[FeedCache], posts: tuple[Entry, ...], now: datetime
+) -> tuple[Entry, ...]:
+    """The entries the site shows, newest first, each post once: `make_site`'s, without
+    its pages (editions close on these)."""
+    return _shown(config, caches, posts, now, filters.content_texts(config)).entries
+
+
+def _shown(
+    config: Config,
+    caches: Iterable[FeedCache],
+    posts: tuple[Entry, ...],
+    now: datetime | None,
+    content_text: Callable[[Entry], str],
+) -> Deduped:
+    entries = sort_entries([e for c in caches for e in c.entries] + list(posts))
+    entries = filters.filter_entries(config, entries, now=now, content_text=content_text)
+    # Filtered first (a hidden copy must not hide the post it copies), then each post once, so
+    # that every listing, count and feed shows it once (digest/dedup.py).
+    return dedup(entries, config.dedup, {feed.slug: feed.tags for feed in config.feeds})
 
 
 def _compact(pages: list[Page], excerpt_pages: int) -> list[Page]:

@@ -19,7 +19,7 @@ from zoneinfo import ZoneInfo
 from digest import __version__, editions_store, search, update
 from digest.editions import close_editions, due_periods, with_editions
 from digest.filters import ages_out
-from digest.group import feed_health, make_site
+from digest.group import feed_health, make_site, site_entries
 from digest.models import (
     Config,
     EditionsConfig,
@@ -229,7 +229,7 @@ def _site_entries(
     posts = parse_posts(
         read_posts(config), timezone=config.site.timezone, base_url=config.site.base_url
     )
-    return make_site(config, caches, posts, health=(), now=now).entries
+    return site_entries(config, caches, posts, now)
 
 
 def fetch_feeds(
