@@ -109,8 +109,10 @@ PARALLEL_PAGES = 200
 # Rendered entries kept for reuse. Pages render in plan order (home, days, months, tags,
 # sources), so an entry's repeats are near each other or on pages with excerpts; keeping
 # every entry ever rendered would hold the whole site's HTML (about 1 GB at 100,000 entries)
-# in each render process.
-ENTRY_CACHE = 2000
+# in each render process. Most renders are whole posts for their day page, never reused: at
+# 2,000 each of the bench's two render workers held 25 MB more, and a cold 10k build took
+# no less time.
+ENTRY_CACHE = 300
 
 
 def _edition_text(
