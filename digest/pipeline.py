@@ -363,12 +363,15 @@ def build(
     files = render_site(site, theme, tuple(p for p in plan if p.path in todo), worker_count())
     keep = search.KEEP if config.search.enabled else ()
     written = write_site(files, output, [(p.path, p.key) for p in plan], inputs, built, keep)
+    entries, pages = len(site.entries), len(site.pages)
+    keys = {p.path: p.key for p in plan}
+    # Pagefind needs none of the entries (their bodies: 1 GB at 100,000): let them go first.
+    del site, caches, plan, files
     problem = None
     if config.search.enabled:  # Pagefind, for the months whose day pages changed
-        problem = search.update_index(output, {p.path: p.key for p in plan})
+        problem = search.update_index(output, keys)
     size = _output_bytes(output, read_manifest(output))  # with the search index
     warnings = _warnings(config, size) + ((problem,) if problem else ())
-    entries, pages = len(site.entries), len(site.pages)
     return BuildReport(fetched, health, entries, pages, written, warnings)
 
 
