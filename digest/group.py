@@ -49,14 +49,14 @@ def make_site(
     """The site model. `health` is the feeds' health when the caller has it already; `now`
     is the build's time, for `max_age_days` (None: no age limit)."""
     by_slug = {c.slug: c for c in caches}
-    tz = ZoneInfo(config.site.timezone)
+    local = _LocalDays(ZoneInfo(config.site.timezone))
     content_text = filters.content_texts(config)
     deduped = _shown(config, by_slug.values(), posts, now, content_text)
     entries = deduped.entries
     _log_duplicates(deduped.duplicates, config)
     sources = _sources(config, by_slug, entries, posts)
     entry_tags, tags = topics.tag_entries(entries, config, content_text)
-    days = _by_day(entries, tz)
+    days = _by_day(entries, local)
     months = _by_month(days)
     per_page = config.site.per_page
     # Whole entries on the newest listing page only ("front"): each body is then stored on
@@ -65,9 +65,9 @@ def make_site(
     home_full, full = (mode != "none", mode == "all"), (mode == "all", mode == "all")
     home = filters.cap_per_source(config, entries)  # the other entries stay on their pages
     pages = [
-        *_listing(routes.HOME, "home", config.site.title, home, per_page, tz, full=home_full),
-        *_date_pages(days, months, per_page, tz, full),
-        *_index_pages(tags, sources, posts, per_page, tz, full),
+        *_listing(routes.HOME, "home", config.site.title, home, per_page, local, full=home_full),
+        *_date_pages(days, months, per_page, local, full),
+        *_index_pages(tags, sources, posts, per_page, local, full),
         *_search_pages(config),
     ]
     return Site(
@@ -170,7 +170,7 @@ def _date_pages(
     days: list[tuple[date, tuple[Entry, ...]]],
     months: dict[date, tuple[Entry, ...]],
     per_page: int,
-    tz: ZoneInfo,
+    local: _LocalDays,
     full: tuple[bool, bool],
 ) -> list[Page]:
     """One page per day (never paginated; each entry's canonical page, always in full), one
@@ -191,7 +191,7 @@ def _date_pages(
     ]
     for month, month_entries in months.items():
         pages += _listing(
-            routes.month(month), "month", month.isoformat(), month_entries, per_page, tz,
+            routes.month(month), "month", month.isoformat(), month_entries, per_page, local,
             period=month, full=full,
         )  # fmt: skip
     pages += _year_pages(days)
@@ -231,7 +231,7 @@ def _index_pages(
     sources: tuple[Source, ...],
     posts: tuple[Entry, ...],
     per_page: int,
-    tz: ZoneInfo,
+    local: _LocalDays,
     full: tuple[bool, bool],
 ) -> list[Page]:
     """The archive, tag, source, feed health, 404 and post pages, in that order."""
@@ -245,14 +245,14 @@ def _index_pages(
     ]
     for tag in tags:
         pages += _listing(
-            routes.tag(tag.slug), "tag", tag.name, tag.entries, per_page, tz, tag=tag, full=full
+            routes.tag(tag.slug), "tag", tag.name, tag.entries, per_page, local, tag=tag, full=full
         )
     pages.append(single(routes.SOURCES, "sources.html", "sources"))
     pages.append(single(routes.HEALTH, "feeds.html", "feeds"))
     pages.append(Page(path=routes.NOT_FOUND, template="404.html", title="", kind="notfound"))
     for source in sources:
         pages += _listing(
-            routes.source(source.slug), "source", source.name, source.entries, per_page, tz,
+            routes.source(source.slug), "source", source.name, source.entries, per_page, local,
             source=source, full=full,
         )  # fmt: skip
     for post in posts:
@@ -269,11 +269,26 @@ def _index_pages(
     return pages
 
 
-def _by_day(entries: Iterable[Entry], tz: ZoneInfo) -> list[tuple[date, tuple[Entry, ...]]]:
+class _LocalDays:
+    """Each entry's day in the site's timezone, worked out once per entry: an entry is put
+    under its day on its day page and again on each of its listings' pages."""
+
+    def __init__(self, tz: ZoneInfo) -> None:
+        self.tz = tz
+        self._days: dict[int, date] = {}  # by id(): the entries outlive make_site's use of it
+
+    def of(self, entry: Entry) -> date:
+        day = self._days.get(id(entry))
+        if day is None:
+            day = self._days[id(entry)] = entry.date.astimezone(self.tz).date()
+        return day
+
+
+def _by_day(entries: Iterable[Entry], local: _LocalDays) -> list[tuple[date, tuple[Entry, ...]]]:
     """Entries (newest first) by their day in the site timezone, newest day first."""
     days: dict[date, list[Entry]] = {}
     for entry in entries:
-        days.setdefault(entry.date.astimezone(tz).date(), []).append(entry)
+        days.setdefault(local.of(entry), []).append(entry)
     return [(day, tuple(items)) for day, items in days.items()]
 
 
@@ -291,7 +306,7 @@ def _listing(
     title: str,
     entries: tuple[Entry, ...],
     per_page: int,
-    tz: ZoneInfo,
+    local: _LocalDays,
     tag: Tag | None = None,
     source: Source | None = None,
     period: date | None = None,
@@ -316,7 +331,7 @@ def _listing(
             template="list.html",
             title=title,
             kind=kind,
-            days=tuple(DayGroup(day, items) for day, items in _by_day(chunk, tz)),
+            days=tuple(DayGroup(day, items) for day, items in _by_day(chunk, local)),
             pagination=Pagination(number=n, count=count, front=front, paths=paths),
             tag=tag,
             source=source,
