@@ -441,9 +441,12 @@ def test_the_daily_edition_in_a_browser_is_axe_clean_russian_and_fits_a_phone(
                                else route.abort())  # fmt: skip
                     page.goto(base + url)
                     assert page.locator("main h1").count() == 1
+                    # axe at phone width, light and dark (the desktop layout has the same
+                    # markup and colours); every width is checked for sideways scrolling.
+                    violations = Axe().run(page).response["violations"] if width < 1000 else []
                     bad = [
                         f"{v['id']} ({v['impact']}): {v['help']}"
-                        for v in Axe().run(page).response["violations"]
+                        for v in violations
                         if v["impact"] in ("serious", "critical")
                     ]
                     assert bad == [], f"{url} at {width}px, {scheme}"
