@@ -76,9 +76,18 @@ class Deduped:
     duplicates: tuple[Duplicate, ...]  # one per copy, in the order of `entries`
 
 
+# A link with nothing to normalise but its scheme, "www." and a trailing slash: most links.
+# No port, user, query or fragment, a host in lower case, no character urlsplit drops.
+_PLAIN_LINK = re.compile(r"https?://([a-z0-9][a-z0-9.-]*)((?:/[^?#\x00-\x20\\]*)?)", re.ASCII)
+
+
 def normalise_link(link: str) -> str:
     """The part of a link that says which page it is: `HTTPS://www.Example.com:443/a/?utm_source
     =x&b=2&a=1#top` is `https://example.com/a?a=1&b=2`. http and https are one page."""
+    plain = _PLAIN_LINK.fullmatch(link.strip())
+    if plain is not None and plain[1] != "www.":
+        # What the general way below makes of it, without urlsplit (a tenth of the cost).
+        return f"https://{plain[1].removeprefix('www.')}{plain[2].rstrip('/')}"
     try:
         parts = urlsplit(link.strip())
         port = parts.port

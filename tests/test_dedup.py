@@ -7,6 +7,7 @@ from __future__ import annotations
 import json
 import random
 import re
+import string
 import xml.etree.ElementTree as ET
 from datetime import UTC, datetime, timedelta
 from pathlib import Path
@@ -102,6 +103,19 @@ def test_links_that_name_one_page_normalise_alike(a: str, b: str) -> None:
 )
 def test_links_to_different_pages_stay_different(a: str, b: str) -> None:
     assert normalise_link(a) != normalise_link(b)
+
+
+def test_plain_links_normalise_as_the_same_links_with_an_empty_query() -> None:
+    """Most links (a lower-case host, a path, nothing else) take a short way; a link with a
+    query, even an empty one, goes through urlsplit. Both must read them alike."""
+    rng = random.Random(5)
+    hosts = ["example.com", "www.example.com", "www.www.x", "a", "x.example.", "1.2.3.4", "a-b.c"]
+    path_chars = string.ascii_letters + string.digits + "./_~%:@!$&'()*+,;=-éü"
+    for _ in range(3_000):
+        path = "".join(rng.choice(path_chars) for _ in range(rng.randrange(12)))
+        link = f"{rng.choice(['http', 'https'])}://{rng.choice(hosts)}/{path}".rstrip()
+        assert normalise_link(link) == normalise_link(link + "?"), link
+    assert normalise_link("http://www.example.com/a/b/") == "https://example.com/a/b"
 
 
 @pytest.mark.parametrize(
