@@ -84,15 +84,16 @@ _PLAIN_LINK = re.compile(r"https?://([a-z0-9][a-z0-9.-]*)((?:/[^?#\x00-\x20\\]*)
 def normalise_link(link: str) -> str:
     """The part of a link that says which page it is: `HTTPS://www.Example.com:443/a/?utm_source
     =x&b=2&a=1#top` is `https://example.com/a?a=1&b=2`. http and https are one page."""
-    plain = _PLAIN_LINK.fullmatch(link.strip())
+    link = link.strip()
+    plain = _PLAIN_LINK.fullmatch(link)
     if plain is not None and plain[1] != "www.":
         # What the general way below makes of it, without urlsplit (a tenth of the cost).
         return f"https://{plain[1].removeprefix('www.')}{plain[2].rstrip('/')}"
     try:
-        parts = urlsplit(link.strip())
+        parts = urlsplit(link)
         port = parts.port
     except ValueError:  # a port out of range: compare the text as it is
-        return link.strip()
+        return link
     scheme = parts.scheme.lower()
     scheme = "https" if scheme == "http" else scheme
     host = (parts.hostname or "").removeprefix("www.")
