@@ -326,15 +326,21 @@ def _date_of(stamp: Stamp, now: datetime) -> datetime | None:
     without a zone is UTC: feedparser reads most of them so, but not an RFC 822 date with a
     weekday ("Sat, 21 Mar 2026 10:00:00"), which email.utils can read."""
     value, text = stamp
+    # Every step can overflow on what a feed may write: "31 Dec 9999 23:59:59 -1200" is
+    # past year 9999 in UTC, a year of 30 digits is past a C long. Such a date is no date.
     try:
         if value:
-            return plausible(datetime.fromtimestamp(calendar.timegm(value), UTC), now)
-        moment = parsedate_to_datetime(text) if isinstance(text, str) else None
+            moment = datetime.fromtimestamp(calendar.timegm(value), UTC)
+        elif isinstance(text, str):
+            moment = parsedate_to_datetime(text)
+            if moment.tzinfo is None:
+                moment = moment.replace(tzinfo=UTC)
+            moment = moment.astimezone(UTC)
+        else:
+            return None
     except (OverflowError, ValueError, OSError, TypeError):
         return None
-    if moment is not None and moment.tzinfo is None:
-        moment = moment.replace(tzinfo=UTC)
-    return plausible(moment and moment.astimezone(UTC), now)
+    return plausible(moment, now)
 
 
 def plausible(moment: datetime | None, now: datetime | None) -> datetime | None:
@@ -500,11 +506,11 @@ def _iso_date(value: object) -> datetime | None:
         return None
     try:
         moment = datetime.fromisoformat(value.strip().replace("Z", "+00:00"))
-    except ValueError:
+        if moment.tzinfo is None:
+            moment = moment.replace(tzinfo=UTC)
+        return moment.astimezone(UTC)  # past year 9999 or before year 1 in UTC: OverflowError
+    except (ValueError, OverflowError):
         return None
-    if moment.tzinfo is None:
-        moment = moment.replace(tzinfo=UTC)
-    return moment.astimezone(UTC)
 
 
 def _plain_to_html(text: str) -> str:

@@ -245,7 +245,14 @@ def _date(value: object, timezone: str) -> datetime:
         raise ValueError(f"{value!r} is not a date; write {DATE_FORMATS}")
     if moment.tzinfo is None:
         moment = moment.replace(tzinfo=ZoneInfo(timezone))
-    return moment.astimezone(UTC)
+    # Within a day of the calendar's ends, a page could not show it in every time zone.
+    try:
+        moment = moment.astimezone(UTC)
+    except OverflowError:
+        moment = datetime.min.replace(tzinfo=UTC)
+    if not date(1, 1, 3) <= moment.date() <= date(9999, 12, 29):
+        raise ValueError(f"'{value}' is out of range; write a date from year 1 to 9999")
+    return moment
 
 
 def _language(value: object) -> str:

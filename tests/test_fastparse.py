@@ -11,7 +11,7 @@ from __future__ import annotations
 
 from collections.abc import Iterator, Mapping
 from dataclasses import fields
-from datetime import UTC, datetime
+from datetime import UTC, datetime, timedelta
 from pathlib import Path
 from typing import Any
 
@@ -24,7 +24,7 @@ from hypothesis import strategies as st
 from digest import fastparse
 from digest.errors import FeedError
 from digest.models import ParsedFeed
-from digest.parse import parse_body, parse_feed
+from digest.parse import EARLIEST, parse_body, parse_feed
 
 NOW = datetime(2026, 3, 23, 12, tzinfo=UTC)
 TESTS = Path(__file__).parent
@@ -289,3 +289,169 @@ def test_random_and_mutated_feeds_read_alike(monkeypatch: pytest.MonkeyPatch) ->
 
     check()
     assert sum(read_fast) >= 20, f"the fast path read {sum(read_fast)} of {len(read_fast)}"
+
+
+# --- dates: whatever a feed writes, both paths read the same date or none, and never raise ---
+
+_MONTHS = ["Jan", "Feb", "Mar", "Apr", "May", "Jun", "Jul", "Aug", "Sep", "Oct", "Nov", "Dec"]
+# Obsolete RFC 822 zones (and military letters, and what is no zone at all).
+_ZONES = ["GMT", "UT", "UTC", "Z", "EST", "EDT", "CST", "CDT", "MST", "MDT", "PST", "PDT", "A"]
+_ZONES += ["M", "N", "Y", "CET", "XYZ", "+", "-", ""]
+_HUGE = st.sampled_from(["99999999999999999999", "18446744073709551616", "-1", "00000"])
+
+
+def _mostly(usual: st.SearchStrategy[str], odd: st.SearchStrategy[str]) -> st.SearchStrategy[str]:
+    """`usual` four times in five: a date has many fields, and one odd field spoils it."""
+    return st.integers(0, 4).flatmap(lambda n: usual if n else odd)
+
+
+def _number(low: int, high: int, width: int) -> st.SearchStrategy[str]:
+    """A field in range, else out of range or absurd, written with `width` digits or more."""
+    return _mostly(
+        st.integers(low, high).map(lambda n: f"{n:0{width}d}"),
+        st.one_of(st.integers(0, 10**width * 10).map(str), _HUGE),
+    )
+
+
+# Years near now (where a post's date can be), the calendar's ends, and every year between.
+_YEARS = _mostly(
+    st.integers(1969, 2027), st.one_of(st.integers(1, 9999), st.sampled_from([1, 9998, 9999]))
+)
+
+
+def _offset(colon: bool) -> st.SearchStrategy[str]:
+    """An offset from -23:59 to +23:59 (and past it)."""
+    return st.builds(
+        lambda sign, h, m: f"{sign}{h:02d}{':' if colon else ''}{m:02d}",
+        st.sampled_from("+-"),
+        st.integers(0, 24),
+        st.integers(0, 60),
+    )
+
+
+def rfc822_dates() -> st.SearchStrategy[str]:
+    """RFC 822/1123 dates as feeds write them: years 1 to 9999 and two-digit ones, seconds up
+    to 61 (a leap second), obsolete zones, out-of-range fields and huge numbers."""
+    year = _mostly(_YEARS.map(str), st.one_of(st.integers(0, 99).map(lambda y: f"{y:02d}"), _HUGE))
+    weekday = st.sampled_from(["", "Mon, ", "Fri, ", "Sun,", "Xyz, "])
+    month = _mostly(st.sampled_from(_MONTHS), st.sampled_from(["jan", "DEC", "Mai", "13"]))
+    clock = st.builds(
+        lambda h, m, s: f"{h}:{m}{s}",
+        _number(0, 23, 2),
+        _number(0, 59, 2),
+        st.one_of(st.just(""), _number(0, 61, 2).map(lambda s: f":{s}")),
+    )
+    zone = st.one_of(st.sampled_from(_ZONES), _offset(colon=False), _offset(colon=True))
+    year = _mostly(year, year.map(lambda y: y[-2:]))  # two digits of a year
+    anywhere = st.builds(
+        lambda w, d, mo, y, c, z: f"{w}{d} {mo} {y} {c} {z}".strip(),
+        weekday, _number(1, 31, 1), month, year, clock, zone,
+    )  # fmt: skip
+    # The calendar's last and first second: any offset takes them past its ends in UTC.
+    ends = st.sampled_from(["Fri, 31 Dec 9999 23:59:59", "Mon, 01 Jan 0001 00:00:00"])
+    return st.one_of(anywhere, st.builds(lambda e, z: f"{e} {z}", ends, zone))
+
+
+def rfc3339_dates() -> st.SearchStrategy[str]:
+    """RFC 3339 dates: years 1 to 9999, offsets to ±23:59, leap seconds, fractions, and fields
+    out of range."""
+    ends = st.sampled_from(["9999-12-31T23:59:59", "0001-01-01T00:00:00"])
+    anywhere = st.builds(
+        lambda y, mo, d, t, h, mi, s, frac, zone: f"{y}-{mo}-{d}{t}{h}:{mi}:{s}{frac}{zone}",
+        _mostly(_YEARS.map(lambda y: f"{y:04d}"), _number(1, 9999, 4)),
+        _number(1, 12, 2), _number(1, 31, 2), st.sampled_from("Tt "),
+        _number(0, 23, 2), _number(0, 59, 2), _number(0, 60, 2),
+        st.sampled_from(["", ".5", ".123456", ".1234567890123"]),
+        st.one_of(st.sampled_from(["Z", "z", ""]), _offset(colon=True)),
+    )  # fmt: skip
+    return st.one_of(anywhere, st.builds(lambda e, z: e + z, ends, _offset(colon=True)))
+
+
+def _dated_feeds(date: str) -> list[bytes]:
+    """The same date in RSS 2.0's pubDate, Atom 1.0's published and updated, and dc:date."""
+    text = date.replace("&", "&amp;").replace("<", "&lt;")
+    return [
+        f'<?xml version="1.0"?><rss version="2.0"><channel><title>t</title>'
+        f"<link>https://d.example/</link><item><title>a</title><guid>https://d.example/a</guid>"
+        f"<pubDate>{text}</pubDate></item></channel></rss>".encode(),
+        f'<?xml version="1.0"?><rss version="2.0" xmlns:dc="http://purl.org/dc/elements/1.1/">'
+        f"<channel><title>t</title><item><title>a</title><guid>https://d.example/a</guid>"
+        f"<dc:date>{text}</dc:date></item></channel></rss>".encode(),
+        f'<?xml version="1.0"?><feed xmlns="http://www.w3.org/2005/Atom"><title>t</title>'
+        f"<id>urn:f</id><updated>2026-03-01T00:00:00Z</updated><entry><title>a</title>"
+        f"<id>urn:a</id><published>{text}</published><updated>{text}</updated></entry>"
+        f"</feed>".encode(),
+    ]
+
+
+def test_every_date_reads_alike_on_both_paths(monkeypatch: pytest.MonkeyPatch) -> None:
+    """Issue 20: "Fri, 31 Dec 9999 23:59:59 -1200" (past year 9999 in UTC) stopped every build
+    with an OverflowError. Any date text gives, on the fast path and on feedparser's, the
+    same published and updated dates (a date within range, or none), and never an exception."""
+    taken = fast_reads(monkeypatch)
+
+    @settings(max_examples=400, deadline=None, database=None, derandomize=True)
+    @given(st.one_of(rfc822_dates(), rfc3339_dates()))
+    def check(date: str) -> None:
+        for body in _dated_feeds(date):
+            dates = []
+            for enabled in (True, False):
+                monkeypatch.setattr(fastparse, "ENABLED", enabled)
+                parsed = parse_body(
+                    body, url="https://d.example/f", headers={}, source="d", now=NOW
+                )
+                (entry,) = parsed.entries
+                dates.append((entry.published, entry.updated))
+                for moment in (entry.published, entry.updated):
+                    assert moment is None or (moment.tzinfo is UTC and moment.year >= 1970)
+            assert dates[0] == dates[1], f"{date!r}: fast {dates[0]} != feedparser {dates[1]}"
+
+    check()
+    assert sum(taken) >= 600, f"the fast path read {sum(taken)} of {len(taken)} feeds"
+
+
+@settings(max_examples=150, deadline=None, database=None, derandomize=True)
+@given(
+    st.datetimes(datetime(1970, 1, 3), datetime(2026, 3, 22)),
+    st.integers(-(23 * 60 + 59), 23 * 60 + 59),
+    st.booleans(),
+)
+def test_a_well_formed_date_is_read_to_the_second(
+    local: datetime, offset: int, rfc822: bool
+) -> None:
+    """Not only alike: right. A valid date in any offset is that instant in UTC."""
+    local = local.replace(microsecond=0)
+    sign, minutes = ("-" if offset < 0 else "+"), abs(offset)
+    if rfc822:
+        zone = f"{sign}{minutes // 60:02d}{minutes % 60:02d}"
+        text = f"{_MONTHS[local.month - 1]} {local.year} {local:%H:%M:%S} {zone}"
+        text = f"{local:%a}, {local.day:02d} {text}"
+    else:
+        text = f"{local:%Y-%m-%dT%H:%M:%S}{sign}{minutes // 60:02d}:{minutes % 60:02d}"
+    expected = (local - timedelta(minutes=offset)).replace(tzinfo=UTC)
+    for body in _dated_feeds(text):
+        (entry,) = parse_body(
+            body, url="https://d.example/f", headers={}, source="d", now=NOW
+        ).entries
+        assert entry.published == (expected if expected >= EARLIEST else None), text
+
+
+@pytest.mark.parametrize(
+    ("date", "expected"),
+    [
+        ("Fri, 31 Dec 9999 23:59:59 -1200", None),  # the issue's: past 9999 in UTC
+        ("Sat, 01 Jan 0001 00:00:00 +2359", None),  # before year 1 in UTC
+        ("Sat, 21 Mar 2026 10:00:00 +9999999999999999999", None),
+        ("Sat, 21 Mar 2026 23:30:00 -0100", datetime(2026, 3, 22, 0, 30, tzinfo=UTC)),
+        ("Sat, 21 Mar 26 10:00:00 EST", datetime(2026, 3, 21, 15, tzinfo=UTC)),
+        ("2026-03-21T23:59:60Z", datetime(2026, 3, 22, tzinfo=UTC)),  # a leap second
+        ("2026-03-21T10:00:00+23:59", datetime(2026, 3, 20, 10, 1, tzinfo=UTC)),
+        ("9999-12-31T23:59:59-12:00", None),
+    ],
+)
+def test_dates_at_the_edges_read_as_a_reader_expects(date: str, expected: datetime | None) -> None:
+    for body in _dated_feeds(date):
+        (entry,) = parse_body(
+            body, url="https://d.example/f", headers={}, source="d", now=NOW
+        ).entries
+        assert entry.published == expected, body

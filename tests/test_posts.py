@@ -155,6 +155,15 @@ def test_a_bad_date_names_file_line_and_key(tmp_path: Path) -> None:
     assert error(tmp_path, '+++\ntitle = "T"\ndate = 2026-02-30\n+++\n', "x.md") == (
         f"{path}: line 3: invalid TOML front matter: Invalid date or datetime"
     )
+    # the calendar's ends: no page could show them in every time zone (was an OverflowError)
+    assert error(tmp_path, "---\ntitle: T\ndate: 0001-01-01T00:00:00+01:00\n---\n", "x.md") == (
+        f"{path}: line 3: date: '0001-01-01 00:00:00+01:00' is out of range; "
+        "write a date from year 1 to 9999"
+    )
+    late = error(tmp_path, "---\ntitle: T\ndate: 9999-12-31\n---\n", "x.md")
+    assert late.startswith(f"{path}: line 3: date: ") and late.endswith(
+        "out of range; write a date from year 1 to 9999"
+    )
 
 
 def test_every_problem_is_reported_at_once(tmp_path: Path) -> None:
