@@ -5,6 +5,8 @@ Only `cli` turns these into exit codes. A failing *feed* is not an exception: it
 the fetch report, so one broken feed never stops a build.
 """
 
+import traceback
+
 
 class DigestError(Exception):
     """Root of every error digest reports to the user (exit code 1)."""
@@ -60,3 +62,16 @@ class DiscoveryError(DigestError):
 
 class ServeError(DigestError):
     """The development server cannot start (port in use, bad port number)."""
+
+
+def bug_message(doing: str, error: BaseException) -> str:
+    """What a feed's report says when digest raised something it did not expect while
+    `doing` ("reading", "updating") that feed: the feed fails, the build goes on, and the
+    person reading it learns whose fault it is and what to send."""
+    frames = traceback.extract_tb(error.__traceback__)
+    where = f", at {frames[-1].filename.rsplit('/', 1)[-1]}:{frames[-1].lineno}" if frames else ""
+    return (
+        f"digest failed while {doing} this feed ({type(error).__name__}: {error}{where}). "
+        "This is a bug in digest, not a problem with the feed: please report it, with the "
+        "feed's URL and what `digest --version` prints, to digest's issue tracker"
+    )

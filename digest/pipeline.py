@@ -18,6 +18,7 @@ from zoneinfo import ZoneInfo
 
 from digest import __version__, editions_store, search, update
 from digest.editions import close_editions, due_periods, with_editions
+from digest.errors import DigestError, bug_message
 from digest.filters import ages_out
 from digest.group import feed_health, make_site, site_entries
 from digest.models import (
@@ -59,6 +60,8 @@ from digest.write import (
 
 if TYPE_CHECKING:
     import httpx
+
+    from digest.update import Parsed
 
 # The network client, the feed parser, the Markdown reader and the renderer are imported
 # where they are used: a build with nothing new needs none of them, and its imports are
@@ -197,7 +200,7 @@ def close_due_editions(
 ) -> tuple[FeedCache, ...]:
     """Record every edition whose close time `now` has passed (`editions`), oldest first.
     The entries are the site's (deduplicated by `group`), so the site is made only when one
-    is due: that needs only the newest recorded edition of each kind, one small file.
+    is due: that needs only the newest recorded edition of each kind, one or two small files.
     Returns the caches, read whole when closing needed their entries (so no caller reads
     the months again)."""
     settings = config.editions
@@ -215,10 +218,18 @@ def close_due_editions(
     caches = whole(config, caches)
     entries = _site_entries(config, caches, now)
     oldest = entries[-1].date.astimezone(tz).date() if entries else None
-    for kind, previous in newest.items():
-        periods = due_periods(kind, settings, tz, now, previous, oldest, config.site.feed_entries)
-        for edition in close_editions(entries, periods, previous, tz, now):
-            editions_store.save_edition(config, edition)
+    closed = [
+        edition
+        for kind, previous in newest.items()
+        for edition in close_editions(
+            entries,
+            due_periods(kind, settings, tz, now, previous, oldest, config.site.feed_entries),
+            previous,
+            tz,
+            now,
+        )
+    ]
+    editions_store.save_editions(config, closed)  # once: both kinds' empty ones share a file
     return caches
 
 
@@ -272,17 +283,9 @@ def fetch_feeds(
             )  # fmt: skip
             with closing(ready):  # stopped by an error: pending fetches and parses cancelled
                 for feed, response, parsed in ready:
-                    old = current[feed.slug]
-                    cache, report = update.refresh(
-                        old, response, parsed, feed, now, config.fetch, config.retention
+                    old, cache, report = _refresh(
+                        config, feed, current[feed.slug], response, parsed, now
                     )
-                    if cache != old and old.summary is not None:
-                        # Read without its entries, and something changed: read it whole
-                        # and apply the fetch to that (refresh is pure and cheap).
-                        old = whole(config, (old,))[0]
-                        cache, report = update.refresh(
-                            old, response, parsed, feed, now, config.fetch, config.retention
-                        )
                     # Saved at once, so a run killed part-way keeps what it fetched. An equal
                     # cache (a 304, the same body again) is neither serialised nor written.
                     if cache != old:
@@ -294,6 +297,42 @@ def fetch_feeds(
         tuple(reports[f.slug] for f in config.feeds),
         tuple(current[f.slug] for f in config.feeds),
     )
+
+
+def _refresh(
+    config: Config,
+    feed: FeedConfig,
+    old: FeedCache,
+    response: Response,
+    parsed: Parsed | None,
+    now: datetime,
+) -> tuple[FeedCache, FeedCache, FeedReport]:
+    """One fetch applied to one feed's cache: (the cache it applied to, the new cache, the
+    report). Whatever `update` raises but a DigestError is a bug, and only this feed's
+    failure: recorded as such, its cached posts kept, and every other feed goes on."""
+    try:
+        cache, report = update.refresh(
+            old, response, parsed, feed, now, config.fetch, config.retention
+        )
+        if cache != old and old.summary is not None:
+            # Read without its entries, and something changed: read it whole and apply the
+            # fetch to that (refresh is pure and cheap).
+            old = whole(config, (old,))[0]
+            cache, report = update.refresh(
+                old, response, parsed, feed, now, config.fetch, config.retention
+            )
+    except DigestError:  # an unreadable cache file: for the user to fix, never overwritten
+        raise
+    except Exception as e:
+        message = bug_message("updating", e)
+        try:  # recorded in the feed's state, for feeds.json and the health page
+            cache, report = update.refresh(
+                old, response, update.ParseFailure(message), feed, now, config.fetch,
+                config.retention,
+            )  # fmt: skip
+        except Exception:  # the bug is in recording a failure too: the report says it
+            cache, report = old, FeedReport(feed.slug, feed.name, "error", error=message)
+    return old, cache, report
 
 
 def update_feed(

@@ -20,13 +20,14 @@ import signal
 import threading
 from collections.abc import Callable, Generator
 from concurrent.futures import Future, ProcessPoolExecutor, ThreadPoolExecutor
+from concurrent.futures.process import BrokenProcessPool
 from datetime import datetime
 from queue import SimpleQueue
 from typing import Any
 
 import httpx
 
-from digest.errors import FeedError
+from digest.errors import FeedError, bug_message
 from digest.fetch import submit_fetches
 from digest.models import FeedConfig, FetchConfig, HttpState, Response
 from digest.update import Parsed, ParseFailure
@@ -38,8 +39,9 @@ Ready = tuple[FeedConfig, Response, Parsed | None]
 
 
 def parse_response(response: Response, source: str, now: datetime) -> Parsed:
-    """parse, its FeedError turned into a value; top-level, so a worker process can run it.
-    Any other exception is a bug: it reaches the caller with its traceback."""
+    """parse, its failure turned into a value; top-level, so a worker process can run it.
+    A FeedError is the feed's fault; anything else is a bug in digest, and still only this
+    feed's failure: the build goes on with every other feed."""
     # Imported here: the parsers (feedparser, lxml) are ~0.1 s to load, and a run whose feeds
     # all answer 304 parses nothing. The fork server loads them once for every worker.
     from digest.parse import parse_body
@@ -50,6 +52,8 @@ def parse_response(response: Response, source: str, now: datetime) -> Parsed:
         )
     except FeedError as e:
         return ParseFailure(str(e))
+    except Exception as e:  # a bug (an OverflowError deep in a parser): this feed's failure
+        return ParseFailure(bug_message("reading", e))
 
 
 class ParsePool:
@@ -77,14 +81,23 @@ class ParsePool:
             later: Future[Parsed] = Future()
             self._held = (later, response, source, now)
             return later
-        if self._pool is None:
-            self._pool = ProcessPoolExecutor(
-                self.workers, mp_context=_context(), initializer=_end_with_parent
-            )
         if self._held is not None:
             later, first, first_source, first_now = self._held
             self._held = None
-            _forward(self._pool.submit(parse_response, first, first_source, first_now), later)
+            _forward(self._submit(first, first_source, first_now), later)
+        return self._submit(response, source, now)
+
+    def _submit(self, response: Response, source: str, now: datetime) -> Future[Parsed]:
+        if self._pool is not None:
+            try:
+                return self._pool.submit(parse_response, response, source, now)
+            except BrokenProcessPool:
+                # A worker died (killed, out of memory, a crash in C code): the feeds it
+                # had failed with that; the next ones get a new pool.
+                self._pool.shutdown(wait=False)
+        self._pool = ProcessPoolExecutor(
+            self.workers, mp_context=_context(), initializer=_end_with_parent
+        )
         return self._pool.submit(parse_response, response, source, now)
 
     def flush(self) -> None:
@@ -118,6 +131,12 @@ def _forward(source: Future[Parsed], target: Future[Parsed]) -> None:
             target.set_result(done.result())
 
     source.add_done_callback(copy)
+
+
+def _failure(error: BaseException) -> ParseFailure:
+    """The feed whose parse ended in `error` (its worker died, or its result could not come
+    back) failed this run, and only it."""
+    return ParseFailure(bug_message("reading", error))
 
 
 def _context() -> multiprocessing.context.BaseContext:
@@ -189,7 +208,8 @@ def fetch_and_parse(
                     parser.flush()
             else:
                 feed, response = parsing.pop(done)
-                yield feed, response, done.result()
+                error = done.exception()  # parse_response returns failures: a dead worker
+                yield feed, response, done.result() if error is None else _failure(error)
                 room.release()
         complete = True
     finally:

@@ -7,6 +7,7 @@ feeds (DIGEST_WORKERS), whatever order the feeds finished in; a run where every 
 
 from __future__ import annotations
 
+import json
 import os
 import signal
 import subprocess
@@ -15,12 +16,13 @@ import time
 from contextlib import closing
 from datetime import UTC, datetime, timedelta
 from pathlib import Path
+from typing import Any
 
 import pytest
 from faults import feed_body
-from helpers import FeedServer, atom, make_items, rss, stats, tree, write_config
+from helpers import FeedServer, atom, make_items, page_text, rss, stats, tree, write_config
 
-from digest import pipeline, pool
+from digest import pipeline, pool, update
 from digest.cli import main
 from digest.config import load_config
 from digest.fetch import make_client
@@ -233,3 +235,100 @@ def test_render_tasks_are_bounded_by_what_their_pages_show() -> None:
     assert [len(c) for c in chunks] == [40, 10, 1, 3, 2]
     assert [c for c in chunks if 50 in c] == [(50,)]
     assert [n for c in chunks for n in c] == list(range(len(weights)))
+
+
+# --- a bug for one feed is that feed's failure, never the build's (issue 20) ---------------
+
+# Loaded by every Python process of the run below (the build, the fork server and its parse
+# workers) from PYTHONPATH: the parser raises for the "bomb" feed, naming the process it ran in.
+_INJECT = """
+import os
+import digest.parse
+
+_real = digest.parse.parse_body
+
+def parse_body(body, *, url, **kwargs):
+    if url.endswith("/bomb"):
+        raise ZeroDivisionError(f"injected in process {os.getpid()}")
+    return _real(body, url=url, **kwargs)
+
+digest.parse.parse_body = parse_body
+"""
+
+
+def three_feeds(server: FeedServer, start: datetime) -> list[dict[str, object]]:
+    feeds: list[dict[str, object]] = []
+    for name in ("Alpha", "Beta", "Bomb"):
+        items = make_items(name, 3, start)
+        server.serve(f"/{name.lower()}", rss(name, f"https://{name.lower()}.example/", items))
+        feeds.append({"url": server.url(f"/{name.lower()}"), "name": name})
+    return feeds
+
+
+@pytest.mark.parametrize("workers", [1, 2])
+def test_whatever_the_parser_raises_fails_only_that_feed(
+    server: FeedServer, tmp_path: Path, workers: int
+) -> None:
+    """One of three feeds makes the parser raise (in a parse worker with 2 processes, in the
+    build's own process with 1): the other two get their new posts, the bomb keeps its cached
+    ones, and the summary, feeds.json and the health page name it as a bug in digest."""
+    config = write_config(tmp_path, three_feeds(server, NOW))
+    env = dict(os.environ, SOURCE_DATE_EPOCH=str(int(NOW.timestamp())), DIGEST_WORKERS=str(workers))
+    command = [sys.executable, "-m", "digest", "build", "--config", str(config)]
+    first = subprocess.run(command, env=env, capture_output=True, text=True, check=False)
+    assert first.returncode == 0, first.stderr
+    bomb_cache = tree(tmp_path / "content" / "feeds")
+
+    later = NOW + timedelta(hours=2)
+    three_feeds(server, later)  # every feed has a new post (and so a new body)
+    (tmp_path / "inject").mkdir()
+    (tmp_path / "inject" / "sitecustomize.py").write_text(_INJECT, encoding="utf-8")
+    env.update(SOURCE_DATE_EPOCH=str(int(later.timestamp())), PYTHONPATH=str(tmp_path / "inject"))
+    strict = ["--strict"] if workers == 1 else []
+    proc = subprocess.Popen(
+        [*command, *strict], env=env, stdout=subprocess.PIPE, stderr=subprocess.PIPE, text=True
+    )
+    out, err = proc.communicate(timeout=120)  # only so that a hang fails instead of hanging
+    assert proc.returncode == (3 if strict else 0), err
+    printed = out + err
+    assert "Traceback" not in printed
+    assert "Bomb" in printed and "This is a bug in digest" in printed, printed
+    pid = int(printed.split("injected in process ")[1].split(",")[0])
+    assert (pid == proc.pid) == (workers == 1), "parsed where the test meant it to be"
+
+    site = tmp_path / "output"
+    health = {f["name"]: f for f in json.loads((site / "feeds.json").read_bytes())["feeds"]}
+    assert health["Alpha"]["status"] == health["Beta"]["status"] == "ok"
+    assert health["Bomb"]["status"] == "failing"
+    assert "This is a bug in digest" in health["Bomb"]["last_error"]
+    assert "ZeroDivisionError: injected in process" in health["Bomb"]["last_error"]
+    assert "This is a bug in digest" in page_text(site / "feeds" / "index.html")
+    home = page_text(site / "index.html")
+    assert "Alpha post 0" in home and "Beta post 0" in home  # the new posts of the others
+    bomb_page = page_text(site / "sources" / "bomb" / "index.html")
+    assert all(f"Bomb post {n}" in bomb_page for n in range(3)), "its cached posts stay"
+    months = {k: v for k, v in tree(tmp_path / "content" / "feeds").items() if "/" in k}
+    assert {k: v for k, v in months.items() if k.endswith("bomb.json")} == {
+        k: v for k, v in bomb_cache.items() if "/" in k and k.endswith("bomb.json")
+    }, "the bomb's cached posts are kept as they were"
+
+
+def test_whatever_updating_raises_fails_only_that_feed(
+    server: FeedServer, tmp_path: Path, epoch: int, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    """The same for a bug past the parser, in merging a feed's entries into its cache."""
+    config = write_config(tmp_path, three_feeds(server, NOW))
+    real = update._merged
+
+    def merged(cache: FeedCache, parsed: Any, *args: Any) -> Any:
+        if cache.slug == "bomb":
+            raise KeyError("injected")
+        return real(cache, parsed, *args)
+
+    monkeypatch.setattr(update, "_merged", merged)
+    assert main(["build", "-q", "--config", str(config)]) == 0
+    site = tmp_path / "output"
+    health = {f["name"]: f for f in json.loads((site / "feeds.json").read_bytes())["feeds"]}
+    assert health["Alpha"]["status"] == health["Beta"]["status"] == "ok"
+    assert "updating this feed (KeyError: 'injected'" in health["Bomb"]["last_error"]
+    assert "Alpha post 2" in page_text(site / "index.html")
