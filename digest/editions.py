@@ -11,8 +11,9 @@ site's entries (deduplicated by `group`):
   after the previous edition of its kind closed. No closed edition can hold those (it closed
   before they were seen), so they go to the next edition that closes, under "Arrived late".
 
-A period with no posts is recorded too (with `skip_empty` it gets no page and no feed entry),
-so a post arriving for it later goes to the next edition as late, not into an old one.
+A period with no posts is closed too (with `skip_empty` it gets no page, no feed entry and no
+file: `editions_store` keeps only the newest empty one), so a post arriving for it later goes
+to the next edition as late, not into an old one.
 The first time, editions start at the oldest post's period, at most `feed_entries` back.
 """
 

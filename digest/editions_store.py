@@ -3,6 +3,12 @@
 Each file is readable JSON (sorted keys, indented, like the feed caches), committed with the
 rest of `content/`, written once, atomically, and never rewritten: a closed edition does not
 change, so an offline rebuild shows it as it was and subscribers never see it edited.
+
+An edition with no posts gets no file of its own when `skip_empty` hides it anyway: a digest
+built months after its last post would otherwise commit a file per quiet day, forever. The
+newest such edition of each kind is kept in `content/editions/empty.json` instead (the record
+its file would have held), because closing goes on after the newest edition, empty or not,
+and takes its `closed_at` to tell late posts.
 """
 
 from __future__ import annotations
@@ -10,6 +16,7 @@ from __future__ import annotations
 import json
 import os
 import re
+from collections.abc import Iterable
 from datetime import date, datetime
 from pathlib import Path
 from typing import Any
@@ -31,6 +38,10 @@ def editions_dir(config: Config, kind: EditionKind) -> Path:
     return config.content_dir / "editions" / kind
 
 
+def empty_path(config: Config) -> Path:
+    return config.content_dir / "editions" / "empty.json"
+
+
 def edition_path(config: Config, kind: EditionKind, key: str) -> Path:
     return editions_dir(config, kind) / f"{key}.json"
 
@@ -46,20 +57,27 @@ def edition_files(config: Config, kind: EditionKind) -> list[Path]:
 
 
 def all_edition_files(config: Config) -> list[Path]:
-    """Every kind's, enabled or not (the build's inputs: a file changed means pages change)."""
+    """Every kind's, enabled or not (the build's inputs: a file changed means pages change).
+    Not empty.json: the editions in it have no posts and so no page (`skip_empty`)."""
     return [path for kind in _KINDS for path in edition_files(config, kind)]
 
 
 def remove_temp_files(config: Config) -> None:
     """Temp files of a run killed while writing an edition (the editions are always whole)."""
-    for kind in _KINDS:
-        for leftover in editions_dir(config, kind).glob(".*.json.*.tmp"):
+    for folder in (empty_path(config).parent, *(editions_dir(config, k) for k in _KINDS)):
+        for leftover in folder.glob(".*.json.*.tmp"):
             leftover.unlink(missing_ok=True)
 
 
 def newest_edition(config: Config, kind: EditionKind) -> Edition | None:
+    """The newest closed edition of `kind`, which closing goes on after: its newest file's,
+    or the one in empty.json when that is newer."""
     files = edition_files(config, kind)
-    return load_edition(files[-1]) if files else None
+    newest = load_edition(files[-1]) if files else None
+    empty = load_empty(config).get(kind)
+    if empty is not None and (newest is None or empty.last_day > newest.last_day):
+        return empty
+    return newest
 
 
 def load_editions(config: Config) -> tuple[Edition, ...]:
@@ -67,6 +85,24 @@ def load_editions(config: Config) -> tuple[Edition, ...]:
     return tuple(
         load_edition(path) for kind in config.editions.kinds for path in edition_files(config, kind)
     )
+
+
+def save_editions(config: Config, editions: Iterable[Edition]) -> None:
+    """Record the editions a run closed (oldest first within each kind): each one with posts
+    in its own file (with `skip_empty = false`, which shows empty ones, every one), and the
+    newest empty one of each kind in empty.json. That goes last: a run killed before it has
+    recorded less than it closed, and the next run closes the rest again, as it would the
+    editions of a run killed between two files."""
+    empty: dict[EditionKind, Edition] = {}
+    for edition in editions:
+        if edition.entries or edition.late or not config.editions.skip_empty:
+            save_edition(config, edition)
+        else:
+            empty[edition.kind] = edition
+    if empty:
+        records = load_empty(config) | empty
+        data: dict[str, Any] = {k: _record(records[k]) for k in _KINDS if k in records}
+        atomic_write(empty_path(config), _json_bytes(data), durable=True)
 
 
 def save_edition(config: Config, edition: Edition) -> bool:
@@ -78,7 +114,15 @@ def save_edition(config: Config, edition: Edition) -> bool:
 
 
 def edition_json(edition: Edition) -> bytes:
-    data = {
+    return _json_bytes(_record(edition))
+
+
+def _json_bytes(data: dict[str, Any]) -> bytes:
+    return (json.dumps(data, indent=1, sort_keys=True, ensure_ascii=False) + "\n").encode()
+
+
+def _record(edition: Edition) -> dict[str, Any]:
+    return {
         "schema": SCHEMA,
         "kind": edition.kind,
         "key": edition.key,
@@ -90,13 +134,45 @@ def edition_json(edition: Edition) -> bytes:
         "entries": [{"source": s, "id": i} for s, i in edition.entries],
         "late": [{"source": s, "id": i} for s, i in edition.late],
     }
-    return (json.dumps(data, indent=1, sort_keys=True, ensure_ascii=False) + "\n").encode()
+
+
+def load_empty(config: Config) -> dict[EditionKind, Edition]:
+    """The newest empty edition of each kind, from empty.json (none when there is no file)."""
+    path = empty_path(config)
+    fix = (
+        f"restore it from git (git checkout -- {path}) or delete it: the periods after "
+        "the newest edition file then close again"
+    )
+    try:
+        data: Any = json.loads(path.read_bytes())
+    except FileNotFoundError:
+        return {}
+    except OSError as e:
+        raise CacheError(f"{path}: cannot read: {e.strerror}") from e
+    except ValueError as e:
+        raise CacheError(f"{path}: not valid JSON ({e}); {fix}") from e
+    if not isinstance(data, dict) or not data.keys() <= set(_KINDS):
+        raise CacheError(f"{path}: not a record of empty editions by kind; {fix}")
+    records = {kind: _edition(path, record, fix) for kind, record in data.items()}
+    for kind, edition in records.items():
+        if edition.kind != kind:
+            raise CacheError(f"{path}: a {edition.kind} edition under {kind!r}; {fix}")
+    return records
 
 
 def load_edition(path: Path) -> Edition:
     fix = f"restore it from git (git checkout -- {path}) or delete it to close it again"
     try:
         data: Any = json.loads(path.read_bytes())
+    except OSError as e:
+        raise CacheError(f"{path}: cannot read: {e.strerror}") from e
+    except ValueError as e:
+        raise CacheError(f"{path}: not a valid edition file ({e}); {fix}") from e
+    return _edition(path, data, fix)
+
+
+def _edition(path: Path, data: Any, fix: str) -> Edition:
+    try:
         if data.get("schema") != SCHEMA:
             raise CacheError(f"{path}: edition schema {data.get('schema')!r}, not {SCHEMA}; {fix}")
         kind = data["kind"]
@@ -115,10 +191,8 @@ def load_edition(path: Path) -> Edition:
         )
     except CacheError:
         raise
-    except OSError as e:
-        raise CacheError(f"{path}: cannot read: {e.strerror}") from e
     except (ValueError, KeyError, TypeError, AttributeError) as e:
-        raise CacheError(f"{path}: not a valid edition file ({e}); {fix}") from e
+        raise CacheError(f"{path}: not a valid edition ({e}); {fix}") from e
 
 
 def _moment(text: str) -> datetime:

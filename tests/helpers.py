@@ -3,11 +3,13 @@
 from __future__ import annotations
 
 import contextlib
+import io
 import mimetypes
 import os
 import signal
 import subprocess
 import sys
+import tarfile
 import threading
 from collections import Counter
 from collections.abc import Callable, Iterable, Iterator, Mapping
@@ -20,6 +22,8 @@ from pathlib import Path
 from typing import Any
 from urllib.parse import unquote, urlsplit
 from xml.sax.saxutils import escape
+
+import pytest
 
 # --- feeds --------------------------------------------------------------------------------
 
@@ -353,6 +357,37 @@ def run_digest(config: Path, *args: str, epoch: int, kill_at: str | None = None)
     )
     expected = -signal.SIGKILL if kill_at else 0
     assert proc.returncode == expected, f"{args} {kill_at}: {proc.returncode}\n{proc.stderr}"
+
+
+# --- the example digest -------------------------------------------------------------------
+
+REPO = Path(__file__).resolve().parent.parent
+EXAMPLE = ("config.toml", "content")
+
+
+def committed_example(folder: Path, *paths: str) -> Path:
+    """This repository's example digest as committed (`paths` of it: by default its config
+    and all of content/) in `folder`; returns its config file.
+
+    From git, not from the working tree: `digest build`, the README's first command, changes
+    the checkout's content/ (each feed's last error; posts fetched; editions closed since),
+    and what a test expects must not depend on whether or when someone ran it. No copy of
+    the example is kept under tests/: git already holds it, and a copy would drift from it.
+    """
+    command = ["git", "-C", str(REPO), "archive", "--format=tar", "HEAD", "--", *(paths or EXAMPLE)]
+    if not (REPO / ".git").exists():
+        pytest.fail(
+            f"{REPO} is not a git checkout: the tests of the example digest read it as "
+            "committed (git archive HEAD config.toml content), not from the working tree, "
+            "which `digest build` changes. Run them in a git clone of digest."
+        )
+    run = subprocess.run(command, capture_output=True, timeout=60, check=False)
+    if run.returncode != 0:
+        problem = run.stderr.decode(errors="replace").strip()
+        pytest.fail(f"cannot read the committed example digest ({' '.join(command)}): {problem}")
+    with tarfile.open(fileobj=io.BytesIO(run.stdout)) as tar:
+        tar.extractall(folder, filter="data")
+    return folder / "config.toml"
 
 
 # --- reading pages ------------------------------------------------------------------------

@@ -14,7 +14,7 @@ from pathlib import Path
 
 import pytest
 from cachefiles import cache_json
-from helpers import run_digest, tree, write_config
+from helpers import committed_example, run_digest, tree, write_config
 
 from digest.cli import main
 from digest.config import load_config
@@ -22,7 +22,6 @@ from digest.models import Config, Entry, FeedCache, FeedConfig, FeedInfo, HttpSt
 from digest.sizes import content_sizes, content_warnings
 from digest.store import cache_files, cache_path, load_cache, save_cache
 
-ROOT = Path(__file__).resolve().parent.parent
 V1 = Path(__file__).parent / "data" / "cache-v1"  # the example cache as schema 1 wrote it
 EPOCH = 1774267200  # 2026-03-23 12:00 UTC
 START = datetime(2025, 3, 24, tzinfo=UTC)  # a year of posting up to EPOCH
@@ -152,13 +151,14 @@ def test_a_broken_month_file_stops_the_build_naming_it(
 # --- migration from schema 1 --------------------------------------------------------------
 
 
-def example_project(folder: Path, feeds: Path) -> Path:
-    """This repository's example digest with the cache files from `feeds`."""
-    folder.mkdir(parents=True)
-    shutil.copy(ROOT / "config.toml", folder / "config.toml")
-    shutil.copytree(ROOT / "content" / "posts", folder / "content" / "posts")
-    shutil.copytree(feeds, folder / "content" / "feeds")
-    return folder / "config.toml"
+def example_project(folder: Path, feeds: Path | None = None) -> Path:
+    """This repository's example digest as committed, without its editions, with the cache
+    files from `feeds` (None: its own)."""
+    config = committed_example(folder, "config.toml", "content/posts", "content/feeds")
+    if feeds is not None:
+        shutil.rmtree(folder / "content" / "feeds")
+        shutil.copytree(feeds, folder / "content" / "feeds")
+    return config
 
 
 def build_offline(config: Path) -> dict[str, bytes]:
@@ -172,7 +172,7 @@ def test_the_example_schema_1_cache_migrates_losing_nothing_and_builds_the_same_
     tmp_path: Path, epoch: int
 ) -> None:
     old = example_project(tmp_path / "v1", V1)
-    committed = example_project(tmp_path / "v2", ROOT / "content" / "feeds")
+    committed = example_project(tmp_path / "v2")
     v1 = {p.stem: json.loads(p.read_bytes()) for p in V1.glob("*.json")}
     assert {data["schema"] for data in v1.values()} == {1}
 

@@ -90,6 +90,12 @@ def recorded(path: Path, kind: str = "daily") -> dict[str, dict[str, object]]:
     return {f.stem: json.loads(f.read_bytes()) for f in sorted(folder.glob("*.json"))}
 
 
+def newest_empty(path: Path) -> dict[str, dict[str, object]]:
+    """content/editions/empty.json: kind -> the newest edition with no posts (no file)."""
+    empty = path.parent / "content" / "editions" / "empty.json"
+    return json.loads(empty.read_bytes()) if empty.exists() else {}
+
+
 def titles(refs: object) -> list[str]:
     assert isinstance(refs, list)
     return [r["id"].rsplit("/", 1)[1] for r in refs]
@@ -122,15 +128,19 @@ def test_daily_editions_split_at_the_site_timezones_midnight(
     tmp_path: Path, timezone: str, expected: dict[str, list[str]], last_close: str
 ) -> None:
     path = project(tmp_path / "p", THREE_DAYS, "weekly = false", timezone=timezone)
+    with_posts = {key: posts for key, posts in expected.items() if posts}
     just_before = (at(last_close) - timedelta(seconds=1)).isoformat()[:19]
     run(path, just_before)
-    assert sorted(recorded(path)) == sorted(expected)[:-1]  # the last one is not due yet
+    assert sorted(recorded(path)) == sorted(with_posts)[:-1]  # the last one is not due yet
 
     run(path, last_close)
 
     editions = recorded(path)
-    assert {key: titles(e["entries"]) for key, e in editions.items()} == expected
+    assert {key: titles(e["entries"]) for key, e in editions.items()} == with_posts
     assert all(e["late"] == [] and e["closed_at"] for e in editions.values())
+    # A day with no posts leaves no file (skip_empty): empty.json names the newest such day.
+    empty_days = [key for key, posts in expected.items() if not posts]
+    assert [e["key"] for e in newest_empty(path).values()] == empty_days[-1:]
     # A day with no posts has no page (skip_empty), the others one each, linked both ways.
     output = path.parent / "output" / "editions" / "daily"
     shown = sorted(p.name for p in output.iterdir() if p.is_dir())
@@ -211,8 +221,12 @@ def test_a_gap_of_four_days_closes_four_editions_in_order(tmp_path: Path, skip_e
     run(path, "2026-11-25T04:00:00")  # four days later
 
     editions = recorded(path)
-    assert list(editions) == ["2026-11-20", "2026-11-21", "2026-11-22", "2026-11-23", "2026-11-24"]
-    assert editions["2026-11-23"]["entries"] == []
+    days = ["2026-11-20", "2026-11-21", "2026-11-22", "2026-11-23", "2026-11-24"]
+    # The empty 23rd is recorded in a file of its own only when its page is shown.
+    assert list(editions) == (days[:3] + days[4:] if skip_empty else days)
+    empty = editions["2026-11-23"] if not skip_empty else newest_empty(path)["daily"]
+    assert empty["key"] == "2026-11-23" and empty["entries"] == empty["late"] == []
+    assert (newest_empty(path) == {}) is not skip_empty
     assert {e["closed_at"] for k, e in editions.items() if k != "2026-11-20"} == {
         "2026-11-25T04:00:00Z"
     }
@@ -221,6 +235,94 @@ def test_a_gap_of_four_days_closes_four_editions_in_order(tmp_path: Path, skip_e
     assert len(pages) == (4 if skip_empty else 5)
     feed = feedparser.parse((path.parent / "output/editions/daily.xml").read_bytes())
     assert len(feed.entries) == len(pages)
+
+
+# --- periods with no posts ------------------------------------------------------------------
+
+
+def changed(before: dict[str, bytes], after: dict[str, bytes]) -> set[str]:
+    """The files added, changed or removed between two trees: what `git status` lists."""
+    return {name for name in before.keys() | after.keys() if before.get(name) != after.get(name)}
+
+
+def test_a_quiet_month_changes_one_small_file_and_the_next_post_gets_its_edition(
+    tmp_path: Path,
+) -> None:
+    path = project(tmp_path / "p", [post(1, "2026-11-20T09:00:00")])  # daily and weekly
+    editions, output = path.parent / "content" / "editions", path.parent / "output"
+    run(path, "2026-11-23T04:00:00")  # the 20th (a post), the 21st and 22nd, the week of the 16th
+    assert sorted(tree(editions)) == ["daily/2026-11-20.json", "empty.json", "weekly/2026-W47.json"]
+    before, pages = tree(editions), tree(output)
+
+    run(path, "2026-12-21T04:00:00")  # four weeks later: 28 days and 4 weeks close, all empty
+
+    after = tree(editions)
+    assert changed(before, after) == {"empty.json"}  # one file for git, not 32
+    assert len(after["empty.json"]) < 1000
+    assert {kind: e["key"] for kind, e in newest_empty(path).items()} == {
+        "daily": "2026-12-20",
+        "weekly": "2026-W51",
+    }
+    assert newest_empty(path)["daily"]["closed_at"] == "2026-12-21T04:00:00Z"
+    assert tree(output) == pages  # the empty editions show nowhere: the site is as it was
+    run(path, "2026-12-21T05:00:00")
+    assert tree(editions) == after
+
+    add_post(path, post(2, "2026-12-21T09:00:00"))
+    run(path, "2026-12-22T04:00:00")  # the 21st closes
+
+    assert changed(after, tree(editions)) == {"daily/2026-12-21.json"}
+    assert titles(recorded(path)["2026-12-21"]["entries"]) == ["2"]
+    assert "Post number 2" in page(path, "editions/daily/2026-12-21/index.html")
+    assert "editions/daily/2026-12-21/index.html" in page(
+        path, "editions/daily/2026-11-20/index.html"
+    )
+    # What a build from scratch makes of the same content/ (the build's inputs say it all).
+    shutil.copytree(path.parent, tmp_path / "fresh", ignore=shutil.ignore_patterns("output"))
+    run(tmp_path / "fresh" / "config.toml", "2026-12-22T04:00:00")
+    assert tree(tmp_path / "fresh" / "output") == tree(output)
+
+
+def test_a_post_for_a_closed_empty_day_arrives_late_as_if_the_day_had_its_file(
+    tmp_path: Path,
+) -> None:
+    """`skip_empty = false` gives each empty day its file, as every run did before empty.json:
+    the editions with posts come out byte for byte the same without those files."""
+    found = {}
+    for skip_empty in ("true", "false"):
+        settings = f"weekly = false\nskip_empty = {skip_empty}"
+        path = project(tmp_path / skip_empty, [post(1, "2026-11-20T09:00:00")], settings)
+        run(path, "2026-11-21T04:00:00")  # the 20th
+        run(path, "2026-11-23T04:00:00")  # the 21st and the 22nd, empty
+        # Fetched after they closed: one dated the 21st (not the newest closed day), one the 22nd.
+        add_post(path, post(2, "2026-11-21T09:00:00", seen="2026-11-23T05:00:00"))
+        add_post(path, post(3, "2026-11-22T09:00:00", seen="2026-11-23T05:00:00"))
+        run(path, "2026-11-24T04:00:00")  # the 23rd
+        found[skip_empty] = tree(path.parent / "content" / "editions")
+        assert "Post number 2" in page(path, "2026/11/21/index.html")  # on its day page
+    assert sorted(found["false"]) == [f"daily/2026-11-{day}.json" for day in (20, 21, 22, 23)]
+    assert sorted(found["true"]) == ["daily/2026-11-20.json", "daily/2026-11-23.json", "empty.json"]
+    late = json.loads(found["true"]["daily/2026-11-23.json"])
+    assert titles(late["entries"]) == [] and titles(late["late"]) == ["3", "2"]
+    for name in ("daily/2026-11-20.json", "daily/2026-11-23.json"):
+        assert found["true"][name] == found["false"][name]
+    assert json.loads(found["true"]["empty.json"]) == {
+        "daily": json.loads(found["false"]["daily/2026-11-22.json"])
+    }
+
+
+def test_a_broken_empty_json_stops_the_run_naming_it(
+    tmp_path: Path, monkeypatch: pytest.MonkeyPatch, capsys: pytest.CaptureFixture[str]
+) -> None:
+    path = project(tmp_path / "p", [post(1, "2026-11-20T09:00:00")], "weekly = false")
+    empty = path.parent / "content" / "editions" / "empty.json"
+    empty.parent.mkdir(parents=True)
+    empty.write_text('{"daily": {"schema": 1, "kind": "daily"}}')
+    monkeypatch.setenv("SOURCE_DATE_EPOCH", str(int(at("2026-11-25T04:00:00").timestamp())))
+    assert main(["build", "--offline", "--config", str(path)]) == 1
+    err = capsys.readouterr().err
+    assert str(empty) in err and "not a valid edition" in err
+    assert empty.read_text() == '{"daily": {"schema": 1, "kind": "daily"}}', "never overwritten"
 
 
 # --- feeds ----------------------------------------------------------------------------------
@@ -506,8 +608,10 @@ def test_a_temp_file_left_by_a_killed_run_is_cleared(tmp_path: Path) -> None:
     folder.mkdir(parents=True)
     leftover = folder / ".2026-11-24.json.k1ll3d.tmp"
     leftover.write_text("{")  # killed between writing the temp file and the rename
+    other = folder.parent / ".empty.json.k1ll3d.tmp"
+    other.write_text("{")
     run(path, "2026-11-25T04:00:00")
-    assert not leftover.exists()
+    assert not leftover.exists() and not other.exists()
     assert [p.name for p in folder.iterdir()] == ["2026-11-24.json"]
 
 

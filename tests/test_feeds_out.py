@@ -12,6 +12,7 @@ from pathlib import Path
 import feedparser
 import pytest
 from atomcheck import check_atom_rules
+from helpers import committed_example
 from hostile_helpers import validate_atom_files
 
 from digest.cli import main
@@ -156,9 +157,7 @@ def test_sitemap_robots_and_github_pages_extras(out: Path) -> None:
 
 
 def test_opml_lists_every_subscribable_source(tmp_path: Path, epoch: int) -> None:
-    config = tmp_path / "config.toml"
-    shutil.copy(Path(__file__).resolve().parent.parent / "config.toml", config)
-    shutil.copytree(Path(__file__).resolve().parent.parent / "content", tmp_path / "content")
+    config = committed_example(tmp_path)
     assert main(["build", "--offline", "-q", "--config", str(config)]) == 0
     root = ET.parse(tmp_path / "output" / "opml.xml").getroot()
     outlines = {o.get("text"): o for o in root.iter("outline")}
