@@ -54,8 +54,12 @@ def make_site(
     deduped = _shown(config, by_slug.values(), posts, now, content_text)
     entries = deduped.entries
     _log_duplicates(deduped.duplicates, config)
-    sources = _sources(config, by_slug, entries, posts)
+    kept = {(d.copy.source, d.copy.id): d.shown for d in deduped.duplicates}
+    sources = _sources(config, by_slug, entries, posts, deduped.duplicates)
     entry_tags, tags = topics.tag_entries(entries, config, content_text)
+    # A merged copy, on its own source's pages, shows its post's tags (the union of its
+    # copies'); the tags' pages list the post once, under the entry shown.
+    entry_tags.update({ref: entry_tags[(e.source, e.id)] for ref, e in kept.items()})
     days = _by_day(entries, local)
     months = _by_month(days)
     per_page = config.site.per_page
@@ -85,6 +89,7 @@ def make_site(
         ),
         also_in=deduped.also_in,
         duplicates=deduped.duplicates,
+        kept=kept,
     )
 
 
@@ -146,18 +151,27 @@ def _sources(
     caches: dict[str, FeedCache],
     entries: tuple[Entry, ...],
     posts: tuple[Entry, ...],
+    duplicates: tuple[Duplicate, ...],
 ) -> tuple[Source, ...]:
-    """Every configured feed in config order, hand-written posts last."""
+    """Every configured feed in config order, hand-written posts last. A source lists all
+    its entries: the copies of posts shown under another feed too (a reader who opens a
+    source's page expects all it published), which no other page lists."""
     members: dict[str, list[Entry]] = defaultdict(list)
     for entry in entries:  # newest first, so each source's entries are too
         members[entry.source].append(entry)
+    copies: dict[str, list[Entry]] = defaultdict(list)
+    for d in duplicates:
+        copies[d.copy.source].append(d.copy)
+    listed = {slug: tuple(items) for slug, items in members.items()}
+    for slug, items in copies.items():  # only the sources that have copies are sorted again
+        listed[slug] = sort_entries([*members.get(slug, ()), *items])
     sources = [
         Source(
             slug=feed.slug,
             name=feed.name,
             url=feed.url if feed.path is None else None,
             link=caches[feed.slug].feed.link if feed.slug in caches else None,
-            entries=tuple(members.get(feed.slug, ())),
+            entries=listed.get(feed.slug, ()),
         )
         for feed in config.feeds
     ]

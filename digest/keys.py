@@ -6,7 +6,8 @@ A page's key covers its template and every template that one reaches (`extends`,
 later counts too), and the site-wide values (`tags`, `sources`, `months`, `health`) only when
 one of those templates names them: a new entry changes the tag index's counts, not every page.
 An entry counts with the source and tag names it is shown with (and whether each tag has a
-page). The theme's files, the
+page), its copies from other feeds, and, for a merged copy on its source's pages, the entry
+shown in its place. The theme's files, the
 `[site]` settings and digest's version are in every key (`base`).
 """
 
@@ -34,6 +35,7 @@ _PURE = frozenset(
         "entry_anchor", "full",  # `full` is page.full, handed to entry.html
         "plural", "edition_excerpt", "reading_time",
         "also_in_of",  # an entry's copies: in the entry's key (`Keys._shared`)
+        "kept_of",  # the entry shown in a merged copy's place: in the copy's key (same)
         "search",  # [search], in the base key (render._base_key)
     }
 )  # fmt: skip
@@ -135,6 +137,13 @@ class Keys:
                 copy_source = self._site.source_index.get(copy.source)
                 name = copy_source.name if copy_source is not None else copy.source
                 shown_with.append(repr(("also_in", copy.source, name, copy.link)))
+            # ...and a merged copy with the entry shown in its place: its source's name and
+            # where it is (entry_page_url: its day, from its date, and its anchor).
+            kept = self._site.kept_of(value)
+            if kept is not None:
+                kept_source = self._site.source_index.get(kept.source)
+                name = kept_source.name if kept_source is not None else kept.source
+                shown_with.append(repr(("kept", kept.source, name, kept.id, kept.date, kept.slug)))
             # Its fields but the body by their repr, the body by a hash of its bytes: a repr
             # escapes every character, several times the cost on a body of kilobytes.
             body = hashlib.blake2b(

@@ -247,7 +247,8 @@ def _helpers(
 
     def entry_page_url(entry: Entry) -> str:
         """Where the entry is shown in full on this site: its day page, at its anchor (a
-        hand-written post: its own page)."""
+        hand-written post: its own page; a merged copy: the entry shown in its place)."""
+        entry = site.kept_of(entry) or entry
         if entry.slug is not None:
             return url_for(routes.page(routes.post(entry.slug)))
         day = entry.date.astimezone(tz).date()
@@ -286,6 +287,7 @@ def _helpers(
         "tags_of": site.tags_of,
         "source_of": site.source_of,
         "also_in_of": site.also_in_of,
+        "kept_of": site.kept_of,
         "content_html": content_html,
         "summary_text": summary_text,
         "POSTS_SOURCE": POSTS_SOURCE,

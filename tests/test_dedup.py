@@ -1,6 +1,8 @@
 """Each post once: the same post from two feeds is shown once, with "also in" linking to the
-other copy (digest/dedup.py, `[dedup]`). Unit tests of the rules and the guard, the config,
-then `digest build` over two loopback feeds, and an incremental build where a copy arrives."""
+other copy (digest/dedup.py, `[dedup]`), and the other copy is listed on its own source's
+pages only, linking to it. Unit tests of the rules and the guard, the config, then `digest
+build` over two loopback feeds and over caches, and incremental builds where a copy arrives
+or the post it is shown under moves."""
 
 from __future__ import annotations
 
@@ -9,15 +11,26 @@ import random
 import re
 import string
 import xml.etree.ElementTree as ET
+from dataclasses import replace
 from datetime import UTC, datetime, timedelta
 from pathlib import Path
 from typing import Any
 
 import pytest
-from helpers import FeedServer, Item, html_pages, page_text, rss, tree, write_config
+from helpers import (
+    FeedServer,
+    Item,
+    committed_example,
+    html_pages,
+    page_text,
+    rss,
+    tree,
+    write_config,
+)
 from htmlcheck import validate_html
 from test_incremental import add_entries, fresh, project, run, to_render
 
+from digest import routes
 from digest.cli import main
 from digest.config import parse_config
 from digest.dedup import MIN_WORDS, dedup, normalise_link, normalise_title, similarity, text_of
@@ -366,6 +379,11 @@ def also_in(html: str) -> list[tuple[str, str]]:
     return re.findall(r'class="entry-also-in">Also in: <a href="([^"]*)">([^<]*)<span', html)
 
 
+def shown_under(html: str) -> list[tuple[str, str]]:
+    """(link, text) of every "Shown under" link (a merged copy on its source's page)."""
+    return re.findall(r'class="entry-shown-under"><a href="([^"]*)">([^<]*)<span', html)
+
+
 def test_each_cross_post_is_shown_once_with_also_in(
     tmp_path: Path, server: FeedServer, epoch: int, capsys: pytest.CaptureFixture[str]
 ) -> None:
@@ -394,8 +412,14 @@ def test_each_cross_post_is_shown_once_with_also_in(
     tags_index = page_text(out / "tags" / "index.html")
     assert "Interpretability (4)" in tags_index and "AI (4)" in tags_index
     assert "Alignment (5)" in tags_index and "Rationality (6)" in tags_index
-    forum = titles((out / "sources" / "ai-alignment-forum" / "index.html").read_text())
-    assert [t.casefold() for t in forum] == [CROSS[1].casefold(), "open thread"]
+    # The Forum's page lists all it published: its copies shown under LessWrong link there.
+    forum_page = (out / "sources" / "ai-alignment-forum" / "index.html").read_text()
+    assert [t.casefold() for t in titles(forum_page)] == [
+        *(t.casefold() for t in CROSS),
+        "open thread",
+    ]
+    assert [text for _, text in shown_under(forum_page)] == ["Shown under LessWrong"] * 3
+    assert "AI Alignment Forum <small>(5)</small>" in forum_page
 
     a = "{http://www.w3.org/2005/Atom}"
     atom = ET.parse(out / "atom.xml").getroot().findall(f"{a}entry")
@@ -460,12 +484,137 @@ def test_a_copy_arriving_later_re_renders_the_pages_of_the_first(tmp_path: Path)
     add_entries(path, "beta", copy)
     rendered = to_render(path)
     assert {"index.html", day, "sources/alpha/index.html", "feeds.json"} <= rendered
-    assert "sources/beta/index.html" not in rendered  # it lists nothing, before and after
+    assert "sources/beta/index.html" in rendered  # it lists its copy
     run(path)
 
     for page in ("index.html", day, "sources/alpha/index.html"):
         assert also_in((output / page).read_text()) == [("https://a.example/x?ref=b", "Beta")]
+    anchor = routes.entry_anchor("alpha", first.id)
+    beta = (output / "sources" / "beta" / "index.html").read_text()
+    assert shown_under(beta) == [(f"../../{day}#{anchor}", "Shown under Alpha")]
     assert tree(output) == fresh(path, tmp_path / "full")
+
+
+# --- every source page lists its own copies -----------------------------------------------
+
+
+def listed(folder: Path) -> list[str]:
+    """The titles of a whole listing (entries and lines), each once: its front page, which
+    shows its newest numbered page too, and the numbered pages below that."""
+    numbered = sorted(int(p.parent.name) for p in (folder / "page").glob("*/index.html"))
+    pages = [
+        folder / "index.html",
+        *(folder / "page" / str(n) / "index.html" for n in numbered[:-1]),
+    ]
+    pattern = r'class="entry-(?:title"><a|line") href="[^"]*">([^<]*)</a>'
+    return [title for page in pages for title in re.findall(pattern, page.read_text())]
+
+
+def linked(page: Path, href: str) -> tuple[str, str]:
+    """The text of the page a relative link on `page` leads to, and the link's anchor."""
+    target, _, anchor = href.partition("#")
+    return (page.parent / target).read_text(), anchor
+
+
+def test_each_source_page_lists_its_copy_and_links_it_to_the_post_shown(tmp_path: Path) -> None:
+    """Beta carries two of Alpha's posts (the earlier copies, Alpha's, are shown, with the
+    tags of both): the home page, the tag's page and the feeds show each once; Beta's pages
+    list every post Beta published, each copy leading to the post on its day page (from an
+    entry on the front page, from a line on an older page), and so does Beta's own feed."""
+    old, new = prose(400), prose(401)
+    alpha = (
+        entry("alpha", 1, "Fresh cross-post", new, hours=3, link="https://a.example/y"),
+        entry("alpha", 0, "Old cross-post", old, 40, "https://a.example/x", ("Topic",)),
+    )
+    beta = (
+        entry("beta", 1, "Fresh cross-post", new, 2, "https://a.example/y?utm_id=1", ("Topic",)),
+        *(entry("beta", n, f"Beta post {n}", prose(500 + n), hours=n) for n in (5, 10, 20, 30)),
+        entry("beta", 0, "Old cross-post", old, hours=39, link="https://a.example/x?ref=b"),
+    )
+    path = project(tmp_path / "p", {"alpha": alpha, "beta": beta}, per_page=2, source_feeds=True)
+    run(path)
+    out = tmp_path / "p" / "output"
+
+    shown = sorted(e.title for e in (*alpha, *beta[1:-1]))
+    assert sorted(listed(out)) == shown  # each post once on the home page
+    home = (out / "index.html").read_text()
+    assert also_in(home) == [("https://a.example/y?utm_id=1", "Beta")]
+    both = ["Fresh cross-post", "Old cross-post"]
+    assert listed(out / "tags" / "topic") == both
+    a = "{http://www.w3.org/2005/Atom}"
+
+    def feed(name: str) -> list[str | None]:
+        root = ET.parse(out / name).getroot()
+        return sorted(e.findtext(f"{a}title") for e in root.iter(f"{a}entry"))
+
+    assert feed("atom.xml") == shown and feed("tags/topic/atom.xml") == both
+
+    # Alpha's pages list its posts as shown; Beta's every post it published, its copies too.
+    assert sorted(listed(out / "sources" / "alpha")) == sorted(e.title for e in alpha)
+    assert shown_under((out / "sources" / "alpha" / "index.html").read_text()) == []
+    assert sorted(listed(out / "sources" / "beta")) == sorted(e.title for e in beta)
+    assert feed("sources/beta/atom.xml") == sorted(e.title for e in beta)
+    front_page = out / "sources" / "beta" / "index.html"
+    front = front_page.read_text()
+    assert "Beta <small>(6)</small>" in front
+    assert titles(front) == ["Fresh cross-post", "Beta post 5"]
+    copy_entry = front.split("Beta post 5")[0]
+    assert "entry-summary" not in copy_entry and "read-more" not in copy_entry  # text: Alpha's
+    [(href, text)] = shown_under(front)
+    assert text == "Shown under Alpha"
+    day, anchor = linked(front_page, href)
+    assert anchor == routes.entry_anchor("alpha", alpha[0].id) and f'id="{anchor}"' in day
+    assert "Fresh cross-post" in day
+
+    oldest_page = out / "sources" / "beta" / "page" / "1" / "index.html"
+    lines = re.findall(
+        r'<li><a class="entry-line" href="([^"]*)">([^<]*)</a>(.*?)</li>', oldest_page.read_text()
+    )
+    assert [(title, "Shown under Alpha" in meta) for _, title, meta in lines] == [
+        ("Beta post 30", False), ("Old cross-post", True)
+    ]  # fmt: skip
+    day, anchor = linked(oldest_page, lines[1][0])
+    assert anchor == routes.entry_anchor("alpha", alpha[1].id) and f'id="{anchor}"' in day
+
+
+def test_a_copy_is_rendered_again_when_the_post_it_is_shown_under_moves(tmp_path: Path) -> None:
+    """Beta's page shows nothing of Alpha's entry but where it is: when that entry moves to
+    another day, Beta's page is rendered again (a copy's key holds the entry shown)."""
+    body = prose(300)
+    first = entry("alpha", 1, "Cross-post", body, hours=30, link="https://a.example/x")
+    copy = entry("beta", 1, "Cross-post", body, hours=29, link="https://a.example/x?ref=b")
+    path = project(tmp_path / "p", {"alpha": (first,), "beta": (copy,)})
+    run(path)
+    output = tmp_path / "p" / "output"
+    [(before, _)] = shown_under((output / "sources" / "beta" / "index.html").read_text())
+    assert before.startswith("../../2026/03/21/index.html#")
+
+    moved = replace(first, published=first.date - timedelta(days=1))
+    project(tmp_path / "p", {"alpha": (moved,), "beta": (copy,)})
+    assert "sources/beta/index.html" in to_render(path)
+    run(path)
+    [(after, _)] = shown_under((output / "sources" / "beta" / "index.html").read_text())
+    assert after == before.replace("/21/", "/20/")
+    assert tree(output) == fresh(path, tmp_path / "full")
+
+
+def test_the_example_source_pages_list_every_post_of_their_feed(tmp_path: Path) -> None:
+    """The example digest as committed: LessWrong and the Alignment Forum cross-post five
+    posts (the Forum's copies are shown): LessWrong's pages list all 20 it published, the
+    Forum's its 5, the home page each post once."""
+    config = committed_example(tmp_path)
+    assert main(["build", "--offline", "-q", "--config", str(config)]) == 0
+    out = tmp_path / "output"
+    health = json.loads((out / "feeds.json").read_text())
+    published = {feed["slug"]: feed["entries"] for feed in health["feeds"]}
+    assert published["lesswrong"] == 20 and published["ai-alignment-forum"] == 5
+    copies = [d["copy"]["source"] for d in health["duplicates"]]
+    assert copies == ["lesswrong"] * 5
+    for slug in ("lesswrong", "ai-alignment-forum"):
+        assert len(listed(out / "sources" / slug)) == published[slug], slug
+    home = listed(out)
+    posts = len(listed(out / "sources" / POSTS_SOURCE))
+    assert len(home) == sum(published.values()) - len(copies) + posts
 
 
 @pytest.mark.slow
@@ -475,6 +624,8 @@ def test_pages_with_also_in_are_valid_html(tmp_path: Path, server: FeedServer, e
     assert main(["build", "-q", "--config", str(config)]) == 0
     home = (tmp_path / "output" / "index.html").read_text()
     assert "Также в: <a" in home
+    forum = (tmp_path / "output" / "sources" / "ai-alignment-forum" / "index.html").read_text()
+    assert [text for _, text in shown_under(forum)] == ["Показано в ленте LessWrong"] * 3
     assert validate_html(html_pages(tmp_path / "output")) == []
 
 

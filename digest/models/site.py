@@ -67,6 +67,8 @@ class Source:
     name: str
     url: str | None  # the feed URL (None for hand-written posts)
     link: str | None  # the source's web site
+    # Newest first: every entry of the feed that the site has, its copies of posts shown
+    # under another feed too (`Site.kept_of` names the entry shown in a copy's place).
     entries: tuple[Entry, ...]
 
 
@@ -252,13 +254,20 @@ class Site:
     health: tuple[FeedHealth, ...] = ()  # in config order
     months: tuple[tuple[date, int], ...] = ()  # (first day of month, entries), newest first
     shared_ids: frozenset[str] = frozenset()  # entry ids that more than one source uses
-    # (source, id) of a shown entry -> its other copies, which no listing shows (dedup)
+    # (source, id) of a shown entry -> its other copies, listed on their own sources' pages only
     also_in: dict[tuple[str, str], tuple[Entry, ...]] = field(default_factory=dict)
     duplicates: tuple[Duplicate, ...] = ()  # every merged copy, for feeds.json
+    # (source, id) of a merged copy -> the entry shown in its place: the copy is listed on
+    # its own source's pages only, as a link to that entry (dedup)
+    kept: dict[tuple[str, str], Entry] = field(default_factory=dict)
 
     def also_in_of(self, entry: Entry) -> tuple[Entry, ...]:
         """The entry's copies from other feeds, most preferred first."""
         return self.also_in.get((entry.source, entry.id), ())
+
+    def kept_of(self, entry: Entry) -> Entry | None:
+        """The entry shown in place of a merged copy; None for an entry shown itself."""
+        return self.kept.get((entry.source, entry.id))
 
     def tags_of(self, entry: Entry) -> tuple[Tag, ...]:
         return self.entry_tags.get((entry.source, entry.id), ())
