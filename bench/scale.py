@@ -20,6 +20,12 @@ The cases, in this order, in one folder (each after the one before):
   hourly    FEEDS/20 feeds (10 of 200) have one new entry; the rest answer 304
   onenew    one feed has one new entry
 
+With --actions, as GitHub Actions runs the job: cold, then nochange and hourly each in a fresh
+`git clone` of the site's repository (content/ committed by the run before), once as it is
+(output/ missing: "fresh") and once with the last run's output/ restored from a tarball
+("restored", as actions/cache restores it); each line also says what `digest build` wrote to
+GITHUB_OUTPUT.
+
 The peer, osmos::feed (`npm install @osmoscraft/osmosfeed@1.15.1` into `--peer-dir`, done
 by this script when missing), runs on the same corpus in the same run: cold, and again after
 the hourly change (with `--peer auto`, only up to 20,000 entries: it holds everything in
@@ -823,6 +829,54 @@ class Bench:
             self.corpus.add_entries(rng, 1, 3)
             self.digest("onenew", 3)
 
+    def actions(self, rng: random.Random) -> list[str]:
+        """The job GitHub Actions runs, each run in a fresh clone of the site's repository
+        (content/ committed, output/ ignored), as `digest init`'s workflow checks it out: with
+        the last run's output/ restored from a tarball (as actions/cache restores it) and
+        without. Both clones of a case start from the same commit; the restored one's
+        content/ is pushed and its output/ is the next case's tarball. Returns notes."""
+        site, repo, tarball = self.work / "digest", self.work / "site.git", self.work / "out.tar"
+        self.digest("cold", 0)
+        git = ["git", "-c", "user.name=bench", "-c", "user.email=bench@bench.example"]
+        (site / ".gitignore").write_text("output/\n*.log\n", encoding="utf-8")
+        for command in (["init", "-q", "-b", "main"], ["add", "."], ["commit", "-qm", "cold"]):
+            subprocess.run([*git, *command], cwd=site, check=True)
+        subprocess.run(["git", "clone", "-q", "--bare", str(site), str(repo)], check=True)
+        subprocess.run(
+            ["tar", "--posix", "-cf", str(tarball), "-C", str(site), "output"], check=True
+        )
+        notes = []
+        for case, step in (("nochange", 1), ("hourly", 2)):
+            if case == "hourly":
+                self.corpus.add_entries(rng, max(1, len(self.corpus.specs) // 20), step)
+            clones = {v: self.work / f"{case}-{v}" for v in ("fresh", "restored")}
+            for clone in clones.values():
+                shutil.rmtree(clone, ignore_errors=True)
+                subprocess.run(["git", "clone", "-q", str(repo), str(clone)], check=True)
+            start = time.perf_counter()
+            subprocess.run(["tar", "-xf", str(tarball), "-C", str(clones["restored"])], check=True)
+            notes.append(f"{case}: restoring output/ (tar -x): {time.perf_counter() - start:.2f} s")
+            for variant, clone in clones.items():
+                command = [digest_command(), "build", "-q", "--config", str(clone / "config.toml")]
+                label = f"{case}/{variant}"
+                said_to = self.work / f"{case}-{variant}.github-output"
+                said_to.unlink(missing_ok=True)
+                env = base_env(EPOCH + step * STEP) | {"GITHUB_OUTPUT": str(said_to)}
+                result = measure(
+                    label, "digest", command, clone, "output", "content", env, self.corpus
+                )
+                self.results.append(result)
+                said = said_to.read_text(encoding="utf-8").split()[0]
+                notes.append(f"{label}: {said}")
+                print(f"  {label:<18} digest {result.wall:7.2f} s", flush=True)
+            restored = clones["restored"]
+            for command in (["add", "content"], ["commit", "-qm", case], ["push", "-q"]):
+                subprocess.run([*git, *command], cwd=restored, check=False)
+            subprocess.run(
+                ["tar", "--posix", "-cf", str(tarball), "-C", str(restored), "output"], check=True
+            )
+        return notes
+
     def profile(self) -> str:
         """A cold build of the original corpus under cProfile, summed by component."""
         self.corpus.reset()
@@ -850,6 +904,11 @@ def main() -> None:
     parser.add_argument("--peer-dir", type=Path, default=HERE / ".peer")
     parser.add_argument("--profile", action="store_true", help="also a cold build under cProfile")
     parser.add_argument("--workdir", type=Path, help="keep corpus, sites and logs here")
+    parser.add_argument(
+        "--actions",
+        action="store_true",
+        help="run as GitHub Actions does: each case in a fresh clone, output/ restored or not",
+    )
     args = parser.parse_args()
 
     feeds, entries = SCALES[args.scale or "10k"]
@@ -863,6 +922,7 @@ def main() -> None:
     compile_digest()
     # auto: osmos keeps every entry in memory (~2 GB at 10k); not at 100k
     peer_wanted = args.peer == "yes" or (args.peer == "auto" and feeds * entries <= 20_000)
+    peer_wanted = peer_wanted and not args.actions
 
     adopt_orphans()
     with tempfile.TemporaryDirectory(prefix="digest-scale-") as tmp:
@@ -885,9 +945,14 @@ def main() -> None:
         note = f"not installed: {why}" if peer_wanted else "not run (--peer, or over 20k entries)"
         base = f"http://127.0.0.1:{httpd.server_address[1]}"
         bench = Bench(work, corpus, base, only, peer, note)
-        bench.run_cases(random.Random(args.seed + 1))
+        notes = []
+        if args.actions:
+            notes = bench.actions(random.Random(args.seed + 1))
+        else:
+            bench.run_cases(random.Random(args.seed + 1))
         print()
         print(table(bench.results))
+        print("\n".join(notes))
         print("\n".join(ratios(bench.results)))
         if args.profile:
             print()

@@ -54,6 +54,7 @@ from digest.write import (
     is_current,
     outdated,
     read_manifest,
+    site_digest,
     stamped_bytes,
     write_site,
 )
@@ -87,6 +88,7 @@ class BuildReport:
     pages: int
     written: WriteReport
     warnings: tuple[str, ...] = ()  # as in FetchReport; the fetch's own are in `fetched`
+    site: str = ""  # write.site_digest of the site built
 
 
 # The content cache's disk side, as parameters: tests pass counting ones (how many caches a
@@ -377,7 +379,10 @@ def build(
         pages = sum(1 for name in current.files if name.endswith(".html"))
         unchanged = WriteReport(written=0, unchanged=pages, removed=0)
         size = _output_bytes(output, current)
-        return BuildReport(fetched, health, entries, pages, unchanged, _warnings(config, size))
+        return BuildReport(
+            fetched, health, entries, pages, unchanged, _warnings(config, size),
+            site_digest(current),
+        )  # fmt: skip
     from digest.posts import parse_posts
     from digest.render import plan_site, render_site
 
@@ -408,10 +413,13 @@ def build(
     del site, caches, plan, files
     problem = None
     if config.search.enabled:  # Pagefind, for the months whose day pages changed
+        if not search.has_index(output):  # made anew: the site changed, if no page did
+            written = dataclasses.replace(written, changed=True)
         problem = search.update_index(output, keys)
-    size = _output_bytes(output, read_manifest(output))  # with the search index
+    stamp = read_manifest(output)
+    size = _output_bytes(output, stamp)  # with the search index
     warnings = _warnings(config, size) + ((problem,) if problem else ())
-    return BuildReport(fetched, health, entries, pages, written, warnings)
+    return BuildReport(fetched, health, entries, pages, written, warnings, site_digest(stamp))
 
 
 def _output_bytes(output: Path, built: Manifest) -> int:
@@ -444,7 +452,8 @@ def _fingerprint(
         for p in folder.rglob("*")
         if p.is_file()
     }
-    salt = __version__
+    # The base URL may come from --base-url (GitHub Pages' address), not from config.toml.
+    salt = f"{__version__}\n{config.site.base_url}"
     if now is not None and ages_out(config):
         salt += f"\n{now.astimezone(ZoneInfo(config.site.timezone)).date()}"
     return fingerprint({str(p.relative_to(config.root)): p for p in sources} | theme_files, salt)

@@ -96,6 +96,10 @@ def workflow_text(install: Install, shards: int = 1) -> str:
         "CACHE_KEY": install.cache_key,
         "SHARDS": str(shards),
         "SHARD_LIST": ", ".join(str(n) for n in range(1, shards + 1)),
+        # The steps both workflows share: restore the last build, publish only a new site.
+        "RESTORE": template("workflow-restore.yml"),
+        "PUBLISH": template("workflow-publish.yml"),
+        "DEPLOY": template("workflow-deploy.yml"),
     }
     return fill(text, values, name)
 

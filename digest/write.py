@@ -40,9 +40,12 @@ OutputDir = NewType("OutputDir", Path)
 
 @dataclass(frozen=True, slots=True)
 class WriteReport:
-    written: int
+    written: int  # files written, the stamp among them when it was
     unchanged: int
     removed: int
+    # Any file of the site written or removed (the stamp alone, rewritten for new inputs
+    # that changed no page, is no change to what readers see).
+    changed: bool = False
 
 
 def check_output_dir(output: Path, project: Path) -> OutputDir:
@@ -166,6 +169,7 @@ def write_site(
                 written += 1
             else:
                 unchanged += 1
+        changed = written > 0
         unchanged += len(wanted) - len(sizes)
         previous = built.files if built else {}
         stamp = {
@@ -178,7 +182,18 @@ def write_site(
             unchanged += 1
     except OSError as e:
         raise OutputError(f"{e.filename or output}: cannot write the site: {e.strerror}") from e
-    return WriteReport(written, unchanged, removed)
+    return WriteReport(written, unchanged, removed, changed or removed > 0)
+
+
+def site_digest(built: Manifest) -> str:
+    """The site the stamp lists, in one hash: every file's path, key (what it shows) and
+    size. Two builds that made the same site have the same digest, whatever their inputs'
+    other changes (a feed's schedule) or what was on disk before; GitHub Actions compares it
+    with the digest of the site it last deployed."""
+    digest = hashlib.sha256()
+    for path, (key, size) in sorted(built.files.items()):
+        digest.update(f"{path}\0{key}\0{size}\n".encode())
+    return digest.hexdigest()[:32]
 
 
 def _write_stamp(path: Path, inputs: str, files: dict[str, tuple[str, int]], touch: bool) -> bool:

@@ -202,6 +202,7 @@ def test_a_change_no_page_shows_renders_nothing(tmp_path: Path) -> None:
     report = run(path)
 
     assert report.written.written == 1  # the stamp: it records the new inputs
+    assert not report.written.changed, "GitHub Actions is told nothing changed (no publish)"
     assert {n: t for n, t in mtimes(output).items() if n != STAMP} == {
         n: t for n, t in times.items() if n != STAMP
     }
@@ -223,6 +224,19 @@ def test_a_file_changed_or_deleted_by_hand_is_restored(tmp_path: Path) -> None:
     assert tree(output) == site
     assert report.written.written == 2 and report.written.removed == 1
     assert run(path).written.written == 0, "the restored pages are current again"
+
+
+def test_another_base_url_is_a_change(tmp_path: Path) -> None:
+    """--base-url (GitHub Pages' address) is not in config.toml but in atom.xml and the
+    sitemap: a build with another one remakes them, as a fresh build would."""
+    path = project(tmp_path / "p", {"alpha": entries("alpha", 5)})
+    run(path)
+    config = load_config(path)
+    moved = replace(config, site=replace(config.site, base_url="https://user.github.io/repo/"))
+    report = build(moved, now=NOW, offline=True)
+    assert report.written.changed
+    feed = (tmp_path / "p" / "output" / "atom.xml").read_text(encoding="utf-8")
+    assert "https://user.github.io/repo/" in feed and "example.github.io" not in feed
 
 
 # --- byte for byte a full build ------------------------------------------------------------

@@ -127,12 +127,13 @@ def check_workflow(text: str, install: str) -> None:
     build, deploy = wf["jobs"]["build"], wf["jobs"]["deploy"]
     steps = build["steps"]
     uses = [step["uses"] for step in steps if "uses" in step] + [
-        step["uses"] for step in deploy["steps"]
+        step["uses"] for step in deploy["steps"] if "uses" in step
     ]
-    assert all(re.fullmatch(r"actions/[a-z-]+@v\d+", u) for u in uses), uses
+    assert all(re.fullmatch(r"actions/[a-z-]+(/[a-z]+)?@v\d+", u) for u in uses), uses
     assert [u.split("@")[0] for u in uses] == [
         "actions/checkout", "actions/setup-python", "actions/configure-pages",
-        "actions/upload-pages-artifact", "actions/deploy-pages",
+        "actions/cache/restore", "actions/cache/restore", "actions/cache/save",
+        "actions/upload-pages-artifact", "actions/deploy-pages", "actions/cache/save",
     ]  # fmt: skip
     python = next(s for s in steps if s.get("uses", "").startswith("actions/setup-python"))
     assert python["with"]["cache"] == "pip"

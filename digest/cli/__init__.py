@@ -18,7 +18,7 @@ from pathlib import Path
 from typing import TypeAlias
 
 from digest import __version__, pipeline
-from digest.cli.report import Progress, report_feeds, step_summary, warn
+from digest.cli.report import Progress, build_outputs, report_feeds, step_summary, warn
 from digest.config import check_base_url, load_config
 from digest.errors import DigestError
 from digest.models import Config
@@ -240,10 +240,11 @@ def cmd_build(args: argparse.Namespace) -> int:
     warn(report.warnings)
     w = report.written
     log.info(
-        "built %s: %d entries, %d pages; %d files written, %d unchanged, %d removed (%.2f s)",
+        "built %s: %d entries, %d pages; %d files written, %d unchanged, %d removed (%.2f s)%s",
         config.output_dir, report.entries, report.pages, w.written, w.unchanged, w.removed,
-        time.perf_counter() - started,
+        time.perf_counter() - started, "" if w.changed else "; the site did not change",
     )  # fmt: skip
+    build_outputs(w.changed, report.site, w.written, w.removed)
     return code
 
 

@@ -109,3 +109,21 @@ def _describe(report: FeedReport) -> str:
     if report.outcome == "skipped":
         return f"skipped: {report.note}"
     return report.outcome.replace("_", " ")
+
+
+def build_outputs(changed: bool, site: str, written: int, removed: int) -> None:
+    """In GitHub Actions, whether the site changed, for the steps that publish it: step
+    outputs `changed` (true or false) and `site` (its digest), and a line in the summary."""
+    outputs = os.environ.get("GITHUB_OUTPUT")
+    if outputs:
+        with open(outputs, "a", encoding="utf-8") as f:
+            f.write(f"changed={'true' if changed else 'false'}\nsite={site}\n")
+    summary = os.environ.get("GITHUB_STEP_SUMMARY")
+    if summary:
+        line = (
+            f"digest: the site changed ({written} files written, {removed} removed)."
+            if changed
+            else "digest: the site did not change since the last build; nothing to publish."
+        )
+        with open(summary, "a", encoding="utf-8") as f:
+            f.write(f"{line}\n\n")
