@@ -19,7 +19,7 @@ from pathlib import Path
 from typing import Any
 
 import pytest
-from faults import feed_body
+from faults import feed_body, slow
 from helpers import FeedServer, atom, make_items, page_text, rss, stats, tree, write_config
 
 from digest import pipeline, pool, update
@@ -332,3 +332,55 @@ def test_whatever_updating_raises_fails_only_that_feed(
     assert health["Alpha"]["status"] == health["Beta"]["status"] == "ok"
     assert "updating this feed (KeyError: 'injected'" in health["Bomb"]["last_error"]
     assert "Alpha post 2" in page_text(site / "index.html")
+
+
+_KILL = """
+import multiprocessing
+import os
+import signal
+import time
+import digest.parse
+
+_real = digest.parse.parse_body
+
+def parse_body(body, *, url, **kwargs):
+    if url.endswith("/bomb") and multiprocessing.parent_process() is not None:
+        time.sleep(0.5)  # the other feeds' parses done first, most of the time
+        os.kill(os.getpid(), signal.SIGKILL)  # as the OOM killer would
+    return _real(body, url=url, **kwargs)
+
+digest.parse.parse_body = parse_body
+"""
+
+
+@pytest.mark.slow  # a pool broken and started again
+def test_a_parse_worker_that_dies_fails_its_feed_and_the_build_goes_on(
+    server: FeedServer, tmp_path: Path
+) -> None:
+    """A parse worker killed while parsing one feed (the OOM killer, a crash in C code): that
+    feed fails as a bug in digest, a feed fetched after it is parsed in a new pool, the build
+    exits 0. (A feed whose parse was in flight in the same pool fails with it, this run.)"""
+    feeds = three_feeds(server, NOW)
+    late = rss("Late", "https://late.example/", make_items("Late", 2, NOW))
+    server.routes["/late"] = slow(late, 3.0)  # fetched once the first pool is broken
+    feeds.append({"url": server.url("/late"), "name": "Late"})
+    config = write_config(tmp_path, feeds)
+    (tmp_path / "inject").mkdir()
+    (tmp_path / "inject" / "sitecustomize.py").write_text(_KILL, encoding="utf-8")
+    env = dict(os.environ, SOURCE_DATE_EPOCH=str(int(NOW.timestamp())), DIGEST_WORKERS="2")
+    env["PYTHONPATH"] = str(tmp_path / "inject")
+    proc = subprocess.run(
+        [sys.executable, "-m", "digest", "build", "--config", str(config)],
+        env=env, capture_output=True, text=True, timeout=120, check=False,
+    )  # fmt: skip
+    assert proc.returncode == 0, proc.stderr
+    assert "Traceback" not in proc.stdout + proc.stderr
+    health = {
+        f["name"]: f for f in json.loads((tmp_path / "output" / "feeds.json").read_bytes())["feeds"]
+    }
+    assert health["Bomb"]["status"] == "failing"
+    assert "BrokenProcessPool" in health["Bomb"]["last_error"]
+    assert "This is a bug in digest" in health["Bomb"]["last_error"]
+    assert health["Late"]["status"] == "ok" and health["Late"]["entries"] == 2
+    for name in ("Alpha", "Beta"):  # parsed before the crash, or failed with it
+        assert health[name]["status"] == "ok" or "BrokenProcessPool" in health[name]["last_error"]
