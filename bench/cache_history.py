@@ -30,7 +30,7 @@ from pathlib import Path
 
 sys.path.insert(0, str(Path(__file__).resolve().parent.parent))
 
-from digest import store
+from digest.feeds import store
 from digest.models import Entry, FeedCache, FeedInfo
 
 RATES = (0.5, 1, 1, 2, 3, 5, 10)  # posts a day, by feed, cycling: a few busy feeds, most not

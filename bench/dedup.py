@@ -1,4 +1,4 @@
-"""Dedup benchmark: the cost of `digest.dedup.dedup` (each post once) per 10,000 entries.
+"""Dedup benchmark: the cost of `digest.site.dedup.dedup` (each post once) per 10,000 entries.
 
     python bench/dedup.py                   # 10,000 entries, ~10% of them cross-post copies
     python bench/dedup.py --entries 100000  # the same mix at 100,000 (it should be ~10x)
@@ -24,8 +24,8 @@ from pathlib import Path
 sys.path.insert(0, str(Path(__file__).parent))
 from scale import make_body, sentence  # bench/scale.py: the corpus generator
 
-from digest.dedup import dedup
 from digest.models import DedupConfig, Entry, sort_entries
+from digest.site.dedup import dedup
 
 FEEDS = 20
 START = datetime(2026, 3, 23, 12, 0, tzinfo=UTC)

@@ -56,7 +56,7 @@ Columns:
 
 Then the ratios osmos/digest for the cases both ran, and with `--profile` a table of where
 a cold build's main thread spends its time (the HTTP itself runs in fetch's worker threads,
-which cProfile does not see; waiting for them is counted in digest.fetch):
+which cProfile does not see; waiting for them is counted in digest.feeds.fetch):
   inclusive s   time with a function of the component on the stack (entered from outside it)
   own s         time in the component itself; code outside every component (the standard
                 library, digest.pipeline, ...) is charged to the component that called it;
@@ -639,12 +639,12 @@ def install_peer(peer_dir: Path) -> tuple[Path | None, str]:
 # -- the profile -------------------------------------------------------------------------
 
 COMPONENTS = (
-    "digest.fetch",
+    "digest.feeds.fetch",
     "digest.parse",
     "digest.sanitize",
-    "digest.update",
-    "digest.store",
-    "digest.group",
+    "digest.feeds.update",
+    "digest.feeds.store",
+    "digest.site",
     "digest.render",
     "digest.write",
     "jinja2",
@@ -659,8 +659,8 @@ def component(func: Func) -> str | None:
     path = filename.replace("\\", "/")
     for comp in COMPONENTS:
         if comp.startswith("digest."):
-            module = comp.split(".")[1]
-            if f"/digest/{module}.py" in path or f"/digest/{module}/" in path:
+            module = comp.replace(".", "/")  # a module or a package of digest
+            if f"/{module}.py" in path or f"/{module}/" in path:
                 return comp
         elif f"/{comp}/" in path or (filename == "~" and comp in name):
             return comp

@@ -16,7 +16,6 @@ import time
 from datetime import UTC, datetime, timedelta
 from pathlib import Path
 
-from digest.group import make_site
 from digest.models import (
     Config,
     Entry,
@@ -27,6 +26,7 @@ from digest.models import (
     TagRule,
     TagsConfig,
 )
+from digest.site.group import make_site
 
 WORDS = [
     "alignment",

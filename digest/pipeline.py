@@ -16,24 +16,13 @@ from pathlib import Path
 from typing import TYPE_CHECKING, Protocol
 from zoneinfo import ZoneInfo
 
-from digest import __version__, editions_store, search, update
+from digest import __version__
 from digest.editions import close_editions, due_periods, with_editions
+from digest.editions import store as editions_store
 from digest.errors import DigestError, bug_message
-from digest.filters import ages_out
-from digest.group import feed_health, make_site, site_entries
-from digest.models import (
-    Config,
-    EditionsConfig,
-    Entry,
-    FeedCache,
-    FeedConfig,
-    FeedHealth,
-    FeedReport,
-    Response,
-)
-from digest.schedule import not_due
-from digest.sizes import content_sizes, content_warnings, folder_bytes, output_warnings
-from digest.store import (
+from digest.feeds import update
+from digest.feeds.schedule import not_due
+from digest.feeds.store import (
     cache_files,
     cache_path,
     load_cache,
@@ -44,8 +33,20 @@ from digest.store import (
     remove_temp_files,
     save_cache,
 )
-from digest.theme import Theme, load_theme
-from digest.workers import worker_count
+from digest.models import (
+    Config,
+    EditionsConfig,
+    Entry,
+    FeedCache,
+    FeedConfig,
+    FeedHealth,
+    FeedReport,
+    Response,
+)
+from digest.render.theme import Theme, load_theme
+from digest.render.workers import worker_count
+from digest.site.filters import ages_out
+from digest.site.group import feed_health, make_site, site_entries
 from digest.write import (
     Manifest,
     WriteReport,
@@ -54,15 +55,17 @@ from digest.write import (
     is_current,
     outdated,
     read_manifest,
+    search,
     site_digest,
     stamped_bytes,
     write_site,
 )
+from digest.write.sizes import content_sizes, content_warnings, folder_bytes, output_warnings
 
 if TYPE_CHECKING:
     import httpx
 
-    from digest.update import Parsed
+    from digest.feeds.update import Parsed
 
 # The network client, the feed parser, the Markdown reader and the renderer are imported
 # where they are used: a build with nothing new needs none of them, and its imports are
@@ -238,7 +241,7 @@ def close_due_editions(
 def _site_entries(
     config: Config, caches: tuple[FeedCache, ...], now: datetime
 ) -> tuple[Entry, ...]:
-    from digest.posts import parse_posts
+    from digest.parse.posts import parse_posts
 
     posts = parse_posts(
         read_posts(config), timezone=config.site.timezone, base_url=config.site.base_url
@@ -275,8 +278,8 @@ def fetch_feeds(
         return update.needs_parse(current[feed.slug], response)
 
     if jobs:
-        from digest.fetch import make_client
-        from digest.pool import fetch_and_parse
+        from digest.feeds.fetch import make_client
+        from digest.feeds.pool import fetch_and_parse
 
         with client or make_client(config.site.base_url, config.fetch) as http:
             ready = fetch_and_parse(
@@ -341,7 +344,7 @@ def update_feed(
     config: Config, cache: FeedCache, feed: FeedConfig, response: Response, now: datetime
 ) -> tuple[FeedCache, FeedReport]:
     """parse (only a body update has not seen yet), in this process -> update."""
-    from digest.pool import parse_response
+    from digest.feeds.pool import parse_response
 
     parsed = (
         parse_response(response, feed.slug, now) if update.needs_parse(cache, response) else None
@@ -383,7 +386,7 @@ def build(
             fetched, health, entries, pages, unchanged, _warnings(config, size),
             site_digest(current),
         )  # fmt: skip
-    from digest.posts import parse_posts
+    from digest.parse.posts import parse_posts
     from digest.render import plan_site, render_site
 
     caches = whole(config, caches)

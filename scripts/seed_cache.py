@@ -14,10 +14,10 @@ from datetime import UTC, datetime
 from pathlib import Path
 
 from digest.config import load_config
-from digest.fetch import fetch_feed, make_client
+from digest.feeds.fetch import fetch_feed, make_client
+from digest.feeds.store import cache_path, save_cache
 from digest.models import FeedCache, HttpState
 from digest.pipeline import update_feed
-from digest.store import cache_path, save_cache
 
 ROOT = Path(__file__).resolve().parent.parent
 SAMPLES = {"lesswrong": "samples/lesswrong.xml", "ai-alignment-forum": "samples/alignmentforum.xml"}

@@ -68,7 +68,7 @@ def _run(mode: str, args: list[str]) -> dict[str, object]:
             )  # fmt: skip
             size = sum(len(e.title) + len(e.content_html) for e in parsed.entries)
             return {"outcome": "ok", "entries": len(parsed.entries), "output_chars": size}
-        from digest.discover import add
+        from digest.cli.add import add
 
         report = add(Path(args[0]), args[1], now=NOW)
         return {"outcome": "ok", "entries": report.found.entries, "format": report.found.format}

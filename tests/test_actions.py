@@ -24,7 +24,7 @@ import pytest
 from helpers import FeedServer, make_items, rss, stats, tree, write_config
 from test_init import load_workflow
 
-from digest.scaffold import SOURCE_INSTALL, workflow_text
+from digest.cli.init import SOURCE_INSTALL, workflow_text
 
 NOW = datetime(2026, 3, 23, 12, tzinfo=UTC)
 BASE_URL = "https://user.github.io/site"

@@ -18,9 +18,9 @@ from helpers import committed_example, run_digest, tree, write_config
 
 from digest.cli import main
 from digest.config import load_config
+from digest.feeds.store import cache_files, cache_path, load_cache, save_cache
 from digest.models import Config, Entry, FeedCache, FeedConfig, FeedInfo, HttpState, Retention
-from digest.sizes import content_sizes, content_warnings
-from digest.store import cache_files, cache_path, load_cache, save_cache
+from digest.write.sizes import content_sizes, content_warnings
 
 V1 = Path(__file__).parent / "data" / "cache-v1"  # the example cache as schema 1 wrote it
 EPOCH = 1774267200  # 2026-03-23 12:00 UTC

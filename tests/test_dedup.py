@@ -1,5 +1,5 @@
 """Each post once: the same post from two feeds is shown once, with "also in" linking to the
-other copy (digest/dedup.py, `[dedup]`), and the other copy is listed on its own source's
+other copy (digest/site/dedup.py, `[dedup]`), and the other copy is listed on its own source's
 pages only, linking to it. Unit tests of the rules and the guard, the config, then `digest
 build` over two loopback feeds and over caches, and incremental builds where a copy arrives
 or the post it is shown under moves."""
@@ -33,9 +33,9 @@ from test_incremental import add_entries, fresh, project, run, to_render
 from digest import routes
 from digest.cli import main
 from digest.config import parse_config
-from digest.dedup import MIN_WORDS, dedup, normalise_link, normalise_title, similarity, text_of
 from digest.errors import ConfigError
 from digest.models import POSTS_SOURCE, DedupConfig, Entry
+from digest.site.dedup import MIN_WORDS, dedup, normalise_link, normalise_title, similarity, text_of
 
 NOW = datetime(2026, 3, 22, 12, 0, tzinfo=UTC)
 # A vocabulary large enough that two texts drawn from it share few word triples.

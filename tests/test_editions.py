@@ -24,9 +24,9 @@ from digest.cli import main
 from digest.config import load_config
 from digest.editions import excerpt
 from digest.errors import ConfigError
+from digest.feeds.store import cache_path, load_cache, save_cache
 from digest.models import Entry, FeedCache, FeedInfo
 from digest.pipeline import build
-from digest.store import cache_path, load_cache, save_cache
 
 BASE = "https://example.github.io/digest/"
 

@@ -1,4 +1,4 @@
-"""digest.fastparse gives the entries feedparser gives (issue 11): a differential test.
+"""digest.parse.fast gives the entries feedparser gives (issue 11): a differential test.
 
 Every feed file of feedparser's own test suite (tests/feedparser_feeds, see its README) and of
 this repository is parsed by `parse_feed` twice, with the fast path and with it switched off,
@@ -21,10 +21,11 @@ from hostile_helpers import corpus_feeds, generated_feeds
 from hypothesis import given, settings
 from hypothesis import strategies as st
 
-from digest import fastparse
 from digest.errors import FeedError
 from digest.models import ParsedFeed
-from digest.parse import EARLIEST, parse_body, parse_feed
+from digest.parse import fast as fastparse
+from digest.parse import parse_body, parse_feed
+from digest.parse.raw import EARLIEST
 
 NOW = datetime(2026, 3, 23, 12, tzinfo=UTC)
 TESTS = Path(__file__).parent

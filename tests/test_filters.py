@@ -18,10 +18,10 @@ from test_incremental import entry
 
 from digest.config import load_config
 from digest.errors import ConfigError
-from digest.group import make_site
+from digest.feeds.store import cache_path, save_cache
 from digest.models import Entry, FeedCache, FeedInfo
 from digest.pipeline import build
-from digest.store import cache_path, save_cache
+from digest.site.group import make_site
 from digest.write import STAMP
 
 NOW = datetime(2026, 3, 23, 12, 0, tzinfo=UTC)

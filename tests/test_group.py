@@ -7,7 +7,6 @@ from pathlib import Path
 
 import pytest
 
-from digest.group import feed_health, make_site
 from digest.models import (
     POSTS_SOURCE,
     Config,
@@ -19,6 +18,7 @@ from digest.models import (
     Pagination,
     SiteConfig,
 )
+from digest.site.group import feed_health, make_site
 
 NOW = datetime(2026, 3, 23, 12, 0, tzinfo=UTC)
 EARLY = NOW - timedelta(days=30)

@@ -44,9 +44,9 @@ from digest import render
 from digest.cli import main
 from digest.config import parse_config
 from digest.errors import FeedError
-from digest.group import make_site
 from digest.models import FeedCache
 from digest.parse import html_to_text, parse_feed, sanitize_html
+from digest.site.group import make_site
 
 CORPUS = Path(__file__).parent / "hostile"
 EPOCH = 1774267200  # 2026-03-23 12:00 UTC, as in conftest's `epoch`

@@ -1,71 +1,51 @@
-"""Imports go only down the pipeline, and a no-change build starts with cheap imports.
+"""Imports go only down the pipeline, with no cycle, and a no-change build starts with cheap
+imports.
 
-Each module is imported in a fresh interpreter and what it pulled into `sys.modules` is
-checked against the layer table below: a module may load the digest modules it is allowed to
-import, and what those may import, nothing else. A new module needs a row here (the test
-says so), which is where its place in the pipeline gets decided.
+The layout is the stage table: each package of digest/ is a stage (or a concern shared by
+stages), and LAYERS says which packages each may import. Every import in every module is read
+from its source, those inside functions too (the commands import most of what they use
+lazily), and checked against its package's row; the modules' imports, all of them, form no
+cycle. A new package or top-level module needs a row here (the test says so), which is where
+its place in the pipeline gets decided.
 """
 
 from __future__ import annotations
 
+import ast
 import json
-import pkgutil
 import subprocess
 import sys
+from collections.abc import Iterator
 from pathlib import Path
 
 import pytest
 
 import digest
 
-# module -> the digest modules it may import directly ("digest" itself, for __version__, is
-# always allowed). The stages: config -> fetch -> parse -> update -> store -> group -> render
-# -> write, wired by pipeline; cli and serve sit on top.
+PACKAGE = Path(digest.__file__).parent
+
+# package (or top-level module) -> the packages it may import ("digest" itself, for
+# __version__, always). The stages: config -> feeds (fetch, parse, update, store) -> site
+# (group) -> editions -> render -> write, wired by pipeline; cli and serve sit on top.
 LAYERS: dict[str, set[str]] = {
     "errors": set(),
     "models": set(),
-    "routes": set(),
+    "routes": set(),  # where each page lives in output/: one convention for every stage
     "timefmt": set(),
     "testhook": set(),
     "files": {"testhook"},
     "sanitize": {"errors"},
-    "theme": {"errors"},
-    "config": {"errors", "models", "sanitize"},
-    "configedit": {"config", "errors", "models", "files", "sanitize"},
-    "fetch": {"models", "sanitize", "schedule"},
-    "identify": {"errors", "sanitize"},
-    "parse": {"errors", "identify", "models", "sanitize"} | {"fastparse"},
-    "fastparse": {"errors", "identify", "models", "parse", "sanitize"},  # parse's own fast path
-    "posts": {"errors", "models", "routes", "sanitize"},
-    "schedule": {"models", "timefmt"},
-    "update": {"models", "schedule"},
-    "store": {"errors", "files", "models", "timefmt"},
-    "pool": {"errors", "fetch", "models", "parse", "update"},
-    "group": {"models", "routes", "sanitize", "timefmt"} | {"filters", "topics", "dedup"},
-    "topics": {"models", "sanitize"},
-    "filters": {"models", "sanitize"},
-    "dedup": {"models"},
-    "opml": {"sanitize"},
-    "syndication": {"models", "opml", "routes", "sanitize", "timefmt"},
-    "keys": {"models"},
-    "editions": {"models", "routes", "sanitize"},
-    "editions_store": {"errors", "files", "models", "timefmt"},
-    "edition_feeds": {"models", "routes", "sanitize", "syndication", "timefmt"},
-    "workers": {"errors"},
-    "render": {"errors", "keys", "models", "routes", "sanitize", "syndication", "theme"}
-    | {"workers", "edition_feeds", "editions"},
-    "write": {"errors", "files", "models"},
-    "sizes": {"models", "store"},
-    "search": {"files"},  # runs Pagefind over output/ after write
-    "pipeline": {"errors", "fetch", "group", "models", "parse", "pool", "posts", "render"}
-    | {"schedule", "search", "sizes", "store", "theme", "update", "workers", "write"}
-    | {"filters", "editions", "editions_store"},
-    "opml_import": {"config", "configedit", "errors", "opml", "sanitize"},
-    "discover": {"config", "configedit", "errors", "fetch", "identify", "models", "parse"}
-    | {"sanitize"},
-    "scaffold": {"errors"},
+    "config": {"errors", "files", "models", "sanitize"},
+    "parse": {"errors", "models", "routes", "sanitize"},
+    "feeds": {"errors", "files", "models", "parse", "sanitize", "testhook", "timefmt"},
+    "site": {"models", "routes", "sanitize", "timefmt"},
+    "editions": {"errors", "files", "models", "routes", "sanitize", "timefmt"},
+    "render": {"editions", "errors", "models", "routes", "sanitize", "timefmt"},
+    "write": {"errors", "feeds", "files", "models"},
+    "pipeline": {"editions", "errors", "feeds", "models", "parse", "render", "site", "write"},
     "serve": {"errors", "models", "pipeline", "write"},
-    "cli": {"config", "errors", "models", "pipeline"},  # commands import the rest lazily
+    "cli": {"config", "errors", "feeds", "models", "parse", "pipeline", "render", "sanitize"}
+    | {"serve"},
     "__main__": {"cli"},
 }
 
@@ -73,43 +53,99 @@ LAYERS: dict[str, set[str]] = {
 # feed parser and its kin. `digest build` with nothing new renders nothing, so its imports
 # are most of its time.
 HEAVY = ("httpx", "tomlkit", "feedparser", "markdown", "defusedxml", "watchdog")
-LIGHT = ("group", "render", "syndication", "routes", "models", "update", "pipeline", "editions")
+LIGHT = (
+    "site.group", "render", "render.syndication", "routes", "models", "feeds.update",
+    "pipeline", "editions",
+)  # fmt: skip
 
 
-def _allowed(module: str) -> set[str]:
-    """Everything `module` may load: its row, and theirs, and so on."""
-    seen: set[str] = set()
-    todo = [module]
-    while todo:
-        for dep in LAYERS[todo.pop()]:
-            if dep not in seen:
-                seen.add(dep)
-                todo.append(dep)
-    return seen
+def modules() -> dict[str, Path]:
+    """Every module of digest by dotted name ("digest.feeds.fetch"), packages by their own."""
+    found = {}
+    for path in PACKAGE.rglob("*.py"):
+        parts = list(path.with_suffix("").relative_to(PACKAGE.parent).parts)
+        found[".".join(parts[:-1] if parts[-1] == "__init__" else parts)] = path
+    return found
+
+
+def imports(path: Path, known: dict[str, Path]) -> Iterator[str]:
+    """The digest modules `path` imports anywhere in it: a name imported from a package is
+    the submodule of that name if there is one, else the package."""
+    for node in ast.walk(ast.parse(path.read_text(encoding="utf-8"))):
+        if isinstance(node, ast.ImportFrom) and (node.module or "").split(".")[0] == "digest":
+            assert node.level == 0, f"{path}: a relative import"
+            module = str(node.module)
+            for alias in node.names:
+                yield f"{module}.{alias.name}" if f"{module}.{alias.name}" in known else module
+        elif isinstance(node, ast.Import):
+            yield from (a.name for a in node.names if a.name.split(".")[0] == "digest")
+
+
+def layer(module: str) -> str:
+    """The package (or top-level module) a dotted module name belongs to."""
+    return module.split(".")[1] if "." in module else "digest"
+
+
+def test_every_package_has_a_row() -> None:
+    layers = {layer(m) for m in modules()} - {"digest"}
+    assert layers - LAYERS.keys() == set(), "add the new package to LAYERS"
+    assert LAYERS.keys() - layers == set(), "a package in LAYERS is gone"
+
+
+def test_imports_go_down_the_pipeline() -> None:
+    known = modules()
+    wrong = [
+        f"{name} imports {target}"
+        for name, path in known.items()
+        for target in imports(path, known)
+        if layer(target) not in {layer(name), "digest"} | LAYERS[layer(name)]
+    ]
+    assert wrong == []
+
+
+def test_no_module_imports_itself_back() -> None:
+    """No cycle among the modules, counting the imports inside functions: a module that
+    needs another's part should take it from a third that both import."""
+    known = modules()
+    graph = {name: set(imports(path, known)) & known.keys() for name, path in known.items()}
+    state: dict[str, int] = {}  # 1: on the path being walked, 2: done
+
+    def walk(name: str, path: list[str]) -> list[str]:
+        state[name] = 1
+        for target in sorted(graph[name] - {name, "digest"}):
+            if state.get(target) == 1:
+                return [*path[path.index(target) :], target] if target in path else [target]
+            if target not in state and (cycle := walk(target, [*path, target])):
+                return cycle
+        state[name] = 2
+        return []
+
+    cycles = [
+        cycle for name in sorted(graph) if name not in state for cycle in [walk(name, [name])]
+    ]
+    assert [c for c in cycles if c] == []
+
+
+def test_the_check_sees_imports_inside_functions(tmp_path: Path) -> None:
+    """The walk above reads function bodies, where the commands import lazily."""
+    module = tmp_path / "m.py"
+    module.write_text("def f():\n    from digest.feeds import fetch\n    import digest.render\n")
+    known = modules()
+    assert set(imports(module, known)) == {"digest.feeds.fetch", "digest.render"}
 
 
 def _loaded(module: str) -> set[str]:
     """The modules importing `digest.<module>` loads, in a fresh interpreter."""
     code = f"import json, sys; import digest.{module}; print(json.dumps(sorted(sys.modules)))"
     # Run beside the package this test imported, so the child imports the same one.
-    root = Path(digest.__file__).parent.parent
     out = subprocess.run(
-        [sys.executable, "-c", code], capture_output=True, text=True, check=True, cwd=root
-    ).stdout
+        [sys.executable, "-c", code], capture_output=True, text=True, check=True,
+        cwd=PACKAGE.parent,
+    ).stdout  # fmt: skip
     return set(json.loads(out))
 
 
-def test_every_module_has_a_row() -> None:
-    modules = {m.name for m in pkgutil.iter_modules(digest.__path__)}
-    assert modules - LAYERS.keys() == set(), "add the new module to LAYERS"
-    assert LAYERS.keys() - modules == set(), "a module in LAYERS is gone"
-
-
-# __main__ runs the command line when imported: its one import is plain to see.
-@pytest.mark.parametrize("module", sorted(LAYERS.keys() - {"__main__"}))
-def test_imports_go_down_the_pipeline(module: str) -> None:
+@pytest.mark.parametrize("module", LIGHT)
+def test_the_middle_of_the_pipeline_loads_nothing_heavy(module: str) -> None:
     loaded = _loaded(module)
-    ours = {name.split(".")[1] for name in loaded if name.startswith("digest.")}
-    assert ours - {module} - _allowed(module) == set()
-    if module in LIGHT:
-        assert [name for name in HEAVY if name in loaded] == []
+    assert [name for name in HEAVY if name in loaded] == []

@@ -20,15 +20,15 @@ from helpers import tree, write_config
 from digest import pipeline, render
 from digest.config import load_config
 from digest.errors import DigestError
-from digest.group import make_site
+from digest.feeds.store import cache_path, load_cache, save_cache
 from digest.models import Entry, FeedCache, FeedInfo, Site
 from digest.pipeline import BuildReport, build
 from digest.render import plan_site, render_site
-from digest.sizes import folder_bytes
-from digest.store import cache_path, load_cache, save_cache
-from digest.theme import Theme, load_theme
-from digest.workers import can_fork
+from digest.render.theme import Theme, load_theme
+from digest.render.workers import can_fork
+from digest.site.group import make_site
 from digest.write import STAMP, check_output_dir, outdated, read_manifest, write_site
+from digest.write.sizes import folder_bytes
 
 NOW = datetime(2026, 3, 23, 12, 0, tzinfo=UTC)
 BODY = "<p>Body of {title}.</p><h2>Section</h2><p>" + "More words here. " * 20 + "</p>"

@@ -20,8 +20,8 @@ from helpers import page_text
 
 from digest import __version__
 from digest.cli import main
+from digest.cli.init import SOURCE_INSTALL, WORKFLOW, pinned_install, workflow_text
 from digest.config import FEED_KEYS, FETCH_KEYS, RETENTION_KEYS, SITE_KEYS, load_config
-from digest.scaffold import SOURCE_INSTALL, WORKFLOW, pinned_install, workflow_text
 
 REPO = Path(__file__).resolve().parent.parent
 SCAFFOLD = ("config.toml", "content/posts/welcome.md", ".gitignore", WORKFLOW)
@@ -194,7 +194,7 @@ def test_repository_workflow_is_the_template_and_passes_actionlint() -> None:
     text = path.read_text(encoding="utf-8")
     assert text == workflow_text(SOURCE_INSTALL), (
         f"{path} differs from digest/skeleton/digest.yml; rewrite it with: python -c "
-        "\"from digest.scaffold import *; open('.github/workflows/digest.yml', 'w')"
+        "\"from digest.cli.init import *; open('.github/workflows/digest.yml', 'w')"
         '.write(workflow_text(SOURCE_INSTALL))"'
     )
     check_workflow(text, "pip install .")

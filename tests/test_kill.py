@@ -16,7 +16,7 @@ import pytest
 from faults import feed_body
 from helpers import FeedServer, run_digest, tree, write_config
 
-from digest.store import load_cache
+from digest.feeds.store import load_cache
 
 pytestmark = pytest.mark.slow
 
@@ -69,7 +69,7 @@ def visits(reference: dict[str, bytes]) -> list[int]:
     """Which visits to kill at: the last cache write, the first page and the last file (the
     build stamp); caches are written during the fetch, the site after it."""
     caches = sum(k.startswith("content/feeds/") for k in reference)
-    # Pagefind writes its index itself, after the stamp (digest/search.py): no visit.
+    # Pagefind writes its index itself, after the stamp (digest/write/search.py): no visit.
     written = [k for k in reference if not k.startswith("output/pagefind/")]
     return [caches, caches + 1, len(written)]
 

@@ -9,10 +9,10 @@ import pytest
 from helpers import write_config
 
 from digest.cli import main
+from digest.cli.import_opml import parse_opml
 from digest.config import load_config
 from digest.errors import OpmlError
-from digest.opml import OpmlFeed, opml_document
-from digest.opml_import import parse_opml
+from digest.render.opml import OpmlFeed, opml_document
 
 FEEDS = [
     OpmlFeed("LessWrong", "https://www.lesswrong.com/feed.xml", "https://www.lesswrong.com/",

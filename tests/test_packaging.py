@@ -19,7 +19,7 @@ from pathlib import Path
 import pytest
 
 from digest import __version__
-from digest.scaffold import DISTRIBUTION
+from digest.cli.init import DISTRIBUTION
 
 pytestmark = pytest.mark.slow
 

@@ -19,7 +19,6 @@ import pytest
 from digest import render
 from digest.config import parse_config
 from digest.errors import ConfigError
-from digest.group import make_site
 from digest.models import (
     Config,
     Entry,
@@ -29,8 +28,9 @@ from digest.models import (
     SiteConfig,
 )
 from digest.render import render_page, summary_text
-from digest.sizes import folder_bytes, output_warnings
-from digest.theme import load_strings, load_theme, make_environment
+from digest.render.theme import load_strings, load_theme, make_environment
+from digest.site.group import make_site
+from digest.write.sizes import folder_bytes, output_warnings
 
 NOW = datetime(2026, 3, 23, 12, 0, tzinfo=UTC)
 FEEDS = (

@@ -22,15 +22,16 @@ import pytest
 from faults import feed_body, slow
 from helpers import FeedServer, atom, make_items, page_text, rss, stats, tree, write_config
 
-from digest import pipeline, pool, update
+from digest import pipeline
 from digest.cli import main
 from digest.config import load_config
-from digest.fetch import make_client
+from digest.feeds import pool, update
+from digest.feeds.fetch import make_client
+from digest.feeds.pool import ParsePool, parse_response
+from digest.feeds.store import load_cache, save_cache
+from digest.feeds.update import ParseFailure
 from digest.models import FeedCache, FeedConfig, FetchConfig, HttpState, Response
-from digest.pool import ParsePool, parse_response
-from digest.store import load_cache, save_cache
-from digest.update import ParseFailure
-from digest.workers import task_chunks
+from digest.render.workers import task_chunks
 
 NOW = datetime(2026, 3, 23, 12, tzinfo=UTC)
 

@@ -1,6 +1,6 @@
 """Hand-written posts: the YAML and TOML front matter people write for Jekyll, Hugo, Pelican.
 
-Each post is a real file in a tmp dir, read the way a build reads it (digest.store.load_posts
+Each post is a real file in a tmp dir, read the way a build reads it (digest.feeds.store.load_posts
 through `digest build`, or parse_post on the file's text with its path as the name).
 """
 
@@ -17,7 +17,7 @@ from helpers import page_text
 from digest.cli import main
 from digest.errors import PostError
 from digest.models import Entry
-from digest.posts import parse_post
+from digest.parse.posts import parse_post
 
 REPO = Path(__file__).resolve().parent.parent
 BASE = "https://example.org/digest/"

@@ -10,7 +10,7 @@ from hypothesis import given
 from hypothesis import strategies as st
 
 from digest.config import parse_config
-from digest.configedit import unique_name
+from digest.config.edit import unique_name
 from digest.sanitize import clean_text, sanitize_html
 
 # --- clean_text --------------------------------------------------------------------------------

@@ -6,8 +6,8 @@ from datetime import UTC, datetime, timedelta
 
 import pytest
 
+from digest.feeds.schedule import backoff, freshness, next_due, not_due, retry_after
 from digest.models import HttpState
-from digest.schedule import backoff, freshness, next_due, not_due, retry_after
 
 NOW = datetime(2026, 3, 23, 12, 0, tzinfo=UTC)
 

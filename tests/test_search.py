@@ -17,8 +17,8 @@ from pathlib import Path
 import pytest
 from helpers import FeedServer, Item, rss, tree, write_config
 
-from digest import search
 from digest.cli import main
+from digest.write import search
 
 WHEN = datetime(2026, 3, 20, 10, 0, tzinfo=UTC)
 EPOCH = "1774267200"  # 2026-03-23 12:00 UTC

@@ -16,9 +16,9 @@ from helpers import FeedServer, stats, tree, write_config
 from test_init import actionlint, lint, load_workflow
 
 from digest.cli import main
+from digest.cli.init import WORKFLOW, pinned_install, workflow_text
 from digest.models import FeedConfig
 from digest.pipeline import Shard
-from digest.scaffold import WORKFLOW, pinned_install, workflow_text
 
 SHARDS = 3
 

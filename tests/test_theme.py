@@ -9,7 +9,7 @@ import pytest
 from helpers import html_pages
 
 from digest.cli import main
-from digest.theme import BUILTIN_THEME
+from digest.render.theme import BUILTIN_THEME
 
 ROOT = Path(__file__).resolve().parent.parent
 FIXTURE = Path(__file__).parent / "fixtures" / "site"

@@ -14,9 +14,9 @@ from pathlib import Path
 from helpers import tree, write_config
 
 from digest.config import load_config
+from digest.feeds.store import cache_path, load_cache, save_cache
 from digest.models import Entry, FeedCache, FeedInfo
 from digest.pipeline import build
-from digest.store import cache_path, load_cache, save_cache
 
 NOW = datetime(2026, 3, 23, 12, 0, tzinfo=UTC)
 

@@ -24,7 +24,6 @@ from test_incremental import NOW, add_entries, entry, project, run
 from digest.cli import main
 from digest.config import load_config
 from digest.errors import ConfigError
-from digest.group import make_site
 from digest.models import (
     Config,
     Entry,
@@ -36,6 +35,7 @@ from digest.models import (
     TagRule,
     TagsConfig,
 )
+from digest.site.group import make_site
 
 FIXTURE = Path(__file__).parent / "fixtures" / "topics"
 GOLDEN = Path(__file__).parent / "golden_topics"

@@ -8,6 +8,8 @@ from pathlib import Path
 
 import pytest
 
+from digest.feeds.schedule import not_due
+from digest.feeds.update import ParseFailure, merge, needs_parse, refresh, retain
 from digest.models import (
     Entry,
     FeedCache,
@@ -19,8 +21,6 @@ from digest.models import (
     Response,
     Retention,
 )
-from digest.schedule import not_due
-from digest.update import ParseFailure, merge, needs_parse, refresh, retain
 
 NOW = datetime(2026, 3, 23, 12, 0, tzinfo=UTC)
 EARLIER = NOW - timedelta(days=1)

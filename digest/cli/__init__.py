@@ -158,7 +158,7 @@ def _add_init(commands: _Commands) -> None:
 
 
 def _shard_count(text: str) -> int:
-    from digest.scaffold import MAX_SHARDS
+    from digest.cli.init import MAX_SHARDS
 
     if not text.strip().isdigit() or not 1 <= int(text) <= MAX_SHARDS:
         raise argparse.ArgumentTypeError(f"{text!r}: expected a number of jobs, 1 to {MAX_SHARDS}")
@@ -266,7 +266,7 @@ def cmd_serve(args: argparse.Namespace) -> int:
 
 
 def cmd_init(args: argparse.Namespace) -> int:
-    from digest import scaffold
+    from digest.cli import init as scaffold
 
     written = scaffold.init(
         args.dir, now=now_from_env(), force=args.force, install=args.install, shards=args.shards
@@ -282,7 +282,7 @@ def cmd_init(args: argparse.Namespace) -> int:
 
 
 def cmd_import_opml(args: argparse.Namespace) -> int:
-    from digest import opml_import
+    from digest.cli import import_opml as opml_import
 
     path = getattr(args, "config", Path("config.toml"))
     report = opml_import.import_opml(args.file, path)
@@ -300,7 +300,7 @@ def cmd_import_opml(args: argparse.Namespace) -> int:
 
 
 def cmd_add(args: argparse.Namespace) -> int:
-    from digest import discover
+    from digest.cli import add as discover
 
     path = getattr(args, "config", Path("config.toml"))
     report = discover.add(path, args.url, now=now_from_env(), name=args.name, tags=args.tags)

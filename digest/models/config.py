@@ -115,7 +115,7 @@ EditionGroupBy = Literal["tag", "source"]
 
 @dataclass(frozen=True, slots=True)
 class EditionsConfig:
-    """`[editions]`: daily and weekly digests (digest/editions.py). Off without the table."""
+    """`[editions]`: daily and weekly digests (digest/editions/). Off without the table."""
 
     daily: bool = False
     weekly: bool = False
@@ -134,7 +134,7 @@ class EditionsConfig:
         return tuple(k for k, on in kinds if on)
 
 
-# Which rule finds the same post in two feeds (see digest/dedup.py): "content" implies "link".
+# Which rule finds the same post in two feeds (see digest/site/dedup.py): "content" implies "link".
 DedupMode = Literal["off", "link", "content"]
 
 

@@ -163,7 +163,7 @@ class Page:
     next_day: date | None = None
 
 
-# --- editions (digest/editions.py) ---------------------------------------------------------
+# --- editions (digest/editions/) ---------------------------------------------------------
 
 
 @dataclass(frozen=True, slots=True)

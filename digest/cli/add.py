@@ -1,6 +1,6 @@
 """`digest add`: from a feed's URL or a site's page to a `[[feeds]]` table in config.toml.
 
-The URL is fetched like any feed (digest.fetch: same timeouts, size cap, redirect rules and
+The URL is fetched like any feed (digest.feeds.fetch: same timeouts, size cap, redirect rules and
 User-Agent). A feed is taken as it is; a web page is searched for the feeds it advertises
 (`<link rel="alternate" type="application/atom+xml" ...>`, feed autodiscovery), and then the
 paths where sites usually keep their feed are tried, beside the page first, then at the root.
@@ -17,12 +17,12 @@ from urllib.parse import urljoin, urlsplit
 import httpx
 
 from digest.config import load_config
-from digest.configedit import NewFeed, add_feeds, configured, unique_name, url_key
+from digest.config.edit import NewFeed, add_feeds, configured, unique_name, url_key
 from digest.errors import ConfigEditError, DiscoveryError, FeedError
-from digest.fetch import fetch_feed, make_client
-from digest.identify import find_feed_links
+from digest.feeds.fetch import fetch_feed, make_client
 from digest.models import Config, FeedConfig, HttpState, ParsedFeed, Response
 from digest.parse import parse_body
+from digest.parse.identify import find_feed_links
 from digest.sanitize import is_http_url
 
 COMMON_PATHS = ("feed", "feed.xml", "rss", "rss.xml", "atom.xml", "index.xml", "feed.json")

@@ -1,6 +1,6 @@
 """The fast path of stage 3 (issue 11): the common well-formed RSS 2.0 (0.91, 0.92) or Atom 1.0
 feed read with lxml into the same `RawFeed` feedparser's path makes, so that
-`digest.parse.build_feed` turns both into the same `ParsedFeed`; None for anything it is not
+`digest.parse.raw.build_feed` turns both into the same `ParsedFeed`; None for anything it is not
 sure of, and feedparser reads that feed as ever.
 
 feedparser stays the reference: every rule here mirrors what feedparser 6 does with the
@@ -29,8 +29,8 @@ from feedparser.mixin import _FeedParserMixin
 from feedparser.urls import _urljoin, make_safe_absolute_uri
 from lxml import etree
 
-from digest import parse
 from digest.models import ParsedFeed
+from digest.parse.raw import NO_DATE, RawContent, RawEntry, RawFeed, Stamp, build_feed
 
 # False: feedparser reads every feed (the differential test and benchmarks switch it off).
 ENABLED = True
@@ -127,7 +127,7 @@ def parse_common(
         raw = _read(body, response_headers)
     except _Decline:
         return None
-    return parse.build_feed(raw, url=url, source=source, now=now, feed_format=feed_format)
+    return build_feed(raw, url=url, source=source, now=now, feed_format=feed_format)
 
 
 def _parser() -> etree.XMLParser:
@@ -144,7 +144,7 @@ def _parser() -> etree.XMLParser:
     )
 
 
-def _read(body: bytes, headers: Mapping[str, str]) -> parse.RawFeed:
+def _read(body: bytes, headers: Mapping[str, str]) -> RawFeed:
     try:
         root = etree.fromstring(body, _parser())
     except etree.LxmlError as e:
@@ -350,9 +350,9 @@ class _Fields:
         self.has_link = False
         self.link: str | None = None
         self.id: str | None = None
-        self.content: list[parse.RawContent] = []
-        self.summary: parse.RawContent | None = None
-        self.dates: dict[str, parse.Stamp] = {}
+        self.content: list[RawContent] = []
+        self.summary: RawContent | None = None
+        self.dates: dict[str, Stamp] = {}
         self.author: str | None = None
         self.author_name: str | None = None
         self.tags: list[list[str | None]] = []
@@ -368,16 +368,16 @@ class _Fields:
             raise _Decline
         self.seen.add(name)
 
-    def entry(self) -> parse.RawEntry:
-        return parse.RawEntry(
+    def entry(self) -> RawEntry:
+        return RawEntry(
             title=self.title,
             title_type=self.title_type,
             link=self.link,
             id=self.id,
             content=tuple(self.content),
             summary=self.summary if self.summary and self.summary.value else None,
-            published=self.dates.get("published", parse.NO_DATE),
-            updated=self.dates.get("updated", parse.NO_DATE),
+            published=self.dates.get("published", NO_DATE),
+            updated=self.dates.get("updated", NO_DATE),
             author=self.author,
             author_name=self.author_name,
             tags=tuple(term or label for term, _, label in self.tags),
@@ -417,7 +417,7 @@ class _Reader:
 
     # --- RSS 2.0, 0.91, 0.92 ----------------------------------------------------------------
 
-    def rss(self, root: Any, base: str) -> parse.RawFeed:
+    def rss(self, root: Any, base: str) -> RawFeed:
         _attributes(root, ("version",))
         channel_base = self.within(root[0], self.within(root, base)) if len(root) else base
         lang = _lang(root, self.language)
@@ -443,7 +443,7 @@ class _Reader:
                 self.rss_field(feed, child, name, channel_base, lang, in_item=False)
         return self.feed(feed, entries)
 
-    def rss_item(self, item: Any, channel_base: str, lang: str | None) -> parse.RawEntry:
+    def rss_item(self, item: Any, channel_base: str, lang: str | None) -> RawEntry:
         _attributes(item)
         item_base = self.within(item, channel_base)
         fields = _Fields()
@@ -493,7 +493,7 @@ class _Reader:
         elif in_item and name in ("description", "content_encoded"):
             _attributes(child)
             language = self.lang(_lang(child, lang))
-            value = parse.RawContent(
+            value = RawContent(
                 self.text(child, base), "text/html", language, self.within(child, base)
             )
             if name == "description":
@@ -517,7 +517,7 @@ class _Reader:
 
     # --- Atom 1.0 ------------------------------------------------------------------------
 
-    def atom(self, root: Any, base: str) -> parse.RawFeed:
+    def atom(self, root: Any, base: str) -> RawFeed:
         _attributes(root)
         feed_base = self.within(root, base)
         lang = _lang(root, self.language)
@@ -532,7 +532,7 @@ class _Reader:
                 self.atom_field(feed, child, name, feed_base, lang, in_entry=False)
         return self.feed(feed, entries)
 
-    def atom_entry(self, entry: Any, feed_base: str, lang: str | None) -> parse.RawEntry:
+    def atom_entry(self, entry: Any, feed_base: str, lang: str | None) -> RawEntry:
         _attributes(entry)
         entry_base = self.within(entry, feed_base)
         fields = _Fields()
@@ -576,7 +576,7 @@ class _Reader:
             fields.title = self.text(child, base)
         elif in_entry and name in ("content", "summary"):
             fields.once(name)
-            value = parse.RawContent(
+            value = RawContent(
                 self.text(child, base),
                 self.text_type(child),
                 self.lang(_lang(child, lang)),
@@ -657,7 +657,7 @@ class _Reader:
         else:
             _add_tag(fields.tags, value, None, None)
 
-    def stamp(self, element: Any, base: str) -> parse.Stamp:
+    def stamp(self, element: Any, base: str) -> Stamp:
         text = self.text(element, base)
         parsed: time.struct_time | None = _parse_date(text)
         return parsed, text
@@ -665,8 +665,8 @@ class _Reader:
     def lang(self, lang: str | None) -> str | None:
         return lang.replace("_", "-") if lang else lang
 
-    def feed(self, feed: _Fields, entries: list[parse.RawEntry]) -> parse.RawFeed:
-        return parse.RawFeed(
+    def feed(self, feed: _Fields, entries: list[RawEntry]) -> RawFeed:
+        return RawFeed(
             title=feed.title,
             title_type=feed.title_type,
             link=feed.link,

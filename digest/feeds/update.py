@@ -14,6 +14,7 @@ import hashlib
 from dataclasses import dataclass
 from datetime import datetime, timedelta
 
+from digest.feeds.schedule import backoff, fetch_url, next_due, retry_after
 from digest.models import (
     Entry,
     FeedCache,
@@ -27,7 +28,6 @@ from digest.models import (
     Retention,
     sort_entries,
 )
-from digest.schedule import backoff, fetch_url, next_due, retry_after
 
 
 @dataclass(frozen=True, slots=True)

@@ -18,9 +18,9 @@ from urllib.parse import urljoin, urlsplit
 import httpx
 
 from digest import __version__
+from digest.feeds.schedule import fetch_url
 from digest.models import FeedConfig, FetchConfig, HttpState, Response
 from digest.sanitize import is_http_url
-from digest.schedule import fetch_url
 
 MAX_REDIRECTS = 5
 _REDIRECTS = {301, 302, 303, 307, 308}
@@ -192,7 +192,7 @@ def submit_fetches(
 ) -> dict[Future[Response], FeedConfig]:
     """Start every feed's fetch on `pool` (its size is `workers`), at most `per_host` at once
     per host; the futures, each with its feed. The caller takes each result as it comes (see
-    `digest.pool.fetch_and_parse`), so what was fetched can be saved at once. With `room`,
+    `digest.feeds.pool.fetch_and_parse`), so what was fetched can be saved at once. With `room`,
     each fetch first takes one of its places, which the caller gives back once it is done with
     the response: fetched bodies then wait for the parser a few at a time, not all at once."""
     lock = threading.Lock()

@@ -18,14 +18,13 @@ import jinja2
 from markupsafe import Markup
 
 from digest import __version__, routes
-from digest.edition_feeds import edition_feed_files
 from digest.editions import edition_excerpt, reading_time
 from digest.errors import ThemeError
-from digest.keys import Keys
 from digest.models import POSTS_SOURCE, EditionKind, Entry, OutputFile, Page, Site
-from digest.sanitize import sanitised_text
-from digest.syndication import feed_files
-from digest.theme import (
+from digest.render.edition_feeds import edition_feed_files
+from digest.render.keys import Keys
+from digest.render.syndication import feed_files
+from digest.render.theme import (
     Theme,
     date_formatter,
     load_strings,
@@ -34,7 +33,8 @@ from digest.theme import (
     plural_translator,
     translator,
 )
-from digest.workers import can_fork, map_in_order
+from digest.render.workers import can_fork, map_in_order
+from digest.sanitize import sanitised_text
 
 SEARCH_SCRIPT = "search.js"  # the theme's static file that runs the search page
 _HEADING = re.compile(r"<(/?)h([1-6])\b")

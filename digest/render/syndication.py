@@ -1,4 +1,4 @@
-"""Part of stage 6, render: what programs read. Atom (RFC 4287) and JSON Feed 1.1 feeds,
+"""Part of stage 7, render: what programs read. Atom (RFC 4287) and JSON Feed 1.1 feeds,
 feeds.json (feed health), sitemap.xml and robots.txt. Pure: values in, bytes out.
 
 Every URL here is absolute, built on `[site] base_url`; entries keep their original id, link
@@ -18,7 +18,7 @@ from xml.sax.saxutils import escape, quoteattr
 
 from digest import __version__, routes
 from digest.models import POSTS_SOURCE, Entry, Site
-from digest.opml import OpmlFeed, opml_document
+from digest.render.opml import OpmlFeed, opml_document
 from digest.sanitize import xml_text
 from digest.timefmt import rfc3339
 

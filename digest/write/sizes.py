@@ -13,8 +13,8 @@ import os
 from collections.abc import Iterator, Mapping
 from pathlib import Path
 
+from digest.feeds.store import MONTH_FOLDER
 from digest.models import Config, Retention, SiteConfig
-from digest.store import MONTH_FOLDER
 
 # "Published GitHub Pages sites may be no larger than 1 GB" (GitHub Pages limits); read as
 # 10^9 bytes, the smaller of the two readings.

@@ -18,8 +18,8 @@ from xml.sax.saxutils import escape, quoteattr
 
 from digest import __version__, routes
 from digest.models import EditionKind, EditionView, Page, Site
+from digest.render.syndication import FeedFile
 from digest.sanitize import xml_text
-from digest.syndication import FeedFile
 from digest.timefmt import rfc3339
 
 # An edition's page -> (its title, its body as HTML with absolute links).

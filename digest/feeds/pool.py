@@ -28,9 +28,9 @@ from typing import Any
 import httpx
 
 from digest.errors import FeedError, bug_message
-from digest.fetch import submit_fetches
+from digest.feeds.fetch import submit_fetches
+from digest.feeds.update import Parsed, ParseFailure
 from digest.models import FeedConfig, FetchConfig, HttpState, Response
-from digest.update import Parsed, ParseFailure
 
 # Fetched responses waiting to be parsed and saved, per parsing process (see fetch_and_parse).
 IN_HAND_PER_WORKER = 4

@@ -13,8 +13,7 @@ from dataclasses import replace
 from datetime import date, datetime
 from zoneinfo import ZoneInfo
 
-from digest import filters, routes, topics
-from digest.dedup import Deduped, dedup
+from digest import routes
 from digest.models import (
     POSTS_SOURCE,
     Config,
@@ -33,6 +32,8 @@ from digest.models import (
     Tag,
     sort_entries,
 )
+from digest.site import filters, topics
+from digest.site.dedup import Deduped, dedup
 from digest.timefmt import human_utc
 
 log = logging.getLogger(__name__)
@@ -111,7 +112,7 @@ def _shown(
     entries = sort_entries([e for c in caches for e in c.entries] + list(posts))
     entries = filters.filter_entries(config, entries, now=now, content_text=content_text)
     # Filtered first (a hidden copy must not hide the post it copies), then each post once, so
-    # that every listing, count and feed shows it once (digest/dedup.py).
+    # that every listing, count and feed shows it once (digest/site/dedup.py).
     return dedup(entries, config.dedup, {feed.slug: feed.tags for feed in config.feeds})
 
 

@@ -1,4 +1,4 @@
-"""Part of stage 6, render: finding a theme's templates, static files and interface strings,
+"""Part of stage 7, render: finding a theme's templates, static files and interface strings,
 and formatting dates in the reader's language. Reads theme files; writes nothing.
 
 A project's `themes/<name>/` is searched before the built-in theme, file by file: overriding
@@ -24,7 +24,7 @@ if TYPE_CHECKING:
 
 from digest.errors import ThemeError
 
-_PACKAGE = Path(__file__).resolve().parent
+_PACKAGE = Path(__file__).resolve().parent.parent  # digest/, where the wheel puts themes/
 # Inside a wheel the theme is packaged as digest/themes/default; in a source checkout
 # (editable install, tests) it is the top-level themes/default.
 BUILTIN_THEME = next(

@@ -19,9 +19,9 @@ import defusedxml.ElementTree as SafeET
 from defusedxml import DefusedXmlException
 
 from digest.config import load_config
-from digest.configedit import NewFeed, add_feeds, configured, unique_name, url_key
+from digest.config.edit import NewFeed, add_feeds, configured, unique_name, url_key
 from digest.errors import OpmlError
-from digest.opml import OpmlFeed
+from digest.render.opml import OpmlFeed
 from digest.sanitize import is_http_url
 
 MAX_BYTES = 10 * 1024 * 1024  # a reader's export of thousands of feeds is well below this
