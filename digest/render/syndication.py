@@ -174,7 +174,7 @@ def render_sitemap(site: Site) -> bytes:
 
 
 def render_health_json(site: Site) -> bytes:
-    """feeds.json: the feed health report, machine-readable (fields in the README)."""
+    """feeds.json: the feed health report, machine-readable (fields: docs/fetching.md)."""
 
     def when(moment: datetime | None) -> str | None:
         return rfc3339(moment) if moment else None
