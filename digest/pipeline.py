@@ -41,6 +41,7 @@ from digest.models import (
     FeedConfig,
     FeedHealth,
     FeedReport,
+    ParsedFeed,
     Response,
 )
 from digest.render.theme import Theme, load_theme
@@ -313,19 +314,16 @@ def _refresh(
     now: datetime,
 ) -> tuple[FeedCache, FeedCache, FeedReport]:
     """One fetch applied to one feed's cache: (the cache it applied to, the new cache, the
-    report). Whatever `update` raises but a DigestError is a bug, and only this feed's
-    failure: recorded as such, its cached posts kept, and every other feed goes on."""
+    report). A cache read without its entries stays so unless a new body is merged: a 304
+    or a failure changes its state file only. Whatever `update` raises but a DigestError is
+    a bug, and only this feed's failure: recorded as such, its cached posts kept, and every
+    other feed goes on."""
+    if isinstance(parsed, ParsedFeed) and old.summary is not None:
+        old = whole(config, (old,))[0]  # a new body is merged into the entries: read them
     try:
         cache, report = update.refresh(
             old, response, parsed, feed, now, config.fetch, config.retention
         )
-        if cache != old and old.summary is not None:
-            # Read without its entries, and something changed: read it whole and apply the
-            # fetch to that (refresh is pure and cheap).
-            old = whole(config, (old,))[0]
-            cache, report = update.refresh(
-                old, response, parsed, feed, now, config.fetch, config.retention
-            )
     except DigestError:  # an unreadable cache file: for the user to fix, never overwritten
         raise
     except Exception as e:

@@ -18,7 +18,7 @@ from helpers import committed_example, run_digest, tree, write_config
 
 from digest.cli import main
 from digest.config import load_config
-from digest.feeds.store import cache_files, cache_path, load_cache, save_cache
+from digest.feeds.store import cache_files, cache_path, load_cache, load_state, save_cache
 from digest.models import Config, Entry, FeedCache, FeedConfig, FeedInfo, HttpState, Retention
 from digest.write.sizes import content_sizes, content_warnings
 
@@ -113,6 +113,33 @@ def test_a_year_of_busy_posting_is_split_by_month_and_one_entry_rewrites_one_mon
     assert rewritten == {"busy.json", "2026-03/busy.json"}
     assert load_cache(path, "busy") == again
     assert len(again.entries) == count + 1 and again.entries[0].title == f"Busy post {count}"
+
+
+def test_a_state_change_read_without_the_entries_rewrites_the_state_file_only(
+    tmp_path: Path,
+) -> None:
+    """A 304 or a failure changes a feed's HTTP state, not its posts: the cache read without
+    its entries is saved as such (one small file), its months untouched, its posts kept."""
+    config = feed_config(
+        tmp_path, FeedConfig(url="https://busy.example/f", name="Busy", slug="busy")
+    )
+    path = cache_path(config, "busy")
+    whole = FeedCache(
+        "busy", FeedInfo(title="Busy"), entries=tuple(busy_entry(n) for n in range(90))
+    )
+    whole_back = save_cache(path, whole)  # as it reads back (times in whole seconds)
+    months = {k: v for k, v in snapshot(path.parent).items() if "/" in k}
+    state = load_state(path, "busy")
+    assert state.summary is not None and state.entries == ()
+
+    failed = replace(state, http=replace(state.http, failures=1, last_error="timed out"))
+    saved = save_cache(path, failed, previous=state)
+
+    assert saved.summary == state.summary and saved.http.last_error == "timed out"
+    assert {k: v for k, v in snapshot(path.parent).items() if "/" in k} == months
+    reloaded = load_cache(path, "busy")
+    assert reloaded.entries == whole_back.entries
+    assert reloaded.http.failures == 1
 
 
 def test_a_month_emptied_by_retention_is_deleted(tmp_path: Path) -> None:

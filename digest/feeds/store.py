@@ -223,11 +223,14 @@ def save_cache(path: Path, cache: FeedCache, *, previous: FeedCache | None = Non
     back from disk (times in whole seconds), so a build right after a fetch sees exactly what
     a later offline build will.
     """
-    if cache.summary is not None or (previous is not None and previous.summary is not None):
-        # Its months would be written from an empty tuple: every entry of the feed deleted.
-        raise ValueError(f"{path}: a cache read without its entries cannot be saved")
+    if cache.summary is not None:  # read without its entries: its months are as they were
+        state = _state_to_json(cache)
+        atomic_write(path, _dumps(state), durable=True)
+        return dataclasses.replace(_cache_from_parts(state, (), cache.slug), summary=cache.summary)
     months = _by_month(cache.entries)
-    before = _by_month(previous.entries) if previous is not None else {}
+    # A previous cache read without its entries says nothing of what its months hold.
+    known = previous is not None and previous.summary is None
+    before = _by_month(previous.entries) if previous is not None and known else {}
     existing = month_files(path, cache.slug)
     entries: list[Entry] = []
     for month, group in months.items():
@@ -274,7 +277,7 @@ def _state_to_json(cache: FeedCache) -> dict[str, Any]:
         "feed": _plain(dataclasses.asdict(cache.feed)),
         "http": _plain(dataclasses.asdict(cache.http)),
         # What the months hold, so a run with nothing to render need not read them.
-        "summary": {"entries": len(cache.entries), "newest": newest and rfc3339(newest)},
+        "summary": {"entries": cache.entry_count, "newest": newest and rfc3339(newest)},
     }
 
 

@@ -102,6 +102,8 @@ def refresh(
         return dataclasses.replace(cache, http=validators), report
     if isinstance(parsed, ParseFailure):
         return _failed(cache, response, parsed.message, parsed.status, feed, now, moved_to, note)
+    if cache.summary is not None:  # its entries would be merged with none: every post lost
+        raise ValueError(f"{feed.slug}: a new body must be merged into the whole cache")
     ok = dataclasses.replace(
         validators,
         last_ok=now,

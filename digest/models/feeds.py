@@ -109,8 +109,9 @@ class FeedCache:
     """The whole of `content/feeds/<slug>.json` and its month files.
 
     With `summary` set, the cache was read without its entries (`store.load_state`): all a
-    run needs that gets 304s and finds nothing to render. `entries` is then empty, and the
-    whole cache must be read (`store.load_cache`) before entries are used or saved.
+    run needs that gets 304s and finds nothing to render. `entries` is then empty: saving it
+    writes its state file only, and the whole cache must be read (`store.load_cache`) before
+    its entries are used or a new body is merged into them.
     """
 
     slug: str
