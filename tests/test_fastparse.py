@@ -1,7 +1,7 @@
 """digest.parse.fast gives the entries feedparser gives (issue 11): a differential test.
 
 Every feed file of feedparser's own test suite (tests/feedparser_feeds, see its README) and of
-this repository is parsed by `parse_feed` twice, with the fast path and with it switched off,
+this repository is parsed by `parse_feed` twice, with the fast path (`fast=True`) and without,
 and the two results must be equal (the same `ParsedFeed`, or the same FeedError). The fast path
 must also have read a good share of them: one that declined every feed would prove nothing.
 tests/data/fastparse holds feeds written for feedparser's quirks the fast path mirrors.
@@ -9,6 +9,9 @@ tests/data/fastparse holds feeds written for feedparser's quirks the fast path m
 
 from __future__ import annotations
 
+import ast
+import importlib
+import importlib.metadata
 from collections.abc import Iterator, Mapping
 from dataclasses import fields
 from datetime import UTC, datetime, timedelta
@@ -25,6 +28,7 @@ from digest.errors import FeedError
 from digest.models import ParsedFeed
 from digest.parse import fast as fastparse
 from digest.parse import parse_body, parse_feed
+from digest.parse.fast.feedparser_internals import has_handler
 from digest.parse.raw import EARLIEST
 
 NOW = datetime(2026, 3, 23, 12, tzinfo=UTC)
@@ -70,9 +74,11 @@ def feed_files(folder: Path) -> list[Path]:
     )
 
 
-def outcome(path: Path, url: str, headers: Mapping[str, str]) -> ParsedFeed | str:
+def outcome(path: Path, url: str, headers: Mapping[str, str], fast: bool) -> ParsedFeed | str:
     try:
-        return parse_feed(path.read_bytes(), url=url, headers=headers, source="case", now=NOW)
+        return parse_feed(
+            path.read_bytes(), url=url, headers=headers, source="case", now=NOW, fast=fast
+        )
     except FeedError as e:
         return f"FeedError: {e}"
 
@@ -116,12 +122,10 @@ def read(monkeypatch: pytest.MonkeyPatch) -> Iterator[Any]:
 
     def compare(path: Path, url: str, headers: Mapping[str, str]) -> tuple[bool, str]:
         taken.clear()
-        monkeypatch.setattr(fastparse, "ENABLED", True)
-        fast = outcome(path, url, headers)
+        fast = outcome(path, url, headers, fast=True)
         took = any(taken)
-        monkeypatch.setattr(fastparse, "ENABLED", False)
-        slow = outcome(path, url, headers)
-        assert not any(taken[1:]), "switched off, the fast path still read the feed"
+        slow = outcome(path, url, headers, fast=False)
+        assert len(taken) <= 1, "with fast=False, the fast path was still asked"
         return took, "" if fast == slow else f"{path}: {differences(fast, slow)}"
 
     yield compare
@@ -156,14 +160,17 @@ def test_this_repository_feeds(read: Any, folder: str, variant: str) -> None:
     assert read_fast >= OURS[folder]
 
 
-def test_a_quirk_feed_is_read_fast_and_as_feedparser_reads_it() -> None:
+def test_a_quirk_feed_is_read_fast_and_as_feedparser_reads_it(
+    monkeypatch: pytest.MonkeyPatch,
+) -> None:
     """The quirks file, read by the fast path, gives what feedparser is known to give (not
     only the same as feedparser: a change to both paths would pass the differential test)."""
     path = TESTS / "data" / "fastparse" / "rss-quirks.rss"
-    assert fastparse.ENABLED
+    taken = fast_reads(monkeypatch)
     parsed = parse_body(
         path.read_bytes(), url="https://q.example/f", headers={}, source="s", now=NOW
     )
+    assert taken == [True], "the fast path (on by default) did not read it"
     entries = {e.title: e for e in parsed.entries}
     assert parsed.feed.title == "Quirks and more"  # an RSS title that looks like HTML is HTML
     assert parsed.feed.ttl == 6 * 3600
@@ -179,17 +186,66 @@ def test_a_quirk_feed_is_read_fast_and_as_feedparser_reads_it() -> None:
 
 
 def test_the_switch_sends_every_feed_to_feedparser(monkeypatch: pytest.MonkeyPatch) -> None:
+    """`fast=False` (parse_body's, passed on to parse_feed) never asks the fast path."""
+    taken = fast_reads(monkeypatch)
     body = (TESTS / "data" / "fastparse" / "atom-quirks.atom").read_bytes()
-    kwargs: dict[str, Any] = {
-        "url": "https://a.example/",
-        "response_headers": {"content-location": "https://a.example/"},
-        "source": "s",
-        "now": NOW,
-        "feed_format": "Atom 1.0",
-    }
-    assert fastparse.parse_common(body, **kwargs) is not None
-    monkeypatch.setattr(fastparse, "ENABLED", False)
-    assert fastparse.parse_common(body, **kwargs) is None
+    kwargs: dict[str, Any] = {"url": "https://a.example/", "headers": {}, "source": "s", "now": NOW}
+    fast = parse_body(body, **kwargs)
+    assert taken == [True]
+    slow = parse_body(body, fast=False, **kwargs)
+    assert taken == [True]
+    assert fast == slow
+
+
+# What the fast path reads off feedparser's _FeedParserMixin (its imports are read from the
+# source), and elements feedparser has handlers for: `has_handler` must still see "_start_title".
+MIXIN_ATTRIBUTES = ("namespaces", "looks_like_html", "map_content_type", "html_types")
+HANDLED = ("title", "link", "item", "entry", "itunes_author")
+
+
+def feedparser_imports() -> list[tuple[str, str]]:
+    """(module, name) for each name digest/parse/fast/ imports from feedparser."""
+    found = []
+    for path in sorted(Path(fastparse.__file__).parent.glob("*.py")):
+        for node in ast.walk(ast.parse(path.read_text(encoding="utf-8"))):
+            if isinstance(node, ast.ImportFrom) and str(node.module).startswith("feedparser"):
+                found += [(str(node.module), alias.name) for alias in node.names]
+            elif isinstance(node, ast.Import):
+                assert not any(a.name.startswith("feedparser") for a in node.names), (
+                    f"{path.name}: import feedparser's names with `from`, for this test to see"
+                )
+    return found
+
+
+def test_feedparser_has_every_private_name_the_fast_path_uses() -> None:
+    """The fast path mirrors feedparser 6 with its private helpers (so pyproject.toml keeps
+    feedparser below 7): a feedparser without one of them fails here, naming it."""
+    names = feedparser_imports()
+    assert ("feedparser.mixin", "_FeedParserMixin") in names, names  # the source was read
+    missing = []
+    for module_name, name in names:
+        try:
+            module = importlib.import_module(module_name)
+        except ImportError:
+            missing.append(f"{module_name} (the module)")
+            continue
+        if not hasattr(module, name):
+            missing.append(f"{module_name}.{name}")
+    mixin = getattr(importlib.import_module("feedparser.mixin"), "_FeedParserMixin", None)
+    missing += [
+        f"feedparser.mixin._FeedParserMixin.{name}"
+        for name in MIXIN_ATTRIBUTES
+        if not hasattr(mixin, name)
+    ]
+    missing += [
+        f"a _start_{name} or _end_{name} handler" for name in HANDLED if not has_handler(name)
+    ]
+    version = importlib.metadata.version("feedparser")
+    assert not missing, (
+        f"feedparser {version} has no {'; '.join(missing)}: digest/parse/fast/ mirrors feedparser"
+        " 6 with these (feedparser_internals.py). Keep feedparser below 7 in pyproject.toml, or"
+        " port the fast path and run this file again."
+    )
 
 
 @pytest.mark.parametrize(
@@ -276,12 +332,16 @@ def test_random_and_mutated_feeds_read_alike(monkeypatch: pytest.MonkeyPatch) ->
         body, content_type = feed
         headers = {"Content-Type": content_type} if content_type else {}
         results = []
-        for enabled in (True, False):
-            monkeypatch.setattr(fastparse, "ENABLED", enabled)
+        for fast in (True, False):
             try:
                 results.append(
                     parse_feed(
-                        body, url="https://fuzz.example/f", headers=headers, source="f", now=NOW
+                        body,
+                        url="https://fuzz.example/f",
+                        headers=headers,
+                        source="f",
+                        now=NOW,
+                        fast=fast,
                     )
                 )
             except FeedError as e:
@@ -396,10 +456,9 @@ def test_every_date_reads_alike_on_both_paths(monkeypatch: pytest.MonkeyPatch) -
     def check(date: str) -> None:
         for body in _dated_feeds(date):
             dates = []
-            for enabled in (True, False):
-                monkeypatch.setattr(fastparse, "ENABLED", enabled)
+            for fast in (True, False):
                 parsed = parse_body(
-                    body, url="https://d.example/f", headers={}, source="d", now=NOW
+                    body, url="https://d.example/f", headers={}, source="d", now=NOW, fast=fast
                 )
                 (entry,) = parsed.entries
                 dates.append((entry.published, entry.updated))
