@@ -27,6 +27,7 @@ from collections import Counter, defaultdict
 from collections.abc import Iterable, Sequence
 from dataclasses import dataclass, replace
 from datetime import UTC, date, datetime, time, timedelta
+from functools import partial
 from zoneinfo import ZoneInfo
 
 from digest import routes
@@ -40,9 +41,9 @@ from digest.models import (
     EditionView,
     Entry,
     Page,
-    Pagination,
     Site,
 )
+from digest.models.paging import paginate
 from digest.sanitize import sanitised_text
 
 WORDS_PER_MINUTE = 230
@@ -315,24 +316,16 @@ def _linked(
 
 def _index_pages(config: Config, links: tuple[EditionLink, ...]) -> list[Page]:
     """editions/index.html, paginated like the listings (see `Pagination`): page 1 the oldest."""
-    per_page = config.site.per_page
-    count = len(links) // per_page
-    paths = tuple(routes.listing(routes.EDITIONS, n) for n in range(1, count + 1))
-    chunks = [links[: len(links) - (count - 1) * per_page] if count else links]
-    chunks += [
-        links[len(links) - n * per_page : len(links) - (n - 1) * per_page]
-        for n in range(1, count + 1)
-    ]
-    front = routes.listing(routes.EDITIONS, 0)
+    pages = paginate(links, config.site.per_page, partial(routes.listing, routes.EDITIONS))
     return [
         Page(
-            path=front if n == 0 else paths[n - 1],
+            path=path,
             template="editions.html",
             title="",
             kind="editions",
-            pagination=Pagination(number=n, count=count, front=front, paths=paths),
+            pagination=pager,
             edition_links=chunk,
             edition_kinds=config.editions.kinds,
         )
-        for n, chunk in enumerate(chunks)
+        for path, pager, chunk in pages
     ]

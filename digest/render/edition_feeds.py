@@ -10,17 +10,13 @@ machine. `updated` is when the edition closed, which never changes.
 
 from __future__ import annotations
 
-import json
 from collections.abc import Callable
-from datetime import UTC, datetime
 from urllib.parse import urlsplit
-from xml.sax.saxutils import escape, quoteattr
 
-from digest import __version__, routes
+from digest import routes
 from digest.models import EditionKind, EditionView, Page, Site
+from digest.render.feed_writer import Feed, FeedItem, atom_document, json_document
 from digest.render.syndication import FeedFile
-from digest.sanitize import xml_text
-from digest.timefmt import rfc3339
 
 # An edition's page -> (its title, its body as HTML with absolute links).
 Show = Callable[[Page], tuple[str, str]]
@@ -57,45 +53,20 @@ def edition_id(base_url: str, view: EditionView) -> str:
 def render_edition_atom(
     site: Site, kind: EditionKind, pages: tuple[Page, ...], show: Show, title: str
 ) -> bytes:
-    cfg = site.config.site
-    base = cfg.base_url
-    views = [p.edition for p in pages if p.edition is not None]
-    updated = max((v.edition.closed_at for v in views), default=datetime.fromtimestamp(0, UTC))
-    self_url = base + routes.edition_feed(kind, "xml")
-    lines = [
-        '<?xml version="1.0" encoding="utf-8"?>',
-        f'<feed xmlns="http://www.w3.org/2005/Atom" xml:lang={_a(cfg.language)}>',
-        f"  <id>{_x(self_url)}</id>",
-        f"  <title>{_x(title)}</title>",
-        f"  <updated>{rfc3339(updated)}</updated>",
-        f'  <link rel="self" type="application/atom+xml" href={_a(self_url)}/>',
-        f'  <link rel="alternate" type="text/html" href={_a(base + routes.EDITIONS)}/>',
-        f"  <author><name>{_x(cfg.title)}</name></author>",
-        f'  <generator version="{__version__}">digest</generator>',
-    ]
-    for page in pages:
-        view = page.edition
-        assert view is not None
-        heading, html = show(page)
-        closed = rfc3339(view.edition.closed_at)
-        page_url = routes.absolute(base, page.path)
-        lines += [
-            "  <entry>",
-            f"    <id>{_x(edition_id(base, view))}</id>",
-            f"    <title>{_x(heading)}</title>",
-            f'    <link rel="alternate" type="text/html" href={_a(page_url)}/>',
-            f"    <published>{closed}</published>",
-            f"    <updated>{closed}</updated>",
-            f'    <content type="html">{_x(html)}</content>',
-            "  </entry>",
-        ]
-    lines.append("</feed>")
-    return ("\n".join(lines) + "\n").encode("utf-8")
+    self_url = site.config.site.base_url + routes.edition_feed(kind, "xml")
+    return atom_document(_feed(site, pages, show, title, self_url))
 
 
 def render_edition_json(
     site: Site, kind: EditionKind, pages: tuple[Page, ...], show: Show, title: str
 ) -> bytes:
+    self_url = site.config.site.base_url + routes.edition_feed(kind, "json")
+    return json_document(_feed(site, pages, show, title, self_url))
+
+
+def _feed(site: Site, pages: tuple[Page, ...], show: Show, title: str, url: str) -> Feed:
+    """The editions of `pages` as a feed whose id is its own URL; an edition's dates are all
+    when it closed."""
     cfg = site.config.site
     base = cfg.base_url
     items = []
@@ -103,32 +74,16 @@ def render_edition_json(
         view = page.edition
         assert view is not None
         heading, html = show(page)
-        closed = rfc3339(view.edition.closed_at)
+        closed = view.edition.closed_at
         items.append(
-            {
-                "id": edition_id(base, view),
-                "url": routes.absolute(base, page.path),
-                "title": heading,
-                "content_html": html,
-                "date_published": closed,
-                "date_modified": closed,
-            }
+            FeedItem(
+                id=edition_id(base, view),
+                title=heading,
+                link=routes.absolute(base, page.path),
+                content_html=html,
+                date=closed,
+                published=closed,
+                modified=closed,
+            )
         )
-    feed = {
-        "version": "https://jsonfeed.org/version/1.1",
-        "title": title,
-        "home_page_url": base + routes.EDITIONS,
-        "feed_url": base + routes.edition_feed(kind, "json"),
-        "language": cfg.language,
-        "authors": [{"name": cfg.title}],
-        "items": items,
-    }
-    return (json.dumps(feed, indent=1, ensure_ascii=False) + "\n").encode("utf-8")
-
-
-def _x(text: str) -> str:
-    return escape(xml_text(text))
-
-
-def _a(text: str) -> str:
-    return quoteattr(xml_text(text))
+    return Feed(url, title, url, base + routes.EDITIONS, cfg.title, cfg.language, tuple(items))

@@ -12,14 +12,22 @@ import json
 import re
 from collections.abc import Callable
 from dataclasses import dataclass
-from datetime import UTC, datetime
+from datetime import datetime
 from urllib.parse import urlsplit
-from xml.sax.saxutils import escape, quoteattr
 
-from digest import __version__, routes
+from digest import routes
 from digest.models import POSTS_SOURCE, Entry, Site
+from digest.render.feed_writer import (
+    Category,
+    Copy,
+    Feed,
+    FeedItem,
+    Origin,
+    atom_document,
+    escape_text,
+    json_document,
+)
 from digest.render.opml import OpmlFeed, opml_document
-from digest.sanitize import xml_text
 from digest.timefmt import rfc3339
 
 _SCHEME = re.compile(r"^[a-zA-Z][a-zA-Z0-9+.-]*:")
@@ -101,55 +109,46 @@ def entry_link(site: Site, entry: Entry) -> str:
     return entry.link or base
 
 
+def feed_item(site: Site, entry: Entry) -> FeedItem:
+    """An entry as a feed item: its own id, link and author, where it came from, its tags."""
+    base = site.config.site.base_url
+    source = site.source_of(entry)
+    page_url = routes.absolute(base, routes.post(entry.slug)) if entry.slug else None
+    origin = None
+    if entry.source != POSTS_SOURCE:
+        origin = Origin(
+            source.name, routes.absolute(base, routes.source(source.slug)), source.url, source.link
+        )
+    scheme = routes.absolute(base, routes.TAGS)
+    return FeedItem(
+        id=_atom_id(site, entry, page_url),
+        title=entry.title,
+        link=entry_link(site, entry),
+        content_html=entry.content_html,
+        date=entry.date,
+        published=entry.published,
+        modified=entry.updated,
+        author=entry.author or source.name,
+        categories=tuple(Category(t.slug, t.name, scheme) for t in site.tags_of(entry)),
+        language=entry.language,
+        replies=entry.comments,
+        origin=origin,
+        also_in=tuple(Copy(site.source_of(c).name, c.link) for c in site.also_in_of(entry)),
+    )
+
+
 def render_json_feed(site: Site) -> bytes:
     """feed.json, JSON Feed 1.1 (https://jsonfeed.org/version/1.1), beside atom.xml."""
     cfg = site.config.site
-    base = cfg.base_url
-    items = []
-    for entry in site.entries[: cfg.feed_entries]:
-        source = site.source_of(entry)
-        item: dict[str, object] = {
-            "id": _atom_id(site, entry, entry_link(site, entry) if entry.slug else None),
-            "url": entry_link(site, entry),
-            "title": entry.title,
-            "content_html": entry.content_html,
-            "date_published": rfc3339(entry.date),
-        }
-        if entry.updated:
-            item["date_modified"] = rfc3339(entry.updated)
-        item["authors"] = [{"name": entry.author or source.name}]
-        tags = [tag.name for tag in site.tags_of(entry)]
-        if tags:
-            item["tags"] = tags
-        if entry.language:
-            item["language"] = entry.language
-        if entry.source != POSTS_SOURCE:
-            # Where the entry came from (JSON Feed extensions start with "_").
-            origin: dict[str, object] = {"title": source.name}
-            if source.url:
-                origin["feed_url"] = source.url
-            if source.link:
-                origin["home_page_url"] = source.link
-            item["_digest"] = {"about": "https://github.com/digest", "source": origin}
-            if entry.comments:
-                item["_digest"]["comments"] = entry.comments  # type: ignore[index]
-            copies = [
-                {"title": site.source_of(copy).name, "url": copy.link}
-                for copy in site.also_in_of(entry)
-            ]
-            if copies:  # the same post from other feeds, which the digest shows once
-                item["_digest"]["also_in"] = copies  # type: ignore[index]
-        items.append(item)
-    feed = {
-        "version": "https://jsonfeed.org/version/1.1",
-        "title": cfg.title,
-        "home_page_url": base,
-        "feed_url": routes.absolute(base, routes.JSON_FEED),
-        "language": cfg.language,
-        "authors": [{"name": cfg.title}],
-        "items": items,
-    }
-    return (json.dumps(feed, indent=1, ensure_ascii=False) + "\n").encode("utf-8")
+    url = routes.absolute(cfg.base_url, routes.JSON_FEED)
+    return json_document(_feed(site, site.entries, cfg.base_url, url, cfg.title))
+
+
+def _feed(site: Site, entries: tuple[Entry, ...], home: str, url: str, title: str) -> Feed:
+    """The newest `feed_entries` of `entries`, as a feed whose id is its page's URL."""
+    cfg = site.config.site
+    items = tuple(feed_item(site, entry) for entry in entries[: cfg.feed_entries])
+    return Feed(home, title, url, home, cfg.title, cfg.language, items)
 
 
 def render_sitemap(site: Site) -> bytes:
@@ -168,7 +167,7 @@ def render_sitemap(site: Site) -> bytes:
             shown.append(page.entry)
         newest = max((_entry_updated(e) for e in shown), default=None)
         lastmod = f"<lastmod>{rfc3339(newest)}</lastmod>" if newest else ""
-        lines.append(f"  <url><loc>{_x(url)}</loc>{lastmod}</url>")
+        lines.append(f"  <url><loc>{escape_text(url)}</loc>{lastmod}</url>")
     lines.append("</urlset>")
     return ("\n".join(lines) + "\n").encode("utf-8")
 
@@ -215,9 +214,6 @@ def _duplicates(site: Site) -> list[dict[str, object]]:
     ]
 
 
-# --- Atom (RFC 4287) ----------------------------------------------------------------------
-
-
 def render_atom(
     site: Site,
     entries: tuple[Entry, ...] | None = None,
@@ -228,61 +224,9 @@ def render_atom(
     the site's (path "") or a listing's such as a tag's (path "tags/ai/")."""
     cfg = site.config.site
     base = cfg.base_url
-    chosen = (site.entries if entries is None else entries)[: cfg.feed_entries]
-    updated = max((_entry_updated(e) for e in chosen), default=datetime.fromtimestamp(0, UTC))
-    lines = [
-        '<?xml version="1.0" encoding="utf-8"?>',
-        f'<feed xmlns="http://www.w3.org/2005/Atom" xml:lang={_a(cfg.language)}>',
-        f"  <id>{_x(routes.absolute(base, path))}</id>",
-        f"  <title>{_x(title or cfg.title)}</title>",
-        f"  <updated>{rfc3339(updated)}</updated>",
-        f'  <link rel="self" type="application/atom+xml" href={_a(base + routes.feed(path))}/>',
-        f'  <link rel="alternate" type="text/html" href={_a(routes.absolute(base, path))}/>',
-        f"  <author><name>{_x(cfg.title)}</name></author>",
-        f'  <generator version="{__version__}">digest</generator>',
-    ]
-    for entry in chosen:
-        lines += _atom_entry(site, entry)
-    lines.append("</feed>")
-    return ("\n".join(lines) + "\n").encode("utf-8")
-
-
-def _atom_entry(site: Site, entry: Entry) -> list[str]:
-    base = site.config.site.base_url
-    source = site.source_of(entry)
-    page_url = routes.absolute(base, routes.post(entry.slug)) if entry.slug else None
-    link = entry_link(site, entry)
-    lines = [
-        "  <entry>",
-        f"    <id>{_x(_atom_id(site, entry, page_url))}</id>",
-        f"    <title>{_x(entry.title)}</title>",
-        f'    <link rel="alternate" type="text/html" href={_a(link)}/>',
-    ]
-    if entry.comments:
-        lines.append(f'    <link rel="replies" type="text/html" href={_a(entry.comments)}/>')
-    if entry.published:
-        lines.append(f"    <published>{rfc3339(entry.published)}</published>")
-    lines.append(f"    <updated>{rfc3339(_entry_updated(entry))}</updated>")
-    lines.append(f"    <author><name>{_x(entry.author or source.name)}</name></author>")
-    scheme = _a(routes.absolute(base, routes.TAGS))
-    for tag in site.tags_of(entry):
-        lines.append(f"    <category term={_a(tag.slug)} label={_a(tag.name)} scheme={scheme}/>")
-    lang = f" xml:lang={_a(entry.language)}" if entry.language else ""
-    lines.append(f'    <content type="html"{lang}>{_x(entry.content_html)}</content>')
-    if entry.source != POSTS_SOURCE:
-        # RFC 4287 §4.2.11: keep the original feed's identity with the entry.
-        source_page = routes.absolute(base, routes.source(source.slug))
-        lines += [
-            "    <source>",
-            f"      <id>{_x(source.url or source_page)}</id>",
-            f"      <title>{_x(source.name)}</title>",
-            f'      <link rel="alternate" type="text/html" href={_a(source.link or source_page)}/>',
-        ]
-        if source.url:
-            lines.append(f'      <link rel="self" href={_a(source.url)}/>')
-        lines.append("    </source>")
-    lines.append("  </entry>")
-    return lines
+    chosen = site.entries if entries is None else entries
+    home, url = routes.absolute(base, path), base + routes.feed(path)
+    return atom_document(_feed(site, chosen, home, url, title or cfg.title))
 
 
 def _atom_id(site: Site, entry: Entry, page_url: str | None) -> str:
@@ -299,11 +243,3 @@ def _atom_id(site: Site, entry: Entry, page_url: str | None) -> str:
 
 def _entry_updated(entry: Entry) -> datetime:
     return entry.updated or entry.date
-
-
-def _x(text: str) -> str:
-    return escape(xml_text(text))
-
-
-def _a(text: str) -> str:
-    return quoteattr(xml_text(text))

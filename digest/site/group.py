@@ -11,6 +11,7 @@ from collections import Counter, defaultdict
 from collections.abc import Callable, Iterable
 from dataclasses import replace
 from datetime import date, datetime
+from functools import partial
 from zoneinfo import ZoneInfo
 
 from digest import routes
@@ -26,12 +27,12 @@ from digest.models import (
     HttpState,
     Page,
     PageKind,
-    Pagination,
     Site,
     Source,
     Tag,
     sort_entries,
 )
+from digest.models.paging import paginate
 from digest.site import filters, topics
 from digest.site.dedup import Deduped, dedup
 from digest.timefmt import human_utc
@@ -327,33 +328,22 @@ def _listing(
     period: date | None = None,
     full: tuple[bool, bool] = (True, True),
 ) -> list[Page]:
-    """A listing's front page and its numbered pages (see `Pagination`): page n holds the
-    n-th `per_page` entries counted from the oldest, the front the newest full page and the
-    entries not on a full page yet (all of them while there are fewer than `per_page`).
+    """A listing's front page and its numbered pages, its entries sliced by `paginate`.
     `full` says whether the front, and the numbered pages, show entries in full."""
-    count = len(entries) // per_page
-    paths = tuple(routes.listing(folder, n) for n in range(1, count + 1))
-    # entries are newest first: numbered page n is the n-th slice from the end.
-    chunks = [entries[: len(entries) - (count - 1) * per_page] if count else entries]
-    chunks += [
-        entries[len(entries) - n * per_page : len(entries) - (n - 1) * per_page]
-        for n in range(1, count + 1)
-    ]
-    front = routes.listing(folder, 0)
     return [
         Page(
-            path=front if n == 0 else paths[n - 1],
+            path=path,
             template="list.html",
             title=title,
             kind=kind,
             days=tuple(DayGroup(day, items) for day, items in _by_day(chunk, local)),
-            pagination=Pagination(number=n, count=count, front=front, paths=paths),
+            pagination=pager,
             tag=tag,
             source=source,
             period=period,
-            full=full[0] if n == 0 else full[1],
+            full=full[0] if pager.number == 0 else full[1],
         )
-        for n, chunk in enumerate(chunks)
+        for path, pager, chunk in paginate(entries, per_page, partial(routes.listing, folder))
     ]
 
 
