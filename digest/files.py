@@ -1,4 +1,4 @@
-"""Atomic file writes, shared by the stages that write to disk (`store`, `write`, `configedit`).
+"""Atomic file writes for the stages that write to disk: `feeds`, `editions`, `write`, `config`.
 
 Touches the disk only. Every file is written to a temp file and renamed over the old one, so a
 run killed at any moment leaves whole files; a file whose bytes did not change is not touched.
@@ -9,8 +9,6 @@ from __future__ import annotations
 import os
 import tempfile
 from pathlib import Path
-
-from digest import testhook
 
 
 def atomic_write(path: Path, data: bytes, durable: bool = False) -> bool:
@@ -34,9 +32,7 @@ def atomic_write(path: Path, data: bytes, durable: bool = False) -> bool:
                 f.flush()
                 os.fsync(f.fileno())
         os.chmod(tmp, 0o644)  # mkstemp makes 0600; a web server must read these
-        testhook.checkpoint("write.temp")  # the kill tests stop here: temp written, not renamed
         os.replace(tmp, path)
-        testhook.checkpoint("write.renamed")
     except BaseException:
         Path(tmp).unlink(missing_ok=True)
         raise

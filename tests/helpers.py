@@ -340,16 +340,23 @@ def stats(folder: Path) -> dict[str, tuple[int, int, int]]:
     return found
 
 
-def run_digest(config: Path, *args: str, epoch: int, kill_at: str | None = None) -> None:
-    """`digest <args>` in a child process at SOURCE_DATE_EPOCH `epoch`; with `kill_at` (a
-    named point, digest/testhook.py), it must die there by SIGKILL."""
-    env = dict(os.environ, SOURCE_DATE_EPOCH=str(epoch))
-    env.pop("DIGEST_TEST_KILL_AT", None)
+KILL_CHILD = Path(__file__).with_name("kill_child.py")
+
+
+def digest_command(*args: str, kill_at: str | None = None) -> list[str]:
+    """The command line of `digest <args>`; with `kill_at` ("point" or "point:n", a point of
+    tests/kill_child.py), run by kill_child.py, which kills it there by SIGKILL."""
     if kill_at:
-        env["DIGEST_TEST_KILL_AT"] = kill_at
+        return [sys.executable, str(KILL_CHILD), kill_at, "--", *args]
+    return [sys.executable, "-m", "digest", *args]
+
+
+def run_digest(config: Path, *args: str, epoch: int, kill_at: str | None = None) -> None:
+    """`digest <args>` in a child process at SOURCE_DATE_EPOCH `epoch`; with `kill_at` (see
+    `digest_command`), it must die there by SIGKILL."""
     proc = subprocess.run(
-        [sys.executable, "-m", "digest", *args, "-q", "--config", str(config)],
-        env=env,
+        digest_command(*args, "-q", "--config", str(config), kill_at=kill_at),
+        env=dict(os.environ, SOURCE_DATE_EPOCH=str(epoch)),
         capture_output=True,
         text=True,
         timeout=120,  # only so that a hung run fails the test instead of hanging it

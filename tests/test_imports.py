@@ -32,16 +32,17 @@ LAYERS: dict[str, set[str]] = {
     "models": set(),
     "routes": set(),  # where each page lives in output/: one convention for every stage
     "timefmt": set(),
-    "testhook": set(),
-    "files": {"testhook"},
+    "files": set(),
     "sanitize": {"errors"},
     "config": {"errors", "files", "models", "sanitize"},
     "parse": {"errors", "models", "routes", "sanitize"},
-    "feeds": {"errors", "files", "models", "parse", "sanitize", "testhook", "timefmt"},
+    "feeds": {"errors", "files", "models", "parse", "sanitize", "timefmt"},
     "site": {"models", "routes", "sanitize", "timefmt"},
     "editions": {"errors", "files", "models", "routes", "sanitize", "timefmt"},
     "render": {"editions", "errors", "models", "routes", "sanitize", "timefmt"},
-    "write": {"errors", "feeds", "files", "models"},
+    # write renders, through render, what its stamp says changed; the stamp fingerprints the
+    # inputs: the content cache (feeds), the closed editions, the day entries age out (site).
+    "write": {"editions", "errors", "feeds", "files", "models", "render", "site"},
     "pipeline": {"editions", "errors", "feeds", "models", "parse", "render", "site", "write"},
     "serve": {"errors", "models", "pipeline", "write"},
     "cli": {"config", "errors", "feeds", "models", "parse", "pipeline", "render", "sanitize"}

@@ -1,9 +1,9 @@
-"""SIGKILL at named points of a run (digest/testhook.py) leaves every file whole: each cache
+"""SIGKILL at named points of a run (tests/kill_child.py) leaves every file whole: each cache
 file loads, nothing is half-written, and the next run ends where an uninterrupted one does.
 
 The points are reached through `files.atomic_write`, which both the content cache and the
-output go through; `DIGEST_TEST_KILL_AT=point:n` kills the process the n-th time it gets
-there, so each case is the same on every run, whatever the machine's load.
+output go through; kill_child.py's `point:n` kills the process the n-th time it gets there,
+so each case is the same on every run, whatever the machine's load.
 """
 
 from __future__ import annotations

@@ -20,7 +20,17 @@ from typing import Any
 
 import pytest
 from faults import feed_body, slow
-from helpers import FeedServer, atom, make_items, page_text, rss, stats, tree, write_config
+from helpers import (
+    FeedServer,
+    atom,
+    digest_command,
+    make_items,
+    page_text,
+    rss,
+    stats,
+    tree,
+    write_config,
+)
 
 from digest import pipeline
 from digest.cli import main
@@ -188,10 +198,9 @@ def test_a_run_killed_while_parsing_leaves_no_process_behind(
     """Its workers end with it: none keeps waiting for work, holding the run's output pipes
     open (a CI step would never finish). communicate() returns once every holder is gone."""
     config = write_config(tmp_path, corpus(server))
-    env = dict(os.environ, DIGEST_WORKERS="2", DIGEST_TEST_KILL_AT="write.temp:2")
     proc = subprocess.Popen(
-        [sys.executable, "-m", "digest", "fetch", "-q", "--config", str(config)],
-        stdout=subprocess.PIPE, stderr=subprocess.PIPE, env=env,
+        digest_command("fetch", "-q", "--config", str(config), kill_at="write.temp:2"),
+        stdout=subprocess.PIPE, stderr=subprocess.PIPE, env=dict(os.environ, DIGEST_WORKERS="2"),
     )  # fmt: skip
     # The timeout only turns a hang (a worker left holding the pipes) into a failure.
     proc.communicate(timeout=120)

@@ -27,7 +27,6 @@ from datetime import UTC, datetime
 from pathlib import Path
 from typing import Any
 
-from digest import testhook
 from digest.errors import CacheError, PostError
 from digest.files import atomic_write
 from digest.models import (
@@ -241,10 +240,8 @@ def save_cache(path: Path, cache: FeedCache, *, previous: FeedCache | None = Non
         data = {"schema": SCHEMA, "month": month, "entries": items}
         atomic_write(path.parent / month / path.name, _dumps(data), durable=True)
         entries.extend(_entry_from_json(item, cache.slug) for item in items)
-    testhook.checkpoint("store.months")  # every month written, the state not yet
     state = _state_to_json(cache)
     atomic_write(path, _dumps(state), durable=True)
-    testhook.checkpoint("store.state")  # the state written, emptied months not yet deleted
     for month, month_file in existing.items():
         if month not in months:
             month_file.unlink(missing_ok=True)
