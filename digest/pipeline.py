@@ -16,14 +16,12 @@ from pathlib import Path
 from typing import TYPE_CHECKING, Protocol
 from zoneinfo import ZoneInfo
 
-from digest import __version__
 from digest.editions import close_editions, due_periods, with_editions
 from digest.editions import store as editions_store
 from digest.errors import DigestError, bug_message
 from digest.feeds import update
 from digest.feeds.schedule import not_due
 from digest.feeds.store import (
-    cache_files,
     cache_path,
     load_cache,
     load_state,
@@ -44,23 +42,11 @@ from digest.models import (
     ParsedFeed,
     Response,
 )
-from digest.render.theme import Theme, load_theme
+from digest.render import theme_hashes
+from digest.render.theme import load_theme
 from digest.render.workers import worker_count
-from digest.site.filters import ages_out
 from digest.site.group import feed_health, make_site, site_entries
-from digest.write import (
-    Manifest,
-    WriteReport,
-    check_output_dir,
-    fingerprint,
-    is_current,
-    outdated,
-    read_manifest,
-    search,
-    site_digest,
-    stamped_bytes,
-    write_site,
-)
+from digest.write import WriteReport, check_output_dir, search, stamp, write_changed
 from digest.write.sizes import content_sizes, content_warnings, folder_bytes, output_warnings
 
 if TYPE_CHECKING:
@@ -68,9 +54,8 @@ if TYPE_CHECKING:
 
     from digest.feeds.update import Parsed
 
-# The network client, the feed parser, the Markdown reader and the renderer are imported
-# where they are used: a build with nothing new needs none of them, and its imports are
-# most of its time.
+# The network client, the feed parser and the Markdown reader are imported where they are
+# used: a build with nothing new needs none of them, and its imports are most of its time.
 
 Progress = Callable[[FeedReport], None]
 
@@ -92,7 +77,7 @@ class BuildReport:
     pages: int
     written: WriteReport
     warnings: tuple[str, ...] = ()  # as in FetchReport; the fetch's own are in `fetched`
-    site: str = ""  # write.site_digest of the site built
+    site: str = ""  # write.stamp.site_digest of the site built
 
 
 # The content cache's disk side, as parameters: tests pass counting ones (how many caches a
@@ -222,7 +207,7 @@ def close_due_editions(
     if not any(pending.values()) and all(e is not None for e in newest.values()):
         return caches
     caches = whole(config, caches)
-    entries = _site_entries(config, caches, now)
+    entries = site_entries(config, caches, _posts(config), now)
     oldest = entries[-1].date.astimezone(tz).date() if entries else None
     closed = [
         edition
@@ -239,15 +224,13 @@ def close_due_editions(
     return caches
 
 
-def _site_entries(
-    config: Config, caches: tuple[FeedCache, ...], now: datetime
-) -> tuple[Entry, ...]:
+def _posts(config: Config) -> tuple[Entry, ...]:
+    """The hand-written posts, read and parsed (the Markdown reader is loaded for them)."""
     from digest.parse.posts import parse_posts
 
-    posts = parse_posts(
+    return parse_posts(
         read_posts(config), timezone=config.site.timezone, base_url=config.site.base_url
     )
-    return site_entries(config, caches, posts, now)
 
 
 def fetch_feeds(
@@ -359,6 +342,11 @@ def build(
     client: httpx.Client | None = None,
     progress: Progress = lambda report: None,
 ) -> BuildReport:
+    """The whole pipeline: load the feeds' states -> fetch the due feeds (unless `offline`;
+    a failing feed is a report, as in `fetch`) -> close the editions due -> make the site ->
+    render and write what changed -> index it for search -> report. Incremental: when nothing
+    the site is made from changed since the last build (its stamp, `write.stamp`), no entry
+    is read and nothing made; else only the files whose key changed, or changed on disk."""
     output = check_output_dir(config.output_dir, config.root)  # before fetching: fail fast
     caches = load_caches(config, states=True)  # entries are read only if pages are made
     reports: tuple[FeedReport, ...] | None = None
@@ -371,63 +359,34 @@ def build(
     fetched = None if reports is None else FetchReport(reports, health)
     posts = post_paths(config)
     theme = load_theme(config.themes_dir, config.site.theme)
-    inputs = _fingerprint(config, posts, theme, now)
-    current = is_current(output, inputs)
-    # Nothing it is built from changed: nothing to render or write (nor to index, unless the
-    # search index is missing).
-    if current is not None and (not config.search.enabled or search.has_index(output)):
-        entries = sum(c.entry_count for c in caches) + len(posts)
-        pages = sum(1 for name in current.files if name.endswith(".html"))
-        unchanged = WriteReport(written=0, unchanged=pages, removed=0)
-        size = _output_bytes(output, current)
-        return BuildReport(
-            fetched, health, entries, pages, unchanged, _warnings(config, size),
-            site_digest(current),
-        )  # fmt: skip
-    from digest.parse.posts import parse_posts
-    from digest.render import plan_site, render_site
-
-    caches = whole(config, caches)
-    health = feed_health(config, caches)  # from the entries themselves, for the pages
-    site = make_site(
-        config,
-        caches,
-        parse_posts(
-            read_posts(config), timezone=config.site.timezone, base_url=config.site.base_url
-        ),
-        health=health,
-        now=now,
-    )
-    if config.editions.kinds:
-        site = with_editions(site, editions_store.load_editions(config))
-    # Only the files whose key (what they show) changed, or that changed on disk, are made;
-    # each is written as soon as it is made.
-    plan = plan_site(site, theme)
-    built = read_manifest(output)
-    todo = outdated(output, ((p.path, p.key) for p in plan), built)
-    files = render_site(site, theme, tuple(p for p in plan if p.path in todo), worker_count())
-    keep = search.KEEP if config.search.enabled else ()
-    written = write_site(files, output, [(p.path, p.key) for p in plan], inputs, built, keep)
-    entries, pages = len(site.entries), len(site.pages)
-    keys = {p.path: p.key for p in plan}
-    # Pagefind needs none of the entries (their bodies: 1 GB at 100,000): let them go first.
-    del site, caches, plan, files
+    hashed = theme_hashes(theme)  # read once, for the fingerprint and every file's key
+    inputs = stamp.fingerprint(config, posts, hashed, now)
+    built = stamp.is_current(output, inputs)
     problem = None
-    if config.search.enabled:  # Pagefind, for the months whose day pages changed
-        if not search.has_index(output):  # made anew: the site changed, if no page did
-            written = dataclasses.replace(written, changed=True)
-        problem = search.update_index(output, keys)
-    stamp = read_manifest(output)
-    size = _output_bytes(output, stamp)  # with the search index
+    # Nothing it is made from changed: nothing to render or write (nor to index, unless the
+    # search index is missing).
+    if built is not None and (not config.search.enabled or search.has_index(output)):
+        entries = sum(c.entry_count for c in caches) + len(posts)
+        pages = sum(1 for name in built.files if name.endswith(".html"))
+        written = WriteReport(written=0, unchanged=pages, removed=0)
+    else:
+        site = make_site(config, whole(config, caches), _posts(config), now=now)
+        if config.editions.kinds:
+            site = with_editions(site, editions_store.load_editions(config))
+        written, keys = write_changed(site, theme, hashed, output, inputs)
+        health, entries, pages = site.health, len(site.entries), len(site.pages)
+        # Pagefind needs none of the entries (their bodies: 1 GB at 100,000): let them go first.
+        del site, caches
+        if config.search.enabled:  # Pagefind, for the months whose day pages changed
+            if not search.has_index(output):  # made anew: the site changed, if no page did
+                written = dataclasses.replace(written, changed=True)
+            problem = search.update_index(output, keys)
+        built = stamp.read_stamp(output)
+    # The size of output/ without a walk of its files (30,000 at 100,000 entries): the stamp's,
+    # at the sizes stamped (checked, or just written), and the search index, all else there.
+    size = stamp.stamped_bytes(output, built) + folder_bytes(output / search.FOLDER)
     warnings = _warnings(config, size) + ((problem,) if problem else ())
-    return BuildReport(fetched, health, entries, pages, written, warnings, site_digest(stamp))
-
-
-def _output_bytes(output: Path, built: Manifest) -> int:
-    """The size of `output/` without a walk of its files (30,000 at 100,000 entries): the
-    files of its stamp, each at the size stamped (checked, or just written), and the search
-    index, all that a build leaves there besides."""
-    return stamped_bytes(output, built) + folder_bytes(output / search.FOLDER)
+    return BuildReport(fetched, health, entries, pages, written, warnings, stamp.site_digest(built))
 
 
 def _warnings(config: Config, output_bytes: int) -> tuple[str, ...]:
@@ -436,25 +395,3 @@ def _warnings(config: Config, output_bytes: int) -> tuple[str, ...]:
     return content_warnings(config, content_sizes(config)) + output_warnings(
         output_bytes, config.site, search=config.search.enabled
     )
-
-
-def _fingerprint(
-    config: Config, posts: list[Path], theme: Theme, now: datetime | None = None
-) -> str:
-    """What the site is built from: config, caches, posts, closed editions, theme files,
-    digest's version, and the day when entries age out (`max_age_days`), so a run on a later
-    day drops them."""
-    index = month_index(config.content_dir / "feeds")
-    caches = [path for feed in config.feeds for path in cache_files(config, feed.slug, index)]
-    sources = [config.path, *caches, *posts, *editions_store.all_edition_files(config)]
-    theme_files = {
-        f"theme{n}:{p.relative_to(folder).as_posix()}": p
-        for n, folder in enumerate(theme.folders)
-        for p in folder.rglob("*")
-        if p.is_file()
-    }
-    # The base URL may come from --base-url (GitHub Pages' address), not from config.toml.
-    salt = f"{__version__}\n{config.site.base_url}"
-    if now is not None and ages_out(config):
-        salt += f"\n{now.astimezone(ZoneInfo(config.site.timezone)).date()}"
-    return fingerprint({str(p.relative_to(config.root)): p for p in sources} | theme_files, salt)

@@ -27,8 +27,9 @@ from digest.render import plan_site, render_site
 from digest.render.theme import Theme, load_theme
 from digest.render.workers import can_fork
 from digest.site.group import make_site
-from digest.write import STAMP, check_output_dir, outdated, read_manifest, write_site
+from digest.write import check_output_dir, write_site
 from digest.write.sizes import folder_bytes
+from digest.write.stamp import STAMP, outdated, read_stamp
 
 NOW = datetime(2026, 3, 23, 12, 0, tzinfo=UTC)
 BODY = "<p>Body of {title}.</p><h2>Section</h2><p>" + "More words here. " * 20 + "</p>"
@@ -98,13 +99,13 @@ def mtimes(output: Path) -> dict[str, int]:
 
 
 def to_render(path: Path) -> set[str]:
-    """What the next build renders: exactly what `build` computes before rendering."""
+    """What the next build renders: exactly what `write_changed` computes before rendering."""
     config = load_config(path)
     caches = [load_cache(cache_path(config, f.slug), f.slug) for f in config.feeds]
     site = make_site(config, caches, ())
     plan = plan_site(site, load_theme(config.themes_dir, config.site.theme))
     output = config.output_dir
-    return outdated(output, ((p.path, p.key) for p in plan), read_manifest(output))
+    return outdated(output, ((p.path, p.key) for p in plan), read_stamp(output))
 
 
 # --- what an incremental build renders and writes -----------------------------------------

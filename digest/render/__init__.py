@@ -10,7 +10,7 @@ from __future__ import annotations
 import hashlib
 import re
 from collections.abc import Callable, Iterator
-from dataclasses import dataclass
+from dataclasses import dataclass, field
 from urllib.parse import urlsplit
 from zoneinfo import ZoneInfo
 
@@ -20,7 +20,7 @@ from markupsafe import Markup
 from digest import __version__, routes
 from digest.editions import edition_excerpt, reading_time
 from digest.errors import ThemeError
-from digest.models import POSTS_SOURCE, EditionKind, Entry, OutputFile, Page, Site
+from digest.models import POSTS_SOURCE, EditionKind, Entry, OutputFile, Page, Site, SiteConfig
 from digest.render.edition_feeds import edition_feed_files
 from digest.render.keys import Keys
 from digest.render.syndication import feed_files
@@ -52,10 +52,12 @@ class Planned:
     make: Callable[[], bytes] | None = None
 
 
-def plan_site(site: Site, theme: Theme) -> tuple[Planned, ...]:
+def plan_site(site: Site, theme: Theme, hashed: ThemeHashes | None = None) -> tuple[Planned, ...]:
     """Every file the site holds, in a fixed order, each with its key. Hashes values only: no
-    template is rendered, so a build that changes a few pages costs little more than this."""
-    keys = Keys(site, make_environment(theme), _base_key(site, theme))
+    template is rendered, so a build that changes a few pages costs little more than this.
+    `hashed`: the theme's files (`theme_hashes`), when the build has read them already."""
+    hashed = theme_hashes(theme) if hashed is None else hashed
+    keys = Keys(site, make_environment(theme), _base_key(site, hashed), PURE)
     plan = [Planned(page.path, keys.page(page), page=n) for n, page in enumerate(site.pages)]
     plan += [Planned(f.path, keys.file(f.path, f.inputs), make=f.make) for f in feed_files(site)]
     show, title = _edition_text(site, theme)
@@ -84,7 +86,7 @@ def render_site(
     strings = load_strings(theme, site.config.site.language)
     # An entry shown on several pages (its day page, the front pages of its listings) is
     # rendered once and reused, which works because links in it are written root-relative
-    # (see `_ROOT`); the newest ENTRY_CACHE only (see `render_entry` in `_helpers`).
+    # (see `_ROOT`); the newest ENTRY_CACHE only (see `_Context.render_entry`).
     entry_cache: dict[tuple[str, str], Markup] = {}
 
     def render(n: int) -> OutputFile:
@@ -147,16 +149,31 @@ def _edition_text(
     return show, title
 
 
-def _base_key(site: Site, theme: Theme) -> str:
-    """What every file's key holds: digest's version, the [site] settings, the theme's files
-    (by their path inside the theme, so the same project has one key in any folder)."""
+# Every file of a theme as (label, sha256 of its bytes); see `theme_hashes`.
+ThemeHashes = tuple[tuple[str, bytes], ...]
+
+
+def theme_hashes(theme: Theme) -> ThemeHashes:
+    """The theme's files, folder by folder, each labelled "theme<n>:<its path in the folder>"
+    (so the same project hashes the same in any folder). A build reads them once, for the
+    fingerprint of its inputs (`write.stamp`) and for every file's key (`_base_key`)."""
+    return tuple(
+        (
+            f"theme{n}:{path.relative_to(folder).as_posix()}",
+            hashlib.sha256(path.read_bytes()).digest(),
+        )
+        for n, folder in enumerate(theme.folders)
+        for path in sorted(p for p in folder.rglob("*") if p.is_file())
+    )
+
+
+def _base_key(site: Site, theme: ThemeHashes) -> str:
+    """What every file's key holds: digest's version, the [site] settings, the theme's files."""
     # [search] is in too: with it on, every page has the search box (and another CSP).
     settings = f"{__version__}\n{site.config.site!r}\n{site.config.search!r}"
     digest = hashlib.blake2b(settings.encode(), digest_size=16)
-    for n, folder in enumerate(theme.folders):
-        for path in sorted(p for p in folder.rglob("*") if p.is_file()):
-            label = f"theme{n}:{path.relative_to(folder).as_posix()}"
-            digest.update(label.encode() + b"\0" + hashlib.sha256(path.read_bytes()).digest())
+    for label, hashed in theme:
+        digest.update(label.encode() + b"\0" + hashed)
     return digest.hexdigest()
 
 
@@ -233,69 +250,100 @@ def _helpers(
     strings: dict[str, str] | None,
     cache: dict[tuple[str, str], Markup],
 ) -> dict[str, object]:
-    """What every template sees besides `page` (the template contract, docs/themes.md)."""
-    cfg = site.config.site
-    tz = ZoneInfo(cfg.timezone)
+    """What every template sees besides `page`: each of `HELPERS`, made for this page."""
+    tz = ZoneInfo(site.config.site.timezone)
+    context = _Context(env, site, page, {} if strings is None else strings, cache, tz)
+    context.helpers.update({name: make(context) for name, (make, _) in HELPERS.items()})
+    return context.helpers
 
-    def url_for(target: str) -> str:
-        return _ROOT + target
 
-    def entry_url(entry: Entry) -> str:
-        if entry.slug is not None:
-            return url_for(routes.page(routes.post(entry.slug)))
-        return entry.link or ""
+def url_for(target: str) -> str:
+    """A link to a page of the site (its path in `output/`), from the page it is on."""
+    return _ROOT + target
 
-    def entry_page_url(entry: Entry) -> str:
+
+def entry_url(entry: Entry) -> str:
+    """The entry's own page: a hand-written post's, on this site; else its link."""
+    if entry.slug is not None:
+        return url_for(routes.page(routes.post(entry.slug)))
+    return entry.link or ""
+
+
+@dataclass(frozen=True, slots=True)
+class _Context:
+    """What one page's helpers are made from, and the two that need more than the site."""
+
+    env: jinja2.Environment
+    site: Site
+    page: Page
+    strings: dict[str, str]
+    cache: dict[tuple[str, str], Markup]  # rendered entries, kept from page to page
+    tz: ZoneInfo
+    helpers: dict[str, object] = field(default_factory=dict)  # the page's, once made
+
+    @property
+    def cfg(self) -> SiteConfig:
+        return self.site.config.site
+
+    def entry_page_url(self, entry: Entry) -> str:
         """Where the entry is shown in full on this site: its day page, at its anchor (a
         hand-written post: its own page; a merged copy: the entry shown in its place)."""
-        entry = site.kept_of(entry) or entry
+        entry = self.site.kept_of(entry) or entry
         if entry.slug is not None:
             return url_for(routes.page(routes.post(entry.slug)))
-        day = entry.date.astimezone(tz).date()
+        day = entry.date.astimezone(self.tz).date()
         return url_for(routes.page(routes.day(day))) + "#" + entry_anchor(entry)
 
-    def render_entry(entry: Entry) -> Markup:
+    def render_entry(self, entry: Entry) -> Markup:
         """entry.html for one entry; it sees the helpers, `entry` and `full` (whether this
         page shows entries in full), not `page`."""
         # A feed's own full_content flips the page's choice for its entries (`flipped`).
-        full = page.full != (entry.source in page.flipped)
+        full = self.page.full != (entry.source in self.page.flipped)
         # Full and excerpt are cached apart; ":" never occurs in a source slug.
         key = (entry.source if full else f"excerpt:{entry.source}", entry.id)
-        html = cache.get(key)
+        html = self.cache.get(key)
         if html is None:
-            context = {**helpers, "entry": entry, "full": full}
-            html = Markup(env.get_template("entry.html").render(context))
-            cache[key] = html
-            if len(cache) > ENTRY_CACHE:
-                del cache[next(iter(cache))]  # the first one in: dicts keep insertion order
+            context = {**self.helpers, "entry": entry, "full": full}
+            html = Markup(self.env.get_template("entry.html").render(context))
+            self.cache[key] = html
+            if len(self.cache) > ENTRY_CACHE:
+                del self.cache[next(iter(self.cache))]  # the first in: dicts keep their order
         return html
 
-    helpers: dict[str, object] = {
-        "site": cfg,
-        "search": site.config.search,
-        "sources": site.sources,
-        "tags": site.tags,
-        "months": site.months,
-        "health": site.health,
-        "url_for": url_for,
-        "entry_url": entry_url,
-        "entry_page_url": entry_page_url,
-        "entry_anchor": entry_anchor,
-        "format_date": date_formatter(cfg.language, cfg.timezone),
-        "t": translator(strings if strings is not None else {}),
-        "plural": plural_translator(strings if strings is not None else {}, cfg.language),
-        "tags_of": site.tags_of,
-        "source_of": site.source_of,
-        "also_in_of": site.also_in_of,
-        "kept_of": site.kept_of,
-        "content_html": content_html,
-        "summary_text": summary_text,
-        "POSTS_SOURCE": POSTS_SOURCE,
-        "render_entry": render_entry,
-        "edition_excerpt": edition_excerpt,
-        "reading_time": reading_time,
-    }
-    return helpers
+
+# What every template sees besides `page` (the template contract, docs/themes.md): name ->
+# (how it is made for a page, whether it is pure). Pure: it shows nothing beyond the page's
+# own values, the config and the theme, which every page's key holds. A template that names
+# a helper that is not makes its pages' keys hold that site-wide value (`keys`: tags,
+# sources, months, health), or, for any other, the whole site.
+HELPERS: dict[str, tuple[Callable[[_Context], object], bool]] = {
+    "site": (lambda c: c.cfg, True),
+    "search": (lambda c: c.site.config.search, True),  # [search]: in the base key
+    "sources": (lambda c: c.site.sources, False),
+    "tags": (lambda c: c.site.tags, False),
+    "months": (lambda c: c.site.months, False),
+    "health": (lambda c: c.site.health, False),
+    "url_for": (lambda c: url_for, True),
+    "entry_url": (lambda c: entry_url, True),
+    "entry_page_url": (lambda c: c.entry_page_url, True),
+    "entry_anchor": (lambda c: entry_anchor, True),
+    "format_date": (lambda c: date_formatter(c.cfg.language, c.cfg.timezone), True),
+    "t": (lambda c: translator(c.strings), True),
+    "plural": (lambda c: plural_translator(c.strings, c.cfg.language), True),
+    "tags_of": (lambda c: c.site.tags_of, True),
+    "source_of": (lambda c: c.site.source_of, True),
+    "also_in_of": (lambda c: c.site.also_in_of, True),  # in the entry's key (Keys._shared)
+    "kept_of": (lambda c: c.site.kept_of, True),  # in the merged copy's key (the same)
+    "content_html": (lambda c: content_html, True),
+    "summary_text": (lambda c: summary_text, True),
+    "POSTS_SOURCE": (lambda c: POSTS_SOURCE, True),
+    "render_entry": (lambda c: c.render_entry, True),
+    "edition_excerpt": (lambda c: edition_excerpt, True),
+    "reading_time": (lambda c: reading_time, True),
+}
+# The names a page's key may leave out: the pure helpers, `page` (in the key itself) and
+# `full`, which render_entry hands entry.html (`page.full`, turned round for some feeds).
+PURE = frozenset({"page", "full", *(name for name, (_, pure) in HELPERS.items() if pure)})
 
 
 def _template_location(error: Exception) -> str:

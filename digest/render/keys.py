@@ -5,10 +5,13 @@ A page's key covers its template and every template that one reaches (`extends`,
 `entry.html` through `render_entry`), the `Page` value itself (every field, so a field added
 later counts too), and the site-wide values (`tags`, `sources`, `months`, `health`) only when
 one of those templates names them: a new entry changes the tag index's counts, not every page.
-An entry counts with the source and tag names it is shown with (and whether each tag has a
-page), its copies from other feeds, and, for a merged copy on its source's pages, the entry
-shown in its place. The theme's files, the
-`[site]` settings and digest's version are in every key (`base`).
+Any other name a template looks up must be pure, showing nothing beyond the page, the config
+and the theme: render's registry of template helpers (`render.HELPERS`) says which are, and a
+template that names one that is not, or a name nobody registered, makes its pages depend on
+the whole site. An entry counts with the source and tag names it is shown with (and whether
+each tag has a page), its copies from other feeds, and, for a merged copy on its source's
+pages, the entry shown in its place. The theme's files, the `[site]` settings and digest's
+version are in every key (`base`).
 """
 
 from __future__ import annotations
@@ -26,20 +29,7 @@ from digest.models import Entry, Page, Site, Source, Tag
 
 log = logging.getLogger(__name__)
 
-# What `render_page` hands every template besides `page`: values and functions that show
-# nothing beyond the page's own values, the config and the theme (all in the key already)...
-_PURE = frozenset(
-    {
-        "site", "page", "url_for", "entry_url", "format_date", "t", "tags_of", "source_of",
-        "content_html", "summary_text", "POSTS_SOURCE", "render_entry", "entry_page_url",
-        "entry_anchor", "full",  # `full` is page.full, handed to entry.html
-        "plural", "edition_excerpt", "reading_time",
-        "also_in_of",  # an entry's copies: in the entry's key (`Keys._shared`)
-        "kept_of",  # the entry shown in a merged copy's place: in the copy's key (same)
-        "search",  # [search], in the base key (render._base_key)
-    }
-)  # fmt: skip
-# ...and the site-wide values, each in a page's key only when its templates name it.
+# The site-wide values, each in a page's key only when its templates name it.
 _SITE_WIDE = ("tags", "sources", "months", "health")
 # render_entry renders this template (render.render_page), so a page that calls it reads it.
 _ENTRY_TEMPLATE = "entry.html"
@@ -60,10 +50,13 @@ class Keys:
     """Keys of one build's files. Entries, tags and sources are hashed once each and
     remembered by identity (the site holds them for the whole build)."""
 
-    def __init__(self, site: Site, env: jinja2.Environment, base: str) -> None:
+    def __init__(
+        self, site: Site, env: jinja2.Environment, base: str, pure: frozenset[str]
+    ) -> None:
         self._site = site
         self._env = env
         self.base = base
+        self._pure = pure  # render.PURE: the names templates see that show nothing else
         self._memo: dict[int, str] = {}
         # Long tuples by id, each held here so its id cannot be reused while this lives: a
         # listing's Pagination.paths (one tuple, on each of its pages) would otherwise be
@@ -158,7 +151,7 @@ class Keys:
         known = self._templates.get(name)
         if known is None:
             names = _names_used(self._env, name)
-            unknown = names - _PURE - set(_SITE_WIDE)
+            unknown = names - self._pure - set(_SITE_WIDE)
             if unknown:
                 # A name we cannot place (a helper added later, a dynamic include): count the
                 # whole site in, so the page is never stale, only rendered more often.
