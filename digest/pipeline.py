@@ -42,8 +42,7 @@ from digest.models import (
     ParsedFeed,
     Response,
 )
-from digest.render import theme_hashes
-from digest.render.theme import load_theme
+from digest.render.theme import load_theme, theme_hashes
 from digest.render.workers import worker_count
 from digest.site.group import feed_health, make_site, site_entries
 from digest.write import WriteReport, check_output_dir, search, stamp, write_changed

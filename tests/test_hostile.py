@@ -40,12 +40,12 @@ from htmlcheck import validate_html
 from hypothesis import HealthCheck, given, settings
 from hypothesis import strategies as st
 
-from digest import render
 from digest.cli import main
 from digest.config import parse_config
 from digest.errors import FeedError
 from digest.models import FeedCache
 from digest.parse import html_to_text, parse_feed, sanitize_html
+from digest.render import pages as render
 from digest.site.group import make_site
 
 CORPUS = Path(__file__).parent / "hostile"

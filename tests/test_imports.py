@@ -150,3 +150,14 @@ def _loaded(module: str) -> set[str]:
 def test_the_middle_of_the_pipeline_loads_nothing_heavy(module: str) -> None:
     loaded = _loaded(module)
     assert [name for name in HEAVY if name in loaded] == []
+
+
+# A build that finds nothing changed reads the theme's files and the stamp, and makes no page:
+# Jinja and Babel (~0.06 s) are loaded only by what renders (render.pages).
+TEMPLATING = ("jinja2", "babel")
+
+
+@pytest.mark.parametrize("module", ["pipeline", "render", "render.theme", "write", "write.stamp"])
+def test_what_a_nothing_changed_build_imports_loads_no_templating(module: str) -> None:
+    loaded = _loaded(module)
+    assert [name for name in TEMPLATING if name in loaded] == []

@@ -17,13 +17,14 @@ from pathlib import Path
 import pytest
 from helpers import tree, write_config
 
-from digest import pipeline, render
+from digest import pipeline
 from digest.config import load_config
 from digest.errors import DigestError
 from digest.feeds.store import cache_path, load_cache, save_cache
 from digest.models import Entry, FeedCache, FeedInfo, Site
 from digest.pipeline import BuildReport, build
-from digest.render import plan_site, render_site
+from digest.render import pages as render
+from digest.render.pages import plan_site, render_site
 from digest.render.theme import Theme, load_theme
 from digest.render.workers import can_fork
 from digest.site.group import make_site

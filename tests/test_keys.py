@@ -17,11 +17,12 @@ from pathlib import Path
 import pytest
 from helpers import write_config
 
-from digest import render
 from digest.config import load_config
 from digest.models import Config, Entry, FeedCache, FeedInfo, Site
-from digest.render import keys, plan_site, render_site
+from digest.render import keys
+from digest.render import pages as render
 from digest.render.keys import Keys
+from digest.render.pages import plan_site, render_site
 from digest.render.theme import Theme, load_theme, make_environment
 from digest.site.group import make_site
 

@@ -16,7 +16,6 @@ from pathlib import Path
 
 import pytest
 
-from digest import render
 from digest.config import parse_config
 from digest.errors import ConfigError
 from digest.models import (
@@ -27,7 +26,8 @@ from digest.models import (
     FullContent,
     SiteConfig,
 )
-from digest.render import render_page, summary_text
+from digest.render import pages as render
+from digest.render.pages import render_page, summary_text
 from digest.render.theme import load_strings, load_theme, make_environment
 from digest.site.group import make_site
 from digest.write.sizes import folder_bytes, output_warnings

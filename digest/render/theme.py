@@ -8,6 +8,7 @@ one template, one CSS file or one language's strings is enough.
 from __future__ import annotations
 
 import functools
+import hashlib
 import tomllib
 from collections.abc import Callable
 from dataclasses import dataclass
@@ -184,3 +185,20 @@ def plural_translator(strings: dict[str, str], language: str) -> Callable[..., s
         return t(form if form in strings else f"{key}_other", n=n, **values)
 
     return plural
+
+
+ThemeHashes = tuple[tuple[str, bytes], ...]
+
+
+def theme_hashes(theme: Theme) -> ThemeHashes:
+    """The theme's files, folder by folder, each labelled "theme<n>:<its path in the folder>"
+    (so the same project hashes the same in any folder). A build reads them once, for the
+    fingerprint of its inputs (`write.stamp`) and for every file's key (`_base_key`)."""
+    return tuple(
+        (
+            f"theme{n}:{path.relative_to(folder).as_posix()}",
+            hashlib.sha256(path.read_bytes()).digest(),
+        )
+        for n, folder in enumerate(theme.folders)
+        for path in sorted(p for p in folder.rglob("*") if p.is_file())
+    )

@@ -21,8 +21,7 @@ from typing import NewType
 from digest.errors import OutputError
 from digest.files import atomic_write
 from digest.models import OutputFile, Site
-from digest.render import ThemeHashes, plan_site, render_site
-from digest.render.theme import Theme
+from digest.render.theme import Theme, ThemeHashes
 from digest.render.workers import worker_count
 from digest.write import search
 from digest.write.stamp import STAMP, Stamp, outdated, read_stamp, write_stamp
@@ -70,6 +69,10 @@ def write_changed(
     and writing only the files whose key changed, or that changed on disk since the stamp,
     each written as soon as it is made. Returns the report and every file's key (path ->
     key), by which the search index finds the day pages that changed."""
+    # Imported here: Jinja, Babel and the templates' helpers are for a build that has pages
+    # to make, not for one that finds nothing changed.
+    from digest.render.pages import plan_site, render_site
+
     plan = plan_site(site, theme, hashed)
     built = read_stamp(output)
     todo = outdated(output, ((p.path, p.key) for p in plan), built)

@@ -25,7 +25,7 @@ from digest.editions.store import all_edition_files
 from digest.feeds.store import cache_files, month_index
 from digest.files import atomic_write
 from digest.models import Config
-from digest.render import ThemeHashes
+from digest.render.theme import ThemeHashes
 from digest.site.filters import ages_out
 
 STAMP = ".digest-build.json"
