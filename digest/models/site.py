@@ -4,7 +4,7 @@ templates, never here."""
 
 from __future__ import annotations
 
-from dataclasses import dataclass, field
+from dataclasses import MISSING, Field, dataclass, field, fields
 from datetime import date, datetime
 from typing import Literal
 
@@ -132,9 +132,29 @@ class Pagination:
         return tuple(numbers)
 
 
+# What each kind of page has, besides its path, template, title and kind: a field not named
+# for its kind stays at its default (`Page` checks it), so a template of that kind, and whoever
+# reads one, need look only at these. A listing is days of entries cut into pages.
+_LISTING = frozenset({"days", "pagination", "full", "compact", "flipped"})
+PAGE_FIELDS: dict[PageKind, frozenset[str]] = {
+    "home": _LISTING | {"edition_links"},
+    "day": frozenset({"days", "period", "prev_day", "next_day", "edition_links", "full"}),
+    "month": _LISTING | {"period"},
+    "year": frozenset({"days", "period"}),
+    "tag": _LISTING | {"tag"},
+    "source": _LISTING | {"source"},
+    "post": frozenset({"entry"}),
+    "edition": frozenset({"edition"}),
+    "editions": frozenset({"pagination", "edition_links", "edition_kinds"}),
+    **dict.fromkeys(("archive", "tags", "sources", "feeds", "notfound", "search"), frozenset()),
+}
+
+
 @dataclass(frozen=True, slots=True)
 class Page:
-    """One HTML file to render. `path` is relative to `output/`, e.g. `tags/ai/index.html`."""
+    """One HTML file to render. `path` is relative to `output/`, e.g. `tags/ai/index.html`.
+    One type for every kind of page, so that every page is keyed and rendered alike; which
+    fields a kind has is `PAGE_FIELDS`."""
 
     path: str
     template: str
@@ -161,6 +181,15 @@ class Page:
     # Page, so a day arriving re-renders the day before it (keys hash every Page field).
     prev_day: date | None = None
     next_day: date | None = None
+
+    def __post_init__(self) -> None:
+        stray = [
+            name
+            for name, default in _PAGE_DEFAULTS.items()
+            if name not in PAGE_FIELDS[self.kind] and getattr(self, name) != default
+        ]
+        if stray:  # a bug in digest: a page of one kind given another's fields
+            raise ValueError(f"{self.path}: a {self.kind} page has no {', '.join(stray)}")
 
 
 # --- editions (digest/editions/) ---------------------------------------------------------
@@ -280,3 +309,13 @@ class Site:
 class OutputFile:
     path: str  # relative to output/, "/"-separated
     data: bytes
+
+
+# Each optional field of a page and its default, for `Page.__post_init__`.
+def _default(f: Field[object]) -> object:
+    return f.default if f.default is not MISSING else f.default_factory()  # type: ignore[operator]
+
+
+_PAGE_DEFAULTS = {
+    f.name: _default(f) for f in fields(Page) if f.name not in ("path", "template", "title", "kind")
+}
