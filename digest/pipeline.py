@@ -260,7 +260,9 @@ def fetch_feeds(
     def needs_parse(feed: FeedConfig, response: Response) -> bool:
         return update.needs_parse(current[feed.slug], response)
 
-    if jobs:
+    from digest.feeds import fulltext  # then posts' pages of `full_text` feeds, saved as done
+
+    if jobs or fulltext.due(config, current, now):
         from digest.feeds.fetch import make_client
         from digest.feeds.pool import fetch_and_parse
 
@@ -281,6 +283,7 @@ def fetch_feeds(
                         current[feed.slug] = save(path, cache, previous=old)
                     reports[feed.slug] = report
                     progress(report)
+            current |= fulltext.fetch_articles(config, current, http, whole, save, now=now)
     return (
         tuple(reports[f.slug] for f in config.feeds),
         tuple(current[f.slug] for f in config.feeds),

@@ -145,7 +145,8 @@ class _Scanner(HTMLParser):
             self.content_depth = 1
 
     def ours(self, tag: str, values: dict[str, str]) -> bool:
-        """The theme's search box or form (and its field and button), or its script."""
+        """The theme's search box or form (and its field and button), its script, or a
+        player."""
         if tag == "form" and not self.in_our_form:
             action = values.get("action", "")
             if values.get("class") in _OUR_FORM_CLASSES and url_scheme(action) is None:
@@ -156,6 +157,15 @@ class _Scanner(HTMLParser):
         if tag == "script":
             return values.get("type") == "module" and bool(
                 _OUR_SCRIPT.fullmatch(values.get("src", ""))
+            )
+        if tag in ("audio", "video"):
+            # The theme's players (templates/media.html), outside entry content: they play an
+            # http(s) file when asked, never by themselves, and load nothing before.
+            return (
+                set(values) <= {"controls", "preload", "src", "poster"}
+                and "controls" in values
+                and values.get("preload") == "none"
+                and url_scheme(values.get("src", "")) in ("http", "https")
             )
         return False
 

@@ -51,9 +51,9 @@ LAYERS: dict[str, set[str]] = {
 }
 
 # What the middle of the pipeline must not load: the network client, the TOML editor, the
-# feed parser and its kin. `digest build` with nothing new renders nothing, so its imports
-# are most of its time.
-HEAVY = ("httpx", "tomlkit", "feedparser", "markdown", "defusedxml", "watchdog")
+# feed parser and its kin, the article extractor (`full_text`). `digest build` with nothing
+# new renders nothing, so its imports are most of its time.
+HEAVY = ("httpx", "tomlkit", "feedparser", "markdown", "defusedxml", "watchdog", "trafilatura")
 LIGHT = (
     "site.group", "render", "render.syndication", "routes", "models", "feeds.update",
     "pipeline", "editions",

@@ -11,7 +11,7 @@ import ast
 import json
 import subprocess
 import sys
-from dataclasses import asdict
+from dataclasses import asdict, fields
 from datetime import UTC, datetime
 from pathlib import Path
 
@@ -21,7 +21,7 @@ from helpers import FeedServer, write_config
 
 import digest
 from digest.errors import FeedError
-from digest.models import ParsedFeed
+from digest.models import Entry, ParsedFeed
 from digest.parse import parse_body
 
 NOW = datetime(2026, 3, 23, 12, tzinfo=UTC)
@@ -43,6 +43,11 @@ def as_json(parsed: ParsedFeed) -> dict[str, object]:
         for key in ("published", "updated"):
             data[key] = data[key] and data[key].isoformat()
         data["tags"] = list(data["tags"])
+        # The fields added since these files were written (what a post carries besides its
+        # text, issue 22): only when the entry has them.
+        for f in fields(Entry)[[f.name for f in fields(Entry)].index("slug") + 1 :]:
+            if getattr(entry, f.name) == f.default:
+                del data[f.name]
         entries.append(data)
     return {"format": parsed.format, "feed": asdict(parsed.feed), "entries": entries}
 

@@ -15,9 +15,11 @@ from zoneinfo import ZoneInfo, ZoneInfoNotFoundError
 
 from digest.config.tables import (
     feed_filters,
+    flag,
     parse_dedup,
     parse_editions,
     parse_filters,
+    parse_full_text,
     parse_search,
     parse_tags,
 )
@@ -39,7 +41,7 @@ SITE_KEYS = {
     "full_content", "excerpt_pages", "cname", "source_feeds",
 }  # fmt: skip
 FEED_KEYS = {"url", "name", "tags", "min_interval", "retention"} | {
-    "include", "exclude", "max_age_days", "max_per_source", "full_content",
+    "include", "exclude", "max_age_days", "max_per_source", "full_content", "full_text",
 }  # fmt: skip
 FETCH_KEYS = {"timeout", "connect_timeout", "max_bytes", "workers", "per_host", "min_interval"}
 RETENTION_KEYS = {"max_age", "max_entries"}
@@ -50,6 +52,7 @@ TOP_KEYS = {"site", "feeds", "fetch", "retention"} | {
     "editions",
     "dedup",
     "search",
+    "full_text",
 }
 _LANGUAGE = re.compile(r"^[A-Za-z]{2,8}(-[A-Za-z0-9]{1,8})*$")
 _NAME = re.compile(r"^[A-Za-z0-9][A-Za-z0-9_.-]*$")
@@ -83,11 +86,12 @@ def parse_config(data: dict[str, Any], path: Path) -> Config:
     editions = parse_editions(data, problems)
     dedup = parse_dedup(table(data, "dedup", problems), feeds, problems)
     search = parse_search(table(data, "search", problems), problems)
+    full_text = parse_full_text(table(data, "full_text", problems), problems)
     if problems or site is None:
         raise ConfigError(path, problems)
     return Config(
         path=path, site=site, feeds=feeds, fetch=fetch, retention=retention, tags=tags,
-        filters=filters, editions=editions, dedup=dedup, search=search,
+        filters=filters, editions=editions, dedup=dedup, search=search, full_text=full_text,
     )  # fmt: skip
 
 
@@ -256,6 +260,9 @@ def _parse_feed(
         else:
             problems.append(f'{where}.retention: must be a table, e.g. {{ max_age = "90d" }}')
     filters, full_content = feed_filters(item, where, problems)
+    full_text = item.get("full_text")
+    if full_text is not None:
+        full_text = flag(full_text, f"{where}.full_text", problems)
     if len(problems) > before:
         return None
     return FeedConfig(
@@ -268,6 +275,7 @@ def _parse_feed(
         retention=retention,
         filters=filters,
         full_content=full_content,
+        full_text=full_text,
     )
 
 

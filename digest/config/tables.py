@@ -1,6 +1,6 @@
 """Part of stage 1, config: the optional tables, `[tags]`, `[filters]` (and each feed's filter
-keys), `[editions]`, `[dedup]` and `[search]`. Each table is parsed by its own function, in
-the manner of `digest.config`: problems collected with their TOML path."""
+keys), `[editions]`, `[dedup]`, `[search]` and `[full_text]`. Each table is parsed by its own
+function, in the manner of `digest.config`: problems collected with their TOML path."""
 
 from __future__ import annotations
 
@@ -16,6 +16,7 @@ from digest.models import (
     FeedConfig,
     Filters,
     FullContent,
+    FullTextConfig,
     SearchConfig,
     TagField,
     TagRule,
@@ -45,6 +46,9 @@ DEDUP_KEYS = {"mode", "threshold", "window", "prefer"}
 SEARCH_KEYS = {"enabled"}
 
 
+FULL_TEXT_KEYS = {"enabled", "per_run", "delay"}
+
+
 _WEEKDAYS = ("monday", "tuesday", "wednesday", "thursday", "friday", "saturday", "sunday")
 
 
@@ -55,6 +59,25 @@ def parse_search(raw: dict[str, Any], problems: list[str]) -> SearchConfig:
         problems.append(f"search.enabled: must be true or false, not {enabled!r}")
         return SearchConfig()
     return SearchConfig(enabled=enabled)
+
+
+def parse_full_text(raw: dict[str, Any], problems: list[str]) -> FullTextConfig:
+    """`[full_text]`: off unless `enabled` (or a feed's own `full_text`) says so."""
+    problems += unknown(raw, FULL_TEXT_KEYS, "full_text.")
+    d = FullTextConfig()
+    return FullTextConfig(
+        enabled=flag(raw.get("enabled", d.enabled), "full_text.enabled", problems),
+        per_run=whole(raw, "full_text.per_run", d.per_run, 1, 1000, problems),
+        delay=number(raw, "full_text.delay", d.delay, 0, 60, problems),
+    )
+
+
+def flag(value: object, where: str, problems: list[str]) -> bool:
+    """true or false; anything else is a problem (and false)."""
+    if not isinstance(value, bool):
+        problems.append(f"{where}: must be true or false, not {value!r}")
+        return False
+    return value
 
 
 def parse_editions(data: dict[str, Any], problems: list[str]) -> EditionsConfig:

@@ -58,6 +58,16 @@ def fetch_feed(
             headers["If-None-Match"] = state.etag
         if state.last_modified:
             headers["If-Modified-Since"] = state.last_modified
+    return request(url, headers, client, settings)
+
+
+def request(
+    url: str, headers: Mapping[str, str], client: httpx.Client, settings: FetchConfig
+) -> Response:
+    """GET `url` as every request of digest is made (a feed, a post's page for `full_text`,
+    a robots.txt): redirects followed by hand, at most MAX_REDIRECTS, http(s) only, a loop
+    refused; the body capped at `max_bytes` and the whole of it at `timeout`. Never raises
+    for a failure: it is the Response's outcome and error, in words."""
     deadline = time.monotonic() + settings.timeout
     seen = {url}
     moved_to: str | None = None

@@ -35,7 +35,10 @@ from digest.models import (
     EntrySummary,
     FeedCache,
     FeedInfo,
+    FullText,
     HttpState,
+    Media,
+    Picture,
     PostFile,
     sort_entries,
 )
@@ -275,17 +278,32 @@ def _state_to_json(cache: FeedCache) -> dict[str, Any]:
         "http": _plain(dataclasses.asdict(cache.http)),
         # What the months hold, so a run with nothing to render need not read them.
         "summary": {"entries": cache.entry_count, "newest": newest and rfc3339(newest)},
-    }
+    } | ({"full_text_due": rfc3339(cache.full_text_due)} if cache.full_text_due else {})
 
 
+# What a post carries besides its text (digest.parse.media), and its article from its page
+# (digest.feeds.fulltext): saved only when it has it, so the cache files of feeds without any
+# stay as they were.
+_CARRIED = ("media", "picture", "duration", "episode", "full_text")
 # An entry's fields as saved: all but source and slug, which the file implies.
-_ENTRY_FIELDS = tuple(f.name for f in dataclasses.fields(Entry) if f.name not in ("source", "slug"))
+_ENTRY_FIELDS = tuple(
+    f.name for f in dataclasses.fields(Entry) if f.name not in ("source", "slug", *_CARRIED)
+)
 
 
 def _entry_to_json(entry: Entry) -> dict[str, Any]:
     # Field by field: dataclasses.asdict deep-copies every value, a quarter of saving a cache.
     data = {name: getattr(entry, name) for name in _ENTRY_FIELDS}
     data["tags"] = list(entry.tags)
+    if entry.media:
+        data["media"] = [dataclasses.asdict(m) for m in entry.media]
+    if entry.picture is not None:
+        data["picture"] = dataclasses.asdict(entry.picture)
+    for name in ("duration", "episode"):
+        if getattr(entry, name) is not None:
+            data[name] = getattr(entry, name)
+    if entry.full_text is not None:
+        data["full_text"] = _plain(dataclasses.asdict(entry.full_text))
     return _plain(data)
 
 
@@ -318,6 +336,7 @@ def _cache_from_parts(data: dict[str, Any], entries: tuple[Entry, ...], slug: st
         http=HttpState(**http),
         entries=entries,
         sample=bool(data.get("sample", False)),
+        full_text_due=_parse_time(data.get("full_text_due")),
     )
 
 
@@ -337,7 +356,19 @@ def _entry_from_json(item: dict[str, Any], slug: str) -> Entry:
         content_html=item.get("content_html", ""),
         comments=item.get("comments"),
         language=item.get("language"),
+        media=tuple(Media(**m) for m in item.get("media", ())),
+        picture=Picture(**item["picture"]) if item.get("picture") else None,
+        duration=item.get("duration"),
+        episode=item.get("episode"),
+        full_text=_full_text_from_json(item["full_text"]) if item.get("full_text") else None,
     )
+
+
+def _full_text_from_json(item: dict[str, Any]) -> FullText:
+    fetched = _parse_time(item["fetched"])
+    if fetched is None:
+        raise ValueError("full_text without the time it was fetched")
+    return FullText(**{**item, "fetched": fetched})
 
 
 # --- hand-written posts --------------------------------------------------------------------

@@ -184,7 +184,9 @@ def _merged(
     entries = retain(entries, feed.retention or retention, now)
     # A local feed is recorded as configured, so the cache does not depend on where it sits.
     info = dataclasses.replace(parsed.feed, url=feed.url) if feed.path else parsed.feed
-    new_cache = FeedCache(slug=feed.slug, feed=info, http=http, entries=entries)
+    new_cache = FeedCache(
+        slug=feed.slug, feed=info, http=http, entries=entries, full_text_due=cache.full_text_due
+    )
     report = FeedReport(feed.slug, feed.name, "ok", added=added, changed=changed, note=note)
     return new_cache, report
 
@@ -193,7 +195,8 @@ def merge(old: tuple[Entry, ...], new: tuple[Entry, ...]) -> tuple[tuple[Entry, 
     """Old entries + freshly parsed ones -> (all entries, added, changed).
 
     An entry absent from the new fetch stays. One present in both keeps its `first_seen`
-    and takes everything else from the new fetch. An entry whose id changed but whose link
+    (and its article fetched from its page, while its link is the same: `full_text`) and
+    takes everything else from the new fetch. An entry whose id changed but whose link
     and title did not is the same entry under a new id (feeds do re-key their guids).
     """
     by_id = {e.id: e for e in old}
@@ -208,7 +211,8 @@ def merge(old: tuple[Entry, ...], new: tuple[Entry, ...]) -> tuple[tuple[Entry, 
             by_id[entry.id] = entry
             added += 1
             continue
-        kept = dataclasses.replace(entry, first_seen=previous.first_seen)
+        text = previous.full_text if previous.link == entry.link else None
+        kept = dataclasses.replace(entry, first_seen=previous.first_seen, full_text=text)
         if kept != previous:
             changed += 1
         by_id[entry.id] = kept

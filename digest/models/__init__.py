@@ -38,6 +38,9 @@ from digest.models.config import (
     FullContent as FullContent,
 )
 from digest.models.config import (
+    FullTextConfig as FullTextConfig,
+)
+from digest.models.config import (
     Retention as Retention,
 )
 from digest.models.config import (
@@ -77,16 +80,25 @@ from digest.models.feeds import (
     FetchOutcome as FetchOutcome,
 )
 from digest.models.feeds import (
+    FullText as FullText,
+)
+from digest.models.feeds import (
     HttpState as HttpState,
 )
 from digest.models.feeds import (
     HttpStatus as HttpStatus,
 )
 from digest.models.feeds import (
+    Media as Media,
+)
+from digest.models.feeds import (
     Outcome as Outcome,
 )
 from digest.models.feeds import (
     ParsedFeed as ParsedFeed,
+)
+from digest.models.feeds import (
+    Picture as Picture,
 )
 from digest.models.feeds import (
     PostFile as PostFile,

@@ -69,6 +69,7 @@ class FeedConfig:
     retention: Retention | None = None  # overrides [retention]
     filters: Filters | None = None  # include/exclude/max_age_days/max_per_source for this feed
     full_content: FullContent | None = None  # overrides [site] full_content for its entries
+    full_text: bool | None = None  # overrides [full_text] enabled for this feed
 
 
 @dataclass(frozen=True, slots=True)
@@ -107,6 +108,16 @@ class FetchConfig:
     workers: int = 8
     per_host: int = 2  # requests at once to one host
     min_interval: int = 0  # seconds between fetches of one feed
+
+
+@dataclass(frozen=True, slots=True)
+class FullTextConfig:
+    """`[full_text]`: the articles of feeds that send a summary only, fetched from the posts'
+    pages (digest.feeds.fulltext), as politely as the feeds themselves."""
+
+    enabled: bool = False  # every feed's default; a feed's own `full_text` wins
+    per_run: int = 10  # pages fetched per feed in one run, at most: the rest in later runs
+    delay: float = 1.0  # seconds between two requests to one host (robots.txt may ask more)
 
 
 EditionKind = Literal["daily", "weekly"]
@@ -160,6 +171,7 @@ class Config:
     editions: EditionsConfig = field(default_factory=EditionsConfig)
     dedup: DedupConfig = field(default_factory=DedupConfig)
     search: SearchConfig = field(default_factory=SearchConfig)
+    full_text: FullTextConfig = field(default_factory=FullTextConfig)
 
     @property
     def root(self) -> Path:

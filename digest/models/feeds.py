@@ -22,6 +22,40 @@ Outcome = Literal["ok", "not_modified", "unchanged", "skipped", "error", "gone"]
 
 
 @dataclass(frozen=True, slots=True)
+class Media:
+    """An audio or video file a post carries (a podcast's episode: an RSS enclosure)."""
+
+    url: str  # absolute http(s)
+    type: str  # audio/... or video/...
+    length: int | None = None  # bytes, as the feed says
+
+
+@dataclass(frozen=True, slots=True)
+class Picture:
+    """A post's own picture, shown on listings: the feed's (Media RSS, an image enclosure, the
+    episode's image) or the body's first image."""
+
+    url: str  # absolute http(s)
+    width: int | None = None
+    height: int | None = None
+    alt: str = ""
+
+
+@dataclass(frozen=True, slots=True)
+class FullText:
+    """A post's article as its page has it, for a feed that sends a summary only
+    (`full_text`, digest.feeds.fulltext): fetched from the post's link once, its main text
+    extracted and sanitised. While it fails (`html` empty), the post keeps the feed's text and
+    the page is tried again later, a few times at most."""
+
+    url: str  # the page it was taken from (after redirects), or the link last tried
+    fetched: datetime  # when (the last try, while it fails)
+    html: str = ""  # sanitised; empty until a try succeeds
+    error: str | None = None  # why the last try failed, in words
+    failures: int = 0  # tries that failed; at fulltext.MAX_TRIES it is not tried again
+
+
+@dataclass(frozen=True, slots=True)
 class Entry:
     """One post, from a feed or from `content/posts/*.md`.
 
@@ -42,6 +76,13 @@ class Entry:
     comments: str | None = None  # absolute http(s) URL of the discussion
     language: str | None = None
     slug: str | None = None  # hand-written posts only: their page is posts/<slug>/
+    # What it carries besides its text (digest.parse.media): audio and video to play, its
+    # own picture, a podcast episode's length in seconds and its number.
+    media: tuple[Media, ...] = ()
+    picture: Picture | None = None
+    duration: int | None = None
+    episode: int | None = None
+    full_text: FullText | None = None  # its article from its page (`full_text` feeds only)
 
     @property
     def date(self) -> datetime:
@@ -121,6 +162,10 @@ class FeedCache:
     # True for a cache seeded from bundled sample feeds: the first real fetch replaces it.
     sample: bool = False
     summary: EntrySummary | None = None
+    # When some entry's article is next to be fetched from its page (`full_text`, see
+    # digest.feeds.fulltext); None when none is. In the state file, so a run that reads no
+    # entries knows whether this feed's must be read for that.
+    full_text_due: datetime | None = None
 
     @property
     def entry_count(self) -> int:

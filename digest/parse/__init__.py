@@ -26,6 +26,7 @@ from digest.errors import FeedError
 from digest.models import Entry, FeedInfo, ParsedFeed
 from digest.parse import fast as fastparse
 from digest.parse.identify import find_feed_links, is_json, xml_feed_format
+from digest.parse.media import RawMedia
 from digest.parse.raw import (
     RawContent,
     RawEntry,
@@ -140,6 +141,33 @@ def _feedparser_entry(raw: Any) -> RawEntry:
         tags=tuple(tag.get("term") or tag.get("label") for tag in raw.get("tags", [])),
         comments=raw.get("comments"),
         replies=_replies_href(raw),
+        media=_raw_media(raw),
+    )
+
+
+def _raw_media(raw: Any) -> RawMedia:
+    """Enclosures (RSS's, and Atom's rel="enclosure" links), Media RSS and iTunes' tags, as
+    feedparser read them (`media:group`'s children as the entry's own)."""
+
+    def items(key: str) -> list[Any]:
+        found = raw.get(key)
+        return [item for item in found if isinstance(item, dict)] if isinstance(found, list) else []
+
+    image = raw.get("image")
+    return RawMedia(
+        enclosures=tuple(
+            (e.get("href"), e.get("type"), e.get("length")) for e in items("enclosures")
+        ),
+        thumbnails=tuple(
+            (t.get("url"), t.get("width"), t.get("height")) for t in items("media_thumbnail")
+        ),
+        contents=tuple(
+            (c.get("url"), c.get("type"), c.get("medium"), c.get("width"), c.get("height"))
+            for c in items("media_content")
+        ),
+        duration=raw.get("itunes_duration"),
+        episode=raw.get("itunes_episode"),
+        image=image.get("href") if isinstance(image, dict) else None,
     )
 
 

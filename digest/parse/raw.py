@@ -16,6 +16,7 @@ from datetime import UTC, datetime, timedelta
 from email.utils import parsedate_to_datetime
 
 from digest.models import Entry, FeedInfo, ParsedFeed
+from digest.parse.media import NO_MEDIA, RawMedia, read_media
 from digest.sanitize import (
     clean_text,
     html_to_text,
@@ -71,6 +72,7 @@ class RawEntry:
     tags: tuple[object, ...] = ()  # each category's term, else its label
     comments: object = None
     replies: object = None  # href of the first rel="replies" text/html link
+    media: RawMedia = NO_MEDIA  # enclosures, Media RSS, iTunes' tags
 
 
 @dataclass(frozen=True, slots=True)
@@ -141,6 +143,8 @@ def build_entry(
     if published is None:  # e.g. RSS 1.0's dc:date: the only date there is
         published, updated = updated, None
     author = _author_of(raw.author, raw.author_name)
+    body = sanitize_html(content, id_prefix(source, entry_id), content_base, page=link)
+    carried = read_media(raw.media, base, title or "", body)
     return Entry(
         id=entry_id,
         source=source,
@@ -151,9 +155,13 @@ def build_entry(
         updated=updated if updated != published else None,
         first_seen=now,
         tags=tag_names(raw.tags),
-        content_html=sanitize_html(content, id_prefix(source, entry_id), content_base, page=link),
+        content_html=body,
         comments=http_url(raw.comments, base) or http_url(raw.replies, base),
         language=content_language or language,
+        media=carried.media,
+        picture=carried.picture,
+        duration=carried.duration,
+        episode=carried.episode,
     )
 
 

@@ -51,6 +51,17 @@ class Copy:
 
 
 @dataclass(frozen=True, slots=True)
+class Enclosure:
+    """An audio or video file an item carries: Atom's rel="enclosure" link (RFC 4287
+    §4.2.7.2), JSON Feed's attachment."""
+
+    url: str
+    type: str
+    length: int | None = None  # bytes
+    duration: int | None = None  # seconds (JSON Feed only)
+
+
+@dataclass(frozen=True, slots=True)
 class FeedItem:
     """One entry (Atom) or item (JSON Feed). `date` is JSON Feed's date_published;
     `published` is atom:published (None: left out); `modified` is JSON Feed's date_modified
@@ -70,6 +81,7 @@ class FeedItem:
     replies: str | None = None
     origin: Origin | None = None
     also_in: tuple[Copy, ...] = ()
+    enclosures: tuple[Enclosure, ...] = ()  # so that a podcast app can subscribe to the digest
 
     @property
     def updated(self) -> datetime:
@@ -121,6 +133,9 @@ def _atom_entry(item: FeedItem) -> list[str]:
     ]
     if item.replies:
         lines.append(f'    <link rel="replies" type="text/html" href={a(item.replies)}/>')
+    for e in item.enclosures:
+        length = f" length={a(str(e.length))}" if e.length else ""
+        lines.append(f'    <link rel="enclosure" type={a(e.type)}{length} href={a(e.url)}/>')
     if item.published:
         lines.append(f"    <published>{rfc3339(item.published)}</published>")
     lines.append(f"    <updated>{rfc3339(item.updated)}</updated>")
@@ -177,6 +192,8 @@ def _json_item(item: FeedItem) -> dict[str, object]:
         fields["tags"] = [c.label for c in item.categories]
     if item.language:
         fields["language"] = item.language
+    if item.enclosures:
+        fields["attachments"] = [_attachment(e) for e in item.enclosures]
     if item.origin is not None:
         origin = item.origin
         source: dict[str, object] = {"title": origin.name}
@@ -191,6 +208,15 @@ def _json_item(item: FeedItem) -> dict[str, object]:
             extension["also_in"] = [{"title": c.name, "url": c.link} for c in item.also_in]
         fields["_digest"] = extension
     return fields
+
+
+def _attachment(enclosure: Enclosure) -> dict[str, object]:
+    found: dict[str, object] = {"url": enclosure.url, "mime_type": enclosure.type}
+    if enclosure.length:
+        found["size_in_bytes"] = enclosure.length
+    if enclosure.duration:
+        found["duration_in_seconds"] = enclosure.duration
+    return found
 
 
 def escape_text(text: str) -> str:

@@ -169,10 +169,12 @@ _ROOT = "\x00/"
 
 
 def content_html(entry: Entry, top: int) -> Markup:
-    """An entry's (sanitised) HTML for display: its headings moved down so the highest is
-    `top` (a post's own <h1> must not outrank the page's), and a trailing link to the
-    comments page dropped when the template shows one anyway."""
-    html = entry.content_html
+    """An entry's (sanitised) HTML for display, its article taken from its page when it has
+    one (`full_text`), else the feed's: its headings moved down so the highest is `top` (a
+    post's own <h1> must not outrank the page's), and a trailing link to the comments page
+    dropped when the template shows one anyway."""
+    article = entry.full_text.html if entry.full_text is not None else ""
+    html = article or entry.content_html
     levels = [int(m.group(2)) for m in _HEADING.finditer(html) if not m.group(1)]
     if levels:
         shift = top - min(levels)

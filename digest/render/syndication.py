@@ -20,6 +20,7 @@ from digest.models import POSTS_SOURCE, Entry, Site
 from digest.render.feed_writer import (
     Category,
     Copy,
+    Enclosure,
     Feed,
     FeedItem,
     Origin,
@@ -134,6 +135,7 @@ def feed_item(site: Site, entry: Entry) -> FeedItem:
         replies=entry.comments,
         origin=origin,
         also_in=tuple(Copy(site.source_of(c).name, c.link) for c in site.also_in_of(entry)),
+        enclosures=tuple(Enclosure(m.url, m.type, m.length, entry.duration) for m in entry.media),
     )
 
 

@@ -10,12 +10,13 @@ from typing import Any
 from digest.parse.fast.decline import Decline, attributes, leaf, skip_stored
 from digest.parse.fast.feedparser_internals import map_content_type
 from digest.parse.fast.fields import Fields, author_name, lang_within
-from digest.parse.fast.reader import MEDIA, Reader
+from digest.parse.fast.reader import ITEM_MEDIA as _ITEM_MEDIA
+from digest.parse.fast.reader import MEDIA, READ_ITUNES, READ_MEDIA, Reader
 from digest.parse.raw import RawContent, RawEntry, RawFeed
 
 # Elements feedparser reads into fields not used here, each with no children.
 _INERT_FEED = {"subtitle", "updated", "generator", "icon", "logo", "rights", *MEDIA}
-_INERT_ENTRY = {"rights", *MEDIA}
+_INERT_ENTRY = {"rights"} | _ITEM_MEDIA  # as RSS's items (fast/rss.py)
 _PERSON = {"name", "email", "uri"}
 _SOURCE = {
     "author", "category", "contributor", "generator", "icon", "id", "link", "logo", "rights",
@@ -52,7 +53,11 @@ class AtomReader(Reader):
         self, fields: Fields, child: Any, name: str, base: str, lang: str | None, in_entry: bool
     ) -> None:
         """A child of the feed or of an entry."""
-        if name in (_INERT_ENTRY if in_entry else _INERT_FEED):
+        if in_entry and name in READ_ITUNES:
+            self.itunes(fields, child, name)
+        elif in_entry and name in READ_MEDIA:
+            self.media(fields, child, name)
+        elif name in (_INERT_ENTRY if in_entry else _INERT_FEED):
             leaf(child)
         elif name == "link":
             self.atom_link(fields, child, base)

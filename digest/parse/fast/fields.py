@@ -11,6 +11,7 @@ from typing import Any
 
 from digest.parse.fast.decline import XML_LANG, Decline
 from digest.parse.fast.feedparser_internals import CP1252, safe_absolute_uri, urljoin
+from digest.parse.media import RawMedia
 from digest.parse.raw import NO_DATE, RawContent, RawEntry, Stamp
 
 # feedparser's pattern for an address in an author's text (namespaces._base/_sync_author_detail).
@@ -83,6 +84,11 @@ class Fields:
         self.replies: str | None = None
         self.language: str | None = None
         self.values: dict[str, str] = {}
+        # enclosures, media:thumbnail, media:content (digest.parse.media), as written
+        self.enclosures: list[tuple[str | None, str | None, str | None]] = []
+        self.thumbnails: list[tuple[str | None, str | None, str | None]] = []
+        self.media: list[tuple[str | None, str | None, str | None, str | None, str | None]] = []
+        self.itunes: dict[str, str] = {}  # itunes_duration, itunes_episode: their text
 
     def once(self, name: str) -> None:
         """An element read as one value is there once: which of two feedparser keeps depends
@@ -100,7 +106,12 @@ class Fields:
             self.tags.append(tag)
 
     def entry(self) -> RawEntry:
+        media = RawMedia(
+            tuple(self.enclosures), tuple(self.thumbnails), tuple(self.media),
+            self.itunes.get("itunes_duration"), self.itunes.get("itunes_episode"),
+        )  # fmt: skip
         return RawEntry(
+            media=media,
             title=self.title,
             title_type=self.title_type,
             link=self.link,

@@ -21,6 +21,16 @@ MEDIA = {
     "media_content", "media_thumbnail", "media_credit", "media_rating", "media_license",
     "media_restriction", "media_player",
 }  # fmt: skip
+# Of those, what an item may carry that digest.parse.media does not read.
+ITEM_MEDIA = MEDIA - {"media_content", "media_thumbnail"}
+# What an item's media (`Reader.media`, `Reader.itunes`) are read from, by feedparser's names.
+READ_MEDIA = frozenset({"media_content", "media_thumbnail"})
+READ_ITUNES = frozenset({"itunes_duration", "itunes_episode"})
+# media:content's attributes (Media RSS 1.5.1): all kept by feedparser, five read by digest.
+_MEDIA_CONTENT = (
+    "url", "filesize", "type", "medium", "isdefault", "expression", "bitrate", "framerate",
+    "samplingrate", "channels", "duration", "height", "width", "lang",
+)  # fmt: skip
 
 
 class Reader:
@@ -63,10 +73,41 @@ class Reader:
         default_type = "application/atom+xml" if rel == "self" else "text/html"
         kind = attrs.get("type", default_type).lower()
         href = urljoin(self.within(element, base), attrs["href"])
+        if rel == "enclosure":  # feedparser's enclosure: joined to the base, as other links
+            fields.enclosures.append((href, kind, attrs.get("length")))
         if rel == "alternate" and map_content_type(kind) in HTML_TYPES:
             fields.link, fields.has_link = href, True
         elif rel == "replies" and kind == "text/html" and fields.replies is None:
             fields.replies = href
+
+    def media(self, fields: Fields, element: Any, name: str) -> None:
+        """An item's enclosure, media:thumbnail or media:content as feedparser keeps it: its
+        attributes as written (digest.parse.media joins and checks them)."""
+        if len(element):
+            raise Decline  # children (media:title, ...) feedparser reads as the entry's own
+        if name == "enclosure":  # feedparser calls url href (and takes href as it is)
+            attrs = attributes(element, ("url", "href", "length", "type"))
+            if "url" in attrs and "href" in attrs:
+                raise Decline
+            href = attrs.get("url", attrs.get("href"))
+            fields.enclosures.append((href, attrs.get("type"), attrs.get("length")))
+        elif name == "media_thumbnail":  # its text is the URL when it has no url: not here
+            attrs = attributes(element, ("url", "width", "height", "time"))
+            if "url" not in attrs or (element.text or "").strip():
+                raise Decline
+            fields.thumbnails.append((attrs["url"], attrs.get("width"), attrs.get("height")))
+        else:
+            attrs = attributes(element, _MEDIA_CONTENT)
+            fields.media.append(
+                (attrs.get("url"), attrs.get("type"), attrs.get("medium"), attrs.get("width"),
+                 attrs.get("height"))
+            )  # fmt: skip
+
+    def itunes(self, fields: Fields, element: Any, name: str) -> None:
+        """itunes:duration or itunes:episode: text feedparser stores under its name."""
+        fields.once(name)
+        attributes(element)
+        fields.itunes[name] = leaf(element)
 
     def category(self, fields: Fields, element: Any, base: str) -> None:
         """feedparser's tags: term, scheme (or domain) and label from the attributes, the text

@@ -11,7 +11,8 @@ from typing import Any
 from digest.parse.fast.decline import Decline, attributes, leaf, skip_stored
 from digest.parse.fast.feedparser_internals import looks_like_html
 from digest.parse.fast.fields import Fields, author_name, fix_text, lang_within
-from digest.parse.fast.reader import MEDIA, Reader
+from digest.parse.fast.reader import ITEM_MEDIA as _ITEM_MEDIA
+from digest.parse.fast.reader import MEDIA, READ_ITUNES, READ_MEDIA, Reader
 from digest.parse.raw import RawContent, RawEntry, RawFeed
 
 _REF_LIKE = re.compile("&([A-Za-z0-9_]+);")
@@ -20,7 +21,8 @@ _INERT_CHANNEL = {
     "description", "copyright", "webmaster", "pubdate", "lastbuilddate", "generator", "docs",
     "cloud", "rating", "dc_date", "sy_updatebase", *MEDIA,
 }  # fmt: skip
-_INERT_ITEM = {"enclosure", "source", "wfw_commentrss", "wfw_comment", "slash_comments", *MEDIA}
+# Not enclosures, media:content or media:thumbnail: they are read (`Reader.media`).
+_INERT_ITEM = {"source", "wfw_commentrss", "wfw_comment", "slash_comments"} | _ITEM_MEDIA
 # Containers in an RSS channel with the children feedparser keeps inside them.
 _CHANNEL_BLOCKS = {
     "image": {"url", "title", "link", "width", "height", "description"},
@@ -72,7 +74,11 @@ class RssReader(Reader):
     ) -> None:
         """A child of the channel or of an item: what both have, then `item_field` or
         `channel_field`."""
-        if name in (_INERT_ITEM if in_item else _INERT_CHANNEL):
+        if in_item and name in READ_ITUNES:
+            self.itunes(fields, child, name)
+        elif in_item and (name == "enclosure" or name in READ_MEDIA):
+            self.media(fields, child, name)
+        elif name in (_INERT_ITEM if in_item else _INERT_CHANNEL):
             leaf(child)
         elif name in _AUTHORS:
             fields.once("author")
