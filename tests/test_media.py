@@ -98,6 +98,11 @@ def test_an_episode_plays_on_its_day_page_and_never_by_itself(media_site: Path) 
     assert '<audio controls preload="none" src="https://cdn.podcast.example/42.mp3">' in day
     assert "Episode 42 · " in day and '<time datetime="PT3723S">1:02:03</time>' in day
     assert "48.2 MB" in day
+    # the episode's own picture beside its audio, its size set
+    assert (
+        '<img class="entry-media-image" src="https://podcast.example/42.jpg" alt="" '
+        'loading="lazy" decoding="async" width="96" height="96">'
+    ) in day
     for page in media_site.rglob("*.html"):
         text = page.read_text(encoding="utf-8")
         assert "autoplay" not in text and "<iframe" not in text, page
