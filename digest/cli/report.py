@@ -32,9 +32,8 @@ def report_feeds(reports: Sequence[FeedReport]) -> None:
 
 def step_summary(health: Sequence[FeedHealth]) -> None:
     """In GitHub Actions, a Markdown table of the feeds that need attention."""
-    path = os.environ.get("GITHUB_STEP_SUMMARY")
     bad = [h for h in health if h.needs_attention]
-    if not path or not bad:
+    if not bad:
         return
 
     def cell(text: str) -> str:
@@ -50,19 +49,15 @@ def step_summary(health: Sequence[FeedHealth]) -> None:
         f"| {cell(h.name)} | {cell(h.url)} | {cell(h.summary)} | {cell(h.last_error or '')} |"
         for h in bad
     ]
-    with open(path, "a", encoding="utf-8") as f:
-        f.write("\n".join(lines) + "\n\n")
+    _to_step_summary(lines)
 
 
 def warn(warnings: Sequence[str]) -> None:
     """Each warning on stderr and, in GitHub Actions, in the job's step summary."""
     for warning in warnings:
         log.warning("digest: warning: %s", warning)
-    path = os.environ.get("GITHUB_STEP_SUMMARY")
-    if path and warnings:
-        lines = ["### digest: warnings", "", *(f"- {w}" for w in warnings)]
-        with open(path, "a", encoding="utf-8") as f:
-            f.write("\n".join(lines) + "\n\n")
+    if warnings:
+        _to_step_summary(["### digest: warnings", "", *(f"- {w}" for w in warnings)])
 
 
 class Progress:
@@ -118,12 +113,18 @@ def build_outputs(changed: bool, site: str, written: int, removed: int) -> None:
     if outputs:
         with open(outputs, "a", encoding="utf-8") as f:
             f.write(f"changed={'true' if changed else 'false'}\nsite={site}\n")
-    summary = os.environ.get("GITHUB_STEP_SUMMARY")
-    if summary:
-        line = (
+    _to_step_summary(
+        [
             f"digest: the site changed ({written} files written, {removed} removed)."
             if changed
             else "digest: the site did not change since the last build; nothing to publish."
-        )
-        with open(summary, "a", encoding="utf-8") as f:
-            f.write(f"{line}\n\n")
+        ]
+    )
+
+
+def _to_step_summary(lines: list[str]) -> None:
+    """`lines` and a blank line added to the GitHub Actions job summary; nothing elsewhere."""
+    path = os.environ.get("GITHUB_STEP_SUMMARY")
+    if path:
+        with open(path, "a", encoding="utf-8") as f:
+            f.write("\n".join(lines) + "\n\n")
