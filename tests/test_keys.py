@@ -18,7 +18,7 @@ import pytest
 from helpers import write_config
 
 from digest.config import load_config
-from digest.models import Config, Entry, FeedCache, FeedInfo, Site
+from digest.models import Config, Entry, FeedCache, FeedInfo, FullText, Site
 from digest.render import keys
 from digest.render import pages as render
 from digest.render.keys import Keys
@@ -110,6 +110,24 @@ def test_an_edited_entry_changes_the_keys_of_the_files_that_hold_it(
     made = {f.path: f.data for f in render_site(before, theme)}
     differ = {f.path for f in render_site(after, theme) if made[f.path] != f.data}
     assert "2026/03/22/index.html" in differ and differ <= changed
+
+
+def test_an_article_taken_from_the_page_is_in_the_keys_of_the_pages_that_show_it(
+    config: Config, theme: Theme
+) -> None:
+    """`full_text`'s article counts by its bytes, like the body: another article changes the
+    keys of the day page that shows it, the same article gives the same keys."""
+    fetched = NOW - timedelta(hours=1)
+
+    def article(html: str) -> Callable[[Entry], Entry]:
+        return lambda e: replace(e, full_text=FullText("https://alpha.example/3", fetched, html))
+
+    one = file_keys(site(config, article("<p>An article.</p>")), theme)
+    again = file_keys(site(config, article("<p>An article.</p>")), theme)
+    other = file_keys(site(config, article("<p>Another article.</p>")), theme)
+    assert one == again
+    assert one["2026/03/22/index.html"] != other["2026/03/22/index.html"]
+    assert one != file_keys(site(config), theme)
 
 
 def test_a_name_that_is_not_pure_makes_a_page_depend_on_the_whole_site(

@@ -38,6 +38,13 @@ _ENTRY_TEMPLATE = "entry.html"
 _FIELDS: dict[type, tuple[str, ...]] = {}  # a dataclass's field names, looked up once
 _LONG = 16  # tuples longer than this are hashed once per build (see Keys._tuples)
 _ENTRY_FIELDS = tuple(f.name for f in fields(Entry) if f.name != "content_html")
+_FULL_TEXT = _ENTRY_FIELDS.index("full_text")
+
+
+def _bytes_hash(text: str) -> str:
+    """A body by a hash of its bytes: a repr escapes every character, several times the cost
+    on a body of kilobytes."""
+    return hashlib.blake2b(text.encode("utf-8", "surrogatepass"), digest_size=16).hexdigest()
 
 
 def _hash(parts: Iterable[str]) -> str:
@@ -137,12 +144,13 @@ class Keys:
                 kept_source = self._site.source_index.get(kept.source)
                 name = kept_source.name if kept_source is not None else kept.source
                 shown_with.append(repr(("kept", kept.source, name, kept.id, kept.date, kept.slug)))
-            # Its fields but the body by their repr, the body by a hash of its bytes: a repr
-            # escapes every character, several times the cost on a body of kilobytes.
-            body = hashlib.blake2b(
-                value.content_html.encode("utf-8", "surrogatepass"), digest_size=16
-            ).hexdigest()
+            # Its fields but the body by their repr, the body by a hash of its bytes.
+            body = _bytes_hash(value.content_html)
             own = [repr(getattr(value, name)) for name in _ENTRY_FIELDS]
+            if value.full_text is not None and value.full_text.html:
+                # The article taken from its page is a body too: by its hash, not its repr.
+                article = replace(value.full_text, html=_bytes_hash(value.full_text.html))
+                own[_FULL_TEXT] = repr(article)
             return _hash(("entry", *own, body, *shown_with))
         return self._fields(value)
 
