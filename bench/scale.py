@@ -586,12 +586,13 @@ def base_env(epoch: int) -> dict[str, str]:
     return env | {"SOURCE_DATE_EPOCH": str(epoch), "NO_PROXY": "127.0.0.1", "TZ": "UTC"}
 
 
-def write_config(site: Path, specs: list[FeedSpec], base: str) -> Path:
+def write_config(site: Path, specs: list[FeedSpec], base: str, max_output: str | None) -> Path:
     lines = [
         "[site]",
         'title = "Bench digest"',
         'base_url = "https://bench.example/"',
         'timezone = "Europe/Berlin"',
+        *([f"max_output = {json.dumps(max_output)}"] if max_output is not None else []),
         "",
         "[fetch]",
         "per_host = 8  # every feed is on 127.0.0.1 here; real feeds spread over many hosts",
@@ -775,6 +776,7 @@ class Bench:
     only: list[str]
     peer: Path | None
     peer_note: str
+    max_output: str | None = None  # [site] max_output; None: digest's default
     results: list[Result] = field(default_factory=list)
 
     def digest(
@@ -782,7 +784,7 @@ class Bench:
     ) -> Result:
         site = site or self.work / "digest"
         if not (site / "config.toml").exists():
-            write_config(site, self.corpus.specs, self.base)
+            write_config(site, self.corpus.specs, self.base, self.max_output)
         command = [digest_command()]
         if profile:
             prof = str(site / "build.prof")
@@ -906,6 +908,9 @@ def main() -> None:
     parser.add_argument("--profile", action="store_true", help="also a cold build under cProfile")
     parser.add_argument("--workdir", type=Path, help="keep corpus, sites and logs here")
     parser.add_argument(
+        "--max-output", help='[site] max_output of the digest built ("0": no size budget)'
+    )
+    parser.add_argument(
         "--actions",
         action="store_true",
         help="run as GitHub Actions does: each case in a fresh clone, output/ restored or not",
@@ -945,7 +950,7 @@ def main() -> None:
         peer, why = install_peer(args.peer_dir) if peer_wanted else (None, "")
         note = f"not installed: {why}" if peer_wanted else "not run (--peer, or over 20k entries)"
         base = f"http://127.0.0.1:{httpd.server_address[1]}"
-        bench = Bench(work, corpus, base, only, peer, note)
+        bench = Bench(work, corpus, base, only, peer, note, args.max_output)
         notes = []
         if args.actions:
             notes = bench.actions(random.Random(args.seed + 1))

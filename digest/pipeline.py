@@ -32,6 +32,7 @@ from digest.feeds.store import (
     save_cache,
 )
 from digest.models import (
+    Budget,
     Config,
     EditionsConfig,
     Entry,
@@ -77,6 +78,7 @@ class BuildReport:
     written: WriteReport
     warnings: tuple[str, ...] = ()  # as in FetchReport; the fetch's own are in `fetched`
     site: str = ""  # write.stamp.site_digest of the site built
+    budget: Budget | None = None  # what [site] max_output left whole; None: no site made
 
 
 # The content cache's disk side, as parameters: tests pass counting ones (how many caches a
@@ -329,9 +331,8 @@ def update_feed(
     """parse (only a body update has not seen yet), in this process -> update."""
     from digest.feeds.pool import parse_response
 
-    parsed = (
-        parse_response(response, feed.slug, now) if update.needs_parse(cache, response) else None
-    )
+    fresh = update.needs_parse(cache, response)
+    parsed = parse_response(response, feed.slug, now) if fresh else None
     return update.refresh(cache, response, parsed, feed, now, config.fetch, config.retention)
 
 
@@ -344,11 +345,10 @@ def build(
     client: httpx.Client | None = None,
     progress: Progress = lambda report: None,
 ) -> BuildReport:
-    """The whole pipeline: load the feeds' states -> fetch the due feeds (unless `offline`;
-    a failing feed is a report, as in `fetch`) -> close the editions due -> make the site ->
-    render and write what changed -> index it for search -> report. Incremental: when nothing
-    the site is made from changed since the last build (its stamp, `write.stamp`), no entry
-    is read and nothing made; else only the files whose key changed, or changed on disk."""
+    """Load the feeds' states -> fetch the due ones (unless `offline`; a failing feed is a
+    report) -> close the editions due -> make the site -> render and write what changed ->
+    index it for search -> report. Incremental: when nothing it is made from changed since
+    the last build (`write.stamp`), no entry is read; else only changed files are made."""
     output = check_output_dir(config.output_dir, config.root)  # before fetching: fail fast
     caches = load_caches(config, states=True)  # entries are read only if pages are made
     reports: tuple[FeedReport, ...] | None = None
@@ -364,7 +364,7 @@ def build(
     hashed = theme_hashes(theme)  # read once, for the fingerprint and every file's key
     inputs = stamp.fingerprint(config, posts, hashed, now)
     built = stamp.is_current(output, inputs)
-    problem = None
+    problem, spent = None, None
     # Nothing it is made from changed: nothing to render or write (nor to index, unless the
     # search index is missing).
     if built is not None and (not config.search.enabled or search.has_index(output)):
@@ -376,7 +376,7 @@ def build(
         if config.editions.kinds:
             site = with_editions(site, editions_store.load_editions(config))
         written, keys = write_changed(site, theme, hashed, output, inputs)
-        health, entries, pages = site.health, len(site.entries), len(site.pages)
+        health, entries, pages, spent = site.health, len(site.entries), len(site.pages), site.budget
         # Pagefind needs none of the entries (their bodies: 1 GB at 100,000): let them go first.
         del site, caches
         if config.search.enabled:  # Pagefind, for the months whose day pages changed
@@ -388,7 +388,8 @@ def build(
     # at the sizes stamped (checked, or just written), and the search index, all else there.
     size = stamp.stamped_bytes(output, built) + folder_bytes(output / search.FOLDER)
     warnings = _warnings(config, size) + ((problem,) if problem else ())
-    return BuildReport(fetched, health, entries, pages, written, warnings, stamp.site_digest(built))
+    digest = stamp.site_digest(built)
+    return BuildReport(fetched, health, entries, pages, written, warnings, digest, spent)
 
 
 def _warnings(config: Config, output_bytes: int) -> tuple[str, ...]:

@@ -342,18 +342,27 @@ def test_rendering_holds_a_bounded_number_of_rendered_entries(
 
 
 def test_the_build_warns_past_80_percent_of_github_pages_limit() -> None:
-    site = config("all").site
+    site = replace(config("all").site, max_output=0)  # no size budget
     assert output_warnings(800, site, limit=1000) == ()
     (warning,) = output_warnings(801, site, limit=1000)
     assert "80% of" in warning and "GitHub Pages" in warning
     for setting in ('full_content = "front"', "per_page", "[retention]"):
         assert setting in warning
-    (warning,) = output_warnings(900_000_000, config("front").site)
+    front = replace(config("front").site, max_output=0)
+    (warning,) = output_warnings(900_000_000, front)
     assert warning.startswith("output/ is 900 MB, 90% of the 1 GB GitHub Pages publishes")
     assert "full_content" not in warning  # already as small as it gets
     assert "[search]" not in warning
-    (warning,) = output_warnings(900_000_000, config("front").site, search=True)
+    (warning,) = output_warnings(900_000_000, front, search=True)
     assert "[search] enabled = false" in warning
+
+
+def test_with_a_size_budget_the_build_warns_only_past_it() -> None:
+    site = config("front").site  # max_output: 1 GB by default
+    assert output_warnings(990_000_000, site, search=True) == ()  # the budget holds
+    (warning,) = output_warnings(1_200_000_000, site)
+    assert warning.startswith("output/ is 1,200 MB, over [site] max_output (1,000 MB)")
+    assert "lower max_output" in warning
 
 
 def test_the_output_size_is_every_file_under_output(tmp_path: Path) -> None:

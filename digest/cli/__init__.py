@@ -18,7 +18,14 @@ from pathlib import Path
 from typing import TypeAlias
 
 from digest import __version__, pipeline
-from digest.cli.report import Progress, build_outputs, report_feeds, step_summary, warn
+from digest.cli.report import (
+    Progress,
+    budget_note,
+    build_outputs,
+    report_feeds,
+    step_summary,
+    warn,
+)
 from digest.config import check_base_url, load_config
 from digest.errors import DigestError
 from digest.models import Config
@@ -244,6 +251,7 @@ def cmd_build(args: argparse.Namespace) -> int:
         config.output_dir, report.entries, report.pages, w.written, w.unchanged, w.removed,
         time.perf_counter() - started, "" if w.changed else "; the site did not change",
     )  # fmt: skip
+    budget_note(report.budget)
     build_outputs(w.changed, report.site, w.written, w.removed)
     return code
 

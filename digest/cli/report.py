@@ -11,7 +11,7 @@ import sys
 from collections import Counter
 from collections.abc import Sequence
 
-from digest.models import FeedHealth, FeedReport
+from digest.models import Budget, FeedHealth, FeedReport
 
 log = logging.getLogger("digest")
 
@@ -120,6 +120,22 @@ def build_outputs(changed: bool, site: str, written: int, removed: int) -> None:
             else "digest: the site did not change since the last build; nothing to publish."
         ]
     )
+
+
+def budget_note(budget: Budget | None) -> None:
+    """When [site] max_output left some posts abridged: how many are whole, from which day
+    on, in the log and the job summary."""
+    if budget is None or not budget.abridged:
+        return
+    since = f" from {budget.whole_from.isoformat()} on" if budget.whole_from else ""
+    line = (
+        f"{budget.whole:,} of {budget.entries:,} entries shown whole{since}; the"
+        f" {budget.abridged:,} older ones as an excerpt and a link to the original, to keep"
+        f" output/ under [site] max_output ({budget.limit / 1e6:,.0f} MB, estimated"
+        f" {budget.estimate / 1e6:,.0f} MB); the cache keeps them whole"
+    )
+    log.info("%s", line)
+    _to_step_summary([f"digest: {line}."])
 
 
 def _to_step_summary(lines: list[str]) -> None:

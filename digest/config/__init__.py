@@ -38,7 +38,7 @@ from digest.sanitize import feed_slug, is_http_url
 
 SITE_KEYS = {
     "title", "base_url", "timezone", "per_page", "feed_entries", "language", "theme",
-    "full_content", "excerpt_pages", "cname", "source_feeds",
+    "full_content", "excerpt_pages", "cname", "source_feeds", "max_output",
 }  # fmt: skip
 FEED_KEYS = {"url", "name", "tags", "min_interval", "retention"} | {
     "include", "exclude", "max_age_days", "max_per_source", "full_content", "full_text",
@@ -138,6 +138,7 @@ def _parse_site(raw: object, problems: list[str]) -> SiteConfig | None:
         excerpt_pages=positive_int(raw, "excerpt_pages", 1, problems, least=0),
         source_feeds=_site_flag(raw, "source_feeds", False, problems),
         cname=_site_cname(raw, problems),
+        max_output=_max_output(raw, problems),
     )
     return site if len(problems) == before else None
 
@@ -186,6 +187,30 @@ def _site_flag(raw: dict[str, Any], key: str, default: bool, problems: list[str]
         problems.append(f"site.{key}: must be true or false, not {value!r}")
         return default
     return value
+
+
+_SIZE = re.compile(r"\s*(\d+(?:\.\d+)?)\s*(B|KB|MB|GB)?\s*", re.IGNORECASE)
+_UNITS = {"B": 1, "KB": 10**3, "MB": 10**6, "GB": 10**9}
+
+
+def _max_output(raw: dict[str, Any], problems: list[str]) -> int:
+    """`max_output`: bytes, as a number or "800 MB" (decimal units, as GitHub counts); 0 for
+    no budget."""
+    value = raw.get("max_output", 1_000_000_000)
+    match = _SIZE.fullmatch(value) if isinstance(value, str) else None
+    if match:
+        size = float(match.group(1)) * _UNITS[(match.group(2) or "B").upper()]
+    elif isinstance(value, int | float) and not isinstance(value, bool):
+        size = value
+    else:
+        size = -1
+    if not 0 <= size <= 10**15:
+        problems.append(
+            f'site.max_output: must be a size such as "1 GB", "800 MB" or a number of bytes'
+            f" (0: no budget), not {value!r}"
+        )
+        return 1_000_000_000
+    return int(size)
 
 
 def _full_content(raw: dict[str, Any], problems: list[str]) -> FullContent:

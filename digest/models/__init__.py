@@ -110,6 +110,9 @@ from digest.models.feeds import (
     sort_entries as sort_entries,
 )
 from digest.models.site import (
+    Budget as Budget,
+)
+from digest.models.site import (
     DayGroup as DayGroup,
 )
 from digest.models.site import (

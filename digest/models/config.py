@@ -89,6 +89,9 @@ class SiteConfig:
     excerpt_pages: int = 1
     cname: str | None = None  # custom domain for GitHub Pages (writes output/CNAME)
     source_feeds: bool = False  # also write sources/<slug>/atom.xml
+    # Bytes output/ may hold (GitHub Pages publishes 1 GB): past it, the oldest days' posts are
+    # shown as an excerpt and a link to the original (digest.site.budget); 0: no budget.
+    max_output: int = 1_000_000_000
 
 
 @dataclass(frozen=True, slots=True)

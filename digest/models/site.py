@@ -272,6 +272,21 @@ class Duplicate:
 
 
 @dataclass(frozen=True, slots=True)
+class Budget:
+    """What the size budget (`[site] max_output`, digest.site.budget) did, for the report."""
+
+    limit: int  # [site] max_output in bytes; 0: no budget
+    entries: int  # entries the site shows
+    whole: int  # of them, shown whole on their day pages
+    whole_from: date | None  # the oldest day shown whole (site timezone); None: no day is
+    estimate: int  # estimated bytes of output/ as built
+
+    @property
+    def abridged(self) -> int:
+        return self.entries - self.whole
+
+
+@dataclass(frozen=True, slots=True)
 class Site:
     config: Config
     entries: tuple[Entry, ...]  # newest first
@@ -289,6 +304,10 @@ class Site:
     # (source, id) of a merged copy -> the entry shown in its place: the copy is listed on
     # its own source's pages only, as a link to that entry (dedup)
     kept: dict[tuple[str, str], Entry] = field(default_factory=dict)
+    # (source, id) of the posts shown abridged, an excerpt and a link to the original, to keep
+    # output/ under [site] max_output; `budget` says how many and from which day.
+    abridged: frozenset[tuple[str, str]] = frozenset()
+    budget: Budget | None = None
 
     def also_in_of(self, entry: Entry) -> tuple[Entry, ...]:
         """The entry's copies from other feeds, most preferred first."""
@@ -297,6 +316,9 @@ class Site:
     def kept_of(self, entry: Entry) -> Entry | None:
         """The entry shown in place of a merged copy; None for an entry shown itself."""
         return self.kept.get((entry.source, entry.id))
+
+    def is_abridged(self, entry: Entry) -> bool:
+        return (entry.source, entry.id) in self.abridged
 
     def tags_of(self, entry: Entry) -> tuple[Tag, ...]:
         return self.entry_tags.get((entry.source, entry.id), ())

@@ -144,6 +144,9 @@ class Keys:
                 kept_source = self._site.source_index.get(kept.source)
                 name = kept_source.name if kept_source is not None else kept.source
                 shown_with.append(repr(("kept", kept.source, name, kept.id, kept.date, kept.slug)))
+            # ...and whether the size budget shows it abridged ([site] max_output).
+            if self._site.is_abridged(value):
+                shown_with.append("abridged")
             # Its fields but the body by their repr, the body by a hash of its bytes.
             body = _bytes_hash(value.content_html)
             own = [repr(getattr(value, name)) for name in _ENTRY_FIELDS]

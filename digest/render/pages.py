@@ -10,7 +10,7 @@ from __future__ import annotations
 import hashlib
 import re
 from collections.abc import Callable, Iterator
-from dataclasses import dataclass, field
+from dataclasses import dataclass, field, replace
 from urllib.parse import urlsplit
 from zoneinfo import ZoneInfo
 
@@ -154,8 +154,10 @@ def _edition_text(
 # Every file of a theme as (label, sha256 of its bytes); see `theme_hashes`.
 def _base_key(site: Site, theme: ThemeHashes) -> str:
     """What every file's key holds: digest's version, the [site] settings, the theme's files."""
-    # [search] is in too: with it on, every page has the search box (and another CSP).
-    settings = f"{__version__}\n{site.config.site!r}\n{site.config.search!r}"
+    # [search] is in too: with it on, every page has the search box (and another CSP). Not
+    # max_output: what it changes is which posts are abridged, in their entries' keys.
+    shown = replace(site.config.site, max_output=0)
+    settings = f"{__version__}\n{shown!r}\n{site.config.search!r}"
     digest = hashlib.blake2b(settings.encode(), digest_size=16)
     for label, hashed in theme:
         digest.update(label.encode() + b"\0" + hashed)
@@ -321,6 +323,7 @@ HELPERS: dict[str, tuple[Callable[[_Context], object], bool]] = {
     "source_of": (lambda c: c.site.source_of, True),
     "also_in_of": (lambda c: c.site.also_in_of, True),  # in the entry's key (Keys._shared)
     "kept_of": (lambda c: c.site.kept_of, True),  # in the merged copy's key (the same)
+    "abridged": (lambda c: c.site.is_abridged, True),  # in the entry's key (the same)
     "content_html": (lambda c: content_html, True),
     "summary_text": (lambda c: summary_text, True),
     "POSTS_SOURCE": (lambda c: POSTS_SOURCE, True),

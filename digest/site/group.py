@@ -33,7 +33,7 @@ from digest.models import (
     sort_entries,
 )
 from digest.models.paging import paginate
-from digest.site import filters, topics
+from digest.site import budget, filters, topics
 from digest.site.dedup import Deduped, dedup
 from digest.timefmt import human_utc
 
@@ -53,8 +53,7 @@ def make_site(
     by_slug = {c.slug: c for c in caches}
     local = _LocalDays(ZoneInfo(config.site.timezone))
     content_text = filters.content_texts(config)
-    deduped = _shown(config, by_slug.values(), posts, now, content_text)
-    entries = deduped.entries
+    entries = (deduped := _shown(config, by_slug.values(), posts, now, content_text)).entries
     _log_duplicates(deduped.duplicates, config)
     kept = {(d.copy.source, d.copy.id): d.shown for d in deduped.duplicates}
     sources = _sources(config, by_slug, entries, posts, deduped.duplicates)
@@ -76,12 +75,15 @@ def make_site(
         *_index_pages(tags, sources, posts, per_page, local, full),
         *_search_pages(config),
     ]
+    pages = filters.flip_full_content(config, _compact(pages, config.site.excerpt_pages))
+    feeds = budget.feeds(config, entries, tags, sources)  # [site] max_output:
+    abridged, spent = budget.plan(config, entries, len(pages), feeds, local.of)
     return Site(
         config=config,
         entries=entries,
         tags=tags,
         sources=sources,
-        pages=tuple(filters.flip_full_content(config, _compact(pages, config.site.excerpt_pages))),
+        pages=tuple(pages),
         entry_tags=entry_tags,
         source_index={s.slug: s for s in sources},
         health=feed_health(config, tuple(by_slug.values())) if health is None else health,
@@ -92,6 +94,8 @@ def make_site(
         also_in=deduped.also_in,
         duplicates=deduped.duplicates,
         kept=kept,
+        abridged=abridged,
+        budget=spent,
     )
 
 

@@ -55,7 +55,17 @@ def output_warnings(
     search: bool = False,
 ) -> tuple[str, ...]:
     """A warning, naming the settings that shrink the site, once `output_bytes` passes
-    `share` of `limit`; none below it."""
+    `share` of `limit`; none below it. With a size budget up to `limit` ([site] max_output,
+    digest.site.budget), only once it passes the budget: the estimate fell short."""
+    budget = site.max_output
+    if 0 < budget <= limit:
+        if output_bytes <= budget:
+            return ()
+        return (
+            f"output/ is {output_bytes / 1e6:,.0f} MB, over [site] max_output"
+            f" ({budget / 1e6:,.0f} MB): this theme's pages are larger than digest estimated;"
+            f" set a lower max_output in config.toml",
+        )
     if output_bytes <= limit * share:
         return ()
     ways = [
