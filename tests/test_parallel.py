@@ -41,6 +41,7 @@ from digest.feeds.pool import ParsePool, parse_response
 from digest.feeds.store import load_cache, save_cache
 from digest.feeds.update import ParseFailure
 from digest.models import FeedCache, FeedConfig, FetchConfig, HttpState, Response
+from digest.render import workers as render_workers
 from digest.render.workers import task_chunks
 
 NOW = datetime(2026, 3, 23, 12, tzinfo=UTC)
@@ -245,6 +246,26 @@ def test_render_tasks_are_bounded_by_what_their_pages_show() -> None:
     assert [len(c) for c in chunks] == [40, 10, 1, 3, 2]
     assert [c for c in chunks if 50 in c] == [(50,)]
     assert [n for c in chunks for n in c] == list(range(len(weights)))
+
+
+def _pid_and_double(n: int) -> tuple[int, int]:
+    return os.getpid(), 2 * n
+
+
+def test_render_workers_are_replaced_after_their_share_of_entries(
+    monkeypatch: pytest.MonkeyPatch,
+) -> None:
+    """A forked worker copies each page of the parent's memory it reads (reference counts):
+    it is replaced by a fresh one after RECYCLE_WEIGHT entries, so what it holds stays
+    bounded; the results still come back whole and in order."""
+    monkeypatch.setattr(render_workers, "RECYCLE_WEIGHT", 30)
+    items = list(range(120))
+    done = list(render_workers.map_in_order(_pid_and_double, items, 2, [3] * len(items)))
+    assert [double for _, double in done] == [2 * n for n in items]
+    pids = {pid for pid, _ in done}
+    # Three tasks of 40 items (120 of weight), a pool for each past 2 x 30: three workers at
+    # least, where one pool of two would have used two at most; never this process.
+    assert len(pids) >= 3 and os.getpid() not in pids
 
 
 # --- a bug for one feed is that feed's failure, never the build's (issue 20) ---------------

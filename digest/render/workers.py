@@ -28,6 +28,12 @@ CHUNK = 40  # items a worker handles per task: few, so finished results wait lit
 # digest shows 1,600 entries (11 MB of HTML at 100k entries): forty of those in one task were
 # 440 MB held in the worker, in its pickle and again in the parent.
 CHUNK_WEIGHT = 400
+# A forked worker shares the parent's memory until it writes to it, and reading an object
+# writes its reference count: each entry a worker renders copies the pages that entry sits
+# on into the worker. Over a cold build of 100,000 entries that was about 500 MB a worker, on
+# top of the parent's 1.3 GB. Replaced after rendering this much weight (entries shown),
+# a worker holds at most that many entries' pages; forking a new one costs a few ms.
+RECYCLE_WEIGHT = 20_000
 
 # The function a worker applies, set once by `_start` (a pool's initializer is the one place
 # per worker to set it; under fork it arrives without being pickled).
@@ -62,8 +68,27 @@ def map_in_order(
     order of `items`. At most two chunks per worker are in flight, so results wait in memory
     only until the caller takes them. A chunk holds at most CHUNK items and, with `weights`
     (one per item, e.g. its entries), at most CHUNK_WEIGHT of weight unless one item alone
-    weighs more."""
-    chunks = iter(task_chunks(items, weights or [1] * len(items)))
+    weighs more. The workers are replaced by fresh ones after each RECYCLE_WEIGHT of weight
+    apiece (see there)."""
+    weights = weights or [1] * len(items)
+    weight_of = dict(zip(items, weights, strict=True))
+    batch: list[tuple[int, ...]] = []
+    held = 0
+    for chunk in task_chunks(items, weights):
+        batch.append(chunk)
+        held += sum(weight_of[item] for item in chunk)
+        if held >= RECYCLE_WEIGHT * workers:
+            yield from _in_pool(work, batch, workers)
+            batch, held = [], 0
+    if batch:
+        yield from _in_pool(work, batch, workers)
+
+
+def _in_pool(
+    work: Callable[[int], T], chunks: Sequence[tuple[int, ...]], workers: int
+) -> Iterator[T]:
+    """The chunks' results, in order, from a pool of `workers` forked for them alone."""
+    todo = iter(chunks)
     pool = ProcessPoolExecutor(
         workers,
         mp_context=multiprocessing.get_context("fork"),
@@ -71,10 +96,10 @@ def map_in_order(
         initargs=(work,),
     )
     try:
-        pending = deque(pool.submit(_chunk, c) for c in itertools.islice(chunks, 2 * workers))
+        pending = deque(pool.submit(_chunk, c) for c in itertools.islice(todo, 2 * workers))
         while pending:
             done: list[T] = pending.popleft().result()
-            for chunk in itertools.islice(chunks, 1):
+            for chunk in itertools.islice(todo, 1):
                 pending.append(pool.submit(_chunk, chunk))
             yield from done
     finally:
