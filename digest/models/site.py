@@ -183,11 +183,7 @@ class Page:
     next_day: date | None = None
 
     def __post_init__(self) -> None:
-        stray = [
-            name
-            for name, default in _PAGE_DEFAULTS.items()
-            if name not in PAGE_FIELDS[self.kind] and getattr(self, name) != default
-        ]
+        stray = [name for name, default in _NOT_OF[self.kind] if getattr(self, name) != default]
         if stray:  # a bug in digest: a page of one kind given another's fields
             raise ValueError(f"{self.path}: a {self.kind} page has no {', '.join(stray)}")
 
@@ -340,4 +336,9 @@ def _default(f: Field[object]) -> object:
 
 _PAGE_DEFAULTS = {
     f.name: _default(f) for f in fields(Page) if f.name not in ("path", "template", "title", "kind")
+}
+# Each kind's fields it has not, with their defaults: what `Page.__post_init__` checks.
+_NOT_OF = {
+    kind: tuple((n, d) for n, d in _PAGE_DEFAULTS.items() if n not in names)
+    for kind, names in PAGE_FIELDS.items()
 }

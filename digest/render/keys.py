@@ -21,6 +21,7 @@ import hashlib
 import logging
 from collections.abc import Iterable
 from dataclasses import fields, is_dataclass, replace
+from datetime import date
 
 import jinja2
 from jinja2 import meta, nodes
@@ -39,6 +40,7 @@ _FIELDS: dict[type, tuple[str, ...]] = {}  # a dataclass's field names, looked u
 _LONG = 16  # tuples longer than this are hashed once per build (see Keys._tuples)
 _ENTRY_FIELDS = tuple(f.name for f in fields(Entry) if f.name != "content_html")
 _FULL_TEXT = _ENTRY_FIELDS.index("full_text")
+_LISTED = frozenset({"tag", "source"})  # a listing page's, keyed by name (`Keys._shown`)
 
 
 def _bytes_hash(text: str) -> str:
@@ -84,8 +86,10 @@ class Keys:
             return self.value(page)
         named = [repr((t.slug, t.name)) for t in (page.tag,) if t is not None]
         named += [repr((s.slug, s.name, s.url, s.link)) for s in (page.source,) if s is not None]
-        # A new Page, never a new Tag or Source: those are remembered by id() in `value`.
-        return _hash([self.value(replace(page, tag=None, source=None)), *named])
+        # The page's fields as they would hash with no tag and no source, then their names.
+        parts: list[str] = []
+        self._emit_fields(page, parts, _LISTED)
+        return _hash([*parts, *named])
 
     def file(self, path: str, inputs: tuple[object, ...]) -> str:
         """A file other than a page: the values it is made from."""
@@ -94,26 +98,47 @@ class Keys:
     def value(self, value: object) -> str:
         """A stable hash of a value (never `hash()`, which changes from process to process)."""
         kind = type(value)
-        if kind is Entry or kind is Tag or kind is Source:
+        if kind is str or kind is int or kind is bool or value is None or kind is date:
+            return repr(value)  # the most common leaves, alone
+        parts: list[str] = []
+        self._emit(value, parts)
+        return parts[0] if len(parts) == 1 else _hash(parts)
+
+    def _emit(self, value: object, parts: list[str], unset: frozenset[str] = frozenset()) -> None:
+        """Append a value's parts to `parts`: leaves by their repr, a dataclass's fields (those
+        in `unset` as if None) and a short tuple's items between brackets, and entries, tags,
+        sources and long tuples by their own hash, made once. One hash for a whole page then,
+        not one for each group of days and each tuple in it."""
+        kind = type(value)
+        if kind is str or kind is int or kind is bool or value is None or kind is date:
+            parts.append(repr(value))
+        elif kind is Entry or kind is Tag or kind is Source:
             known = self._memo.get(id(value))
             if known is None:
                 known = self._memo[id(value)] = self._shared(value)
-            return known
-        if isinstance(value, tuple) and len(value) > _LONG:
+            parts.append(known)
+        elif kind is tuple and len(value) > _LONG:  # type: ignore[arg-type]
             held = self._tuples.get(id(value))
             if held is None:
-                held = self._tuples[id(value)] = (value, _hash(["seq", *map(self.value, value)]))
-            return held[1]
-        if kind is tuple or kind is list:
-            return _hash(["seq", *map(self.value, value)])  # type: ignore[call-overload]
-        if kind is str or kind is int or kind is bool or value is None:
-            return repr(value)  # the most common leaves, before any lookup
-        if kind is bytes:
-            return hashlib.blake2b(value, digest_size=16).hexdigest()  # type: ignore[arg-type]
-        return self._fields(value)
+                items: list[str] = ["seq"]
+                for item in value:  # type: ignore[attr-defined]
+                    self._emit(item, items)
+                held = self._tuples[id(value)] = (value, _hash(items))  # type: ignore[assignment]
+            parts.append(held[1])  # type: ignore[index]
+        elif kind is tuple or kind is list:
+            parts.append("(")
+            for item in value:  # type: ignore[attr-defined]
+                self._emit(item, parts)
+            parts.append(")")
+        elif kind is bytes:
+            parts.append(hashlib.blake2b(value, digest_size=16).hexdigest())  # type: ignore[arg-type]
+        else:
+            self._emit_fields(value, parts, unset)
 
-    def _fields(self, value: object) -> str:
-        """A dataclass by its fields; anything else by its repr."""
+    def _emit_fields(
+        self, value: object, parts: list[str], unset: frozenset[str] = frozenset()
+    ) -> None:
+        """A dataclass by its fields (those in `unset` as if None); anything else by its repr."""
         kind = type(value)
         names = _FIELDS.get(kind)
         if names is None:
@@ -121,8 +146,18 @@ class Keys:
                 tuple(f.name for f in fields(value)) if is_dataclass(kind) else ()  # type: ignore[arg-type]
             )
         if not names:
-            return repr(value)
-        return _hash([kind.__name__, *(self.value(getattr(value, n)) for n in names)])
+            parts.append(repr(value))
+            return
+        parts.append(f"{kind.__name__}(")
+        for name in names:
+            self._emit(None if name in unset else getattr(value, name), parts)
+        parts.append(")")
+
+    def _fields(self, value: object) -> str:
+        """A dataclass by its fields, hashed; anything else by its repr."""
+        parts: list[str] = []
+        self._emit_fields(value, parts)
+        return _hash(parts)
 
     def _shared(self, value: object) -> str:
         """An entry, tag or source: values many pages share, hashed once each."""
