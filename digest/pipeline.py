@@ -78,7 +78,7 @@ class BuildReport:
     written: WriteReport
     warnings: tuple[str, ...] = ()  # as in FetchReport; the fetch's own are in `fetched`
     site: str = ""  # write.stamp.site_digest of the site built
-    budget: Budget | None = None  # what [site] max_output left whole; None: no site made
+    budget: Budget | None = None  # what [site] max_output left whole (from the stamp if unchanged)
 
 
 # The content cache's disk side, as parameters: tests pass counting ones (how many caches a
@@ -365,10 +365,10 @@ def build(
     inputs = stamp.fingerprint(config, posts, hashed, now)
     built = stamp.is_current(output, inputs)
     problem, spent = None, None
-    # Nothing it is made from changed: nothing to render or write (nor to index, unless the
-    # search index is missing).
+    # Nothing it is made from changed: nothing to render, write or index (if indexed).
     if built is not None and (not config.search.enabled or search.has_index(output)):
-        entries = sum(c.entry_count for c in caches) + len(posts)
+        spent = built.budget  # it counts what the site shows; the caches hold copies too
+        entries = spent.entries if spent else sum(c.entry_count for c in caches) + len(posts)
         pages = sum(1 for name in built.files if name.endswith(".html"))
         written = WriteReport(written=0, unchanged=pages, removed=0)
     else:

@@ -84,6 +84,9 @@ def test_a_small_budget_keeps_the_site_under_it_and_raising_it_brings_the_posts_
     spent = report.budget
     assert spent is not None and 0 < spent.abridged < 90 and spent.whole_from is not None
     assert spent.whole + spent.abridged == 90
+    # A build that finds nothing changed reports the same, from the stamp.
+    again = build(load_config(path), now=NOW, offline=True)
+    assert again.written.written == 0 and again.budget == spent and again.entries == 90
     # Newest first: every day from whole_from on is whole, every day before it abridged.
     newest = NOW.date()
     for n in range(30):

@@ -46,7 +46,7 @@ LAYERS: dict[str, set[str]] = {
     "pipeline": {"editions", "errors", "feeds", "models", "parse", "render", "site", "write"},
     "serve": {"errors", "models", "pipeline", "write"},
     "cli": {"config", "errors", "feeds", "models", "parse", "pipeline", "render", "sanitize"}
-    | {"serve"},
+    | {"serve", "write"},
     "__main__": {"cli"},
 }
 

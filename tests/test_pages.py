@@ -361,7 +361,7 @@ def test_with_a_size_budget_the_build_warns_only_past_it() -> None:
     site = config("front").site  # max_output: 1 GB by default
     assert output_warnings(990_000_000, site, search=True) == ()  # the budget holds
     (warning,) = output_warnings(1_200_000_000, site)
-    assert warning.startswith("output/ is 1,200 MB, over [site] max_output (1,000 MB)")
+    assert warning.startswith("output/ is 1.2 GB, over [site] max_output (1.0 GB)")
     assert "lower max_output" in warning
 
 

@@ -12,6 +12,7 @@ from collections import Counter
 from collections.abc import Sequence
 
 from digest.models import Budget, FeedHealth, FeedReport
+from digest.write.sizes import size_text
 
 log = logging.getLogger("digest")
 
@@ -131,9 +132,14 @@ def budget_note(budget: Budget | None) -> None:
     line = (
         f"{budget.whole:,} of {budget.entries:,} entries shown whole{since}; the"
         f" {budget.abridged:,} older ones as an excerpt and a link to the original, to keep"
-        f" output/ under [site] max_output ({budget.limit / 1e6:,.0f} MB, estimated"
-        f" {budget.estimate / 1e6:,.0f} MB); the cache keeps them whole"
+        f" output/ under [site] max_output ({size_text(budget.limit)}, estimated"
+        f" {size_text(budget.estimate)}); the cache keeps them whole"
     )
+    if budget.estimate > budget.limit:  # every post that can be is abridged, and still
+        line += (
+            "; even so the site is estimated over the budget: raise max_output, or see"
+            " the settings that shrink it (docs/output.md)"
+        )
     log.info("%s", line)
     _to_step_summary([f"digest: {line}."])
 

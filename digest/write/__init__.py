@@ -20,7 +20,7 @@ from typing import NewType
 
 from digest.errors import OutputError
 from digest.files import atomic_write
-from digest.models import OutputFile, Site
+from digest.models import Budget, OutputFile, Site
 from digest.render.theme import Theme, ThemeHashes
 from digest.render.workers import worker_count
 from digest.write import search
@@ -79,7 +79,8 @@ def write_changed(
     files = render_site(site, theme, tuple(p for p in plan if p.path in todo), worker_count())
     keep = search.KEEP if site.config.search.enabled else ()
     planned = [(p.path, p.key) for p in plan]
-    return write_site(files, output, planned, inputs, built, keep), dict(planned)
+    report = write_site(files, output, planned, inputs, built, keep, site.budget)
+    return report, dict(planned)
 
 
 def write_site(
@@ -89,6 +90,7 @@ def write_site(
     inputs: str = "",
     built: Stamp | None = None,
     keep: tuple[str, ...] = (),
+    budget: Budget | None = None,
 ) -> WriteReport:
     """Make `output/` hold exactly the `planned` files (path, key) and a stamp of them.
 
@@ -96,6 +98,7 @@ def write_site(
     never whole in memory); the others are in `output/` already, as `built` lists them. By
     default `files` are the whole site, each keyed by its bytes. The folders named in `keep`
     (at the top of `output/`) are made after this and left as they are (the search index).
+    The stamp also records `budget`, for the report of a build that finds nothing changed.
     """
     sizes: dict[str, int] = {}
     if planned is None:
@@ -121,7 +124,7 @@ def write_site(
         }
         removed = _remove_stale(output, {*wanted, STAMP}, set(keep))
         # Last: no file it vouches for may be newer than the stamp.
-        if write_stamp(output, inputs, stamp, touch=bool(sizes or removed)):
+        if write_stamp(output, inputs, stamp, touch=bool(sizes or removed), budget=budget):
             written += 1
         else:
             unchanged += 1

@@ -46,6 +46,16 @@ def folder_bytes(folder: Path) -> int:
     return sum(size for _, size in file_sizes(folder))
 
 
+def size_text(size: int) -> str:
+    """Bytes as people read them, in decimal units as GitHub counts: "894 MB", "1.7 MB",
+    "950 KB"."""
+    for unit, scale in (("GB", 10**9), ("MB", 10**6), ("KB", 10**3)):
+        if size >= scale:
+            value = size / scale
+            return f"{value:,.0f} {unit}" if value >= 100 else f"{value:.1f} {unit}"
+    return f"{size} B"
+
+
 def output_warnings(
     output_bytes: int,
     site: SiteConfig,
@@ -62,9 +72,11 @@ def output_warnings(
         if output_bytes <= budget:
             return ()
         return (
-            f"output/ is {output_bytes / 1e6:,.0f} MB, over [site] max_output"
-            f" ({budget / 1e6:,.0f} MB): this theme's pages are larger than digest estimated;"
-            f" set a lower max_output in config.toml",
+            f"output/ is {size_text(output_bytes)}, over [site] max_output"
+            f" ({size_text(budget)}) though its oldest posts are abridged: set a lower"
+            f" max_output to abridge more (digest's estimate runs low for this theme), or"
+            f" shrink the rest with full_content, excerpt_pages, per_page or [retention]"
+            f" (docs/output.md)",
         )
     if output_bytes <= limit * share:
         return ()

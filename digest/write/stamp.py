@@ -16,7 +16,7 @@ import json
 import os
 from collections.abc import Iterable
 from dataclasses import dataclass, field
-from datetime import datetime
+from datetime import date, datetime
 from pathlib import Path
 from zoneinfo import ZoneInfo
 
@@ -24,7 +24,7 @@ from digest import __version__
 from digest.editions.store import all_edition_files
 from digest.feeds.store import cache_files, month_index
 from digest.files import atomic_write
-from digest.models import Config
+from digest.models import Budget, Config
 from digest.render.theme import ThemeHashes
 from digest.site.filters import ages_out
 
@@ -40,6 +40,7 @@ class Stamp:
     inputs: str = ""
     files: dict[str, tuple[str, int]] = field(default_factory=dict)  # path -> (key, size)
     mtime_ns: int = -1  # the stamp's own; -1 when there is none: nothing is current
+    budget: Budget | None = None  # what [site] max_output left whole, for a build's report
 
 
 def fingerprint(
@@ -83,13 +84,27 @@ def read_stamp(output: Path) -> Stamp:
         mtime_ns = path.stat().st_mtime_ns
         stamp = json.loads(path.read_bytes())
         files = {str(p): (str(key), int(size)) for p, (key, size) in stamp["files"].items()}
-        return Stamp(str(stamp["inputs"]), files, mtime_ns)
+        return Stamp(str(stamp["inputs"]), files, mtime_ns, _budget(stamp.get("budget")))
     except (OSError, ValueError, KeyError, TypeError, AttributeError):
         return Stamp()
 
 
+def _budget(value: object) -> Budget | None:
+    """The stamp's record of the size budget (an old stamp has none)."""
+    if not isinstance(value, list):
+        return None
+    limit, entries, whole, since, estimate = value
+    day = date.fromisoformat(since) if since else None
+    return Budget(int(limit), int(entries), int(whole), day, int(estimate))
+
+
 def write_stamp(
-    output: Path, inputs: str, files: dict[str, tuple[str, int]], *, touch: bool
+    output: Path,
+    inputs: str,
+    files: dict[str, tuple[str, int]],
+    *,
+    touch: bool,
+    budget: Budget | None = None,
 ) -> bool:
     """Write the stamp of `output/` (`files`: path -> (key, size)); True if written. It is
     written last, so no file it vouches for is newer: `touch` when files were made since the
@@ -98,7 +113,12 @@ def write_stamp(
     lines = ",\n".join(
         f"{json.dumps(p)}: [{json.dumps(key)}, {size}]" for p, (key, size) in sorted(files.items())
     )
-    data = f'{{\n"files": {{\n{lines}\n}},\n"inputs": {json.dumps(inputs)}\n}}\n'.encode()
+    spent = ""
+    if budget is not None:
+        since = budget.whole_from and budget.whole_from.isoformat()
+        fields = [budget.limit, budget.entries, budget.whole, since, budget.estimate]
+        spent = f'"budget": {json.dumps(fields)},\n'
+    data = f'{{\n{spent}"files": {{\n{lines}\n}},\n"inputs": {json.dumps(inputs)}\n}}\n'.encode()
     if atomic_write(output / STAMP, data):
         return True
     if touch:
