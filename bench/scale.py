@@ -54,7 +54,9 @@ Columns:
   pages      entry pages the server answered (osmos's enrichment; digest fetches none)
   rc         the command's exit code
 
-Then the ratios osmos/digest for the cases both ran, and with `--profile` a table of where
+Then the ratios osmos/digest for the cases both ran; with nochange, the request floor: every
+feed asked again with its ETag by a bare httpx client on 8 threads (the bench's per_host), no
+digest at all, which "nothing changed" cannot go under here; and with `--profile` a table of where
 a cold build's main thread spends its time (the HTTP itself runs in fetch's worker threads,
 which cProfile does not see; waiting for them is counted in digest.feeds.fetch):
   inclusive s   time with a function of the component on the stack (entered from outside it)
@@ -894,6 +896,30 @@ class Bench:
         )
 
 
+def request_floor(base: str, specs: list[FeedSpec], threads: int = 8) -> str:
+    """What "nothing changed" cannot go under on this machine: every feed asked again with its
+    ETag (304) by a bare httpx client on `threads` threads (the bench's per_host, every feed
+    being on 127.0.0.1), with no digest at all."""
+    import httpx
+
+    urls = [f"{base}/feeds/feed{spec.index}.xml" for spec in specs]
+    with httpx.Client() as client:
+        etags = {url: client.get(url).headers.get("etag", "") for url in urls}
+
+        def ask(url: str) -> int:
+            return client.get(url, headers={"If-None-Match": etags[url]}).status_code
+
+        start = time.perf_counter()
+        with ThreadPoolExecutor(threads) as pool:
+            codes = Counter(pool.map(ask, urls))
+        took = time.perf_counter() - start
+    answers = ", ".join(f"{n} x {code}" for code, n in sorted(codes.items()))
+    return (
+        f"request floor: {len(urls)} conditional GETs ({answers}) from a bare httpx client on"
+        f" {threads} threads: {took:.2f} s"
+    )
+
+
 def main() -> None:
     parser = argparse.ArgumentParser(
         description=__doc__.splitlines()[0], formatter_class=argparse.RawDescriptionHelpFormatter
@@ -960,6 +986,8 @@ def main() -> None:
         print(table(bench.results))
         print("\n".join(notes))
         print("\n".join(ratios(bench.results)))
+        if "nochange" in only:
+            print(request_floor(base, corpus.specs))
         if args.profile:
             print()
             print(bench.profile())
