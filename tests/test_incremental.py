@@ -153,6 +153,29 @@ def test_a_new_entry_renders_and_rewrites_only_the_files_whose_content_changes(
     assert old_days and old_days.isdisjoint(rewritten)
 
 
+def test_a_listing_page_filling_up_renders_two_pages_not_every_page(tmp_path: Path) -> None:
+    """A new numbered page changes what the one before it links to as newer, nothing on the
+    older ones: they are neither rendered nor written (at 10,000 entries, 500 home pages
+    were rendered again each time one filled)."""
+    path = project(tmp_path / "p", {"alpha": entries("alpha", 40, hours=1)}, per_page=5)
+    run(path)  # 40 entries: pages 1 to 8, the front showing 8 and what is newer
+    output = tmp_path / "p" / "output"
+    times = mtimes(output)
+    add_entries(
+        path, "alpha", *(entry("alpha", 100 + n, NOW - timedelta(minutes=n)) for n in range(5))
+    )
+    rendered = to_render(path)
+
+    run(path)
+
+    home = {n for n in rendered if n.startswith("page/")}
+    assert home == {"page/8/index.html", "page/9/index.html"}  # the one before, the new one
+    assert (output / "page/9/index.html").exists()
+    rewritten = {name for name, t in mtimes(output).items() if times.get(name) != t}
+    assert not {f"page/{n}/index.html" for n in range(1, 8)} & rewritten
+    assert tree(output) == fresh(path, tmp_path / "fresh")
+
+
 def test_nothing_changed_writes_nothing(tmp_path: Path, monkeypatch: pytest.MonkeyPatch) -> None:
     path = project(tmp_path / "p", {"alpha": entries("alpha", 20)})
     sized: list[int] = []  # the output size the GitHub Pages warning is given

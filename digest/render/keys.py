@@ -40,7 +40,8 @@ _FIELDS: dict[type, tuple[str, ...]] = {}  # a dataclass's field names, looked u
 _LONG = 16  # tuples longer than this are hashed once per build (see Keys._tuples)
 _ENTRY_FIELDS = tuple(f.name for f in fields(Entry) if f.name != "content_html")
 _FULL_TEXT = _ENTRY_FIELDS.index("full_text")
-_LISTED = frozenset({"tag", "source"})  # a listing page's, keyed by name (`Keys._shown`)
+# A numbered listing page's, keyed by what it shows of them (`Keys._shown`).
+_LISTED = frozenset({"tag", "source", "pagination"})
 
 
 def _bytes_hash(text: str) -> str:
@@ -77,16 +78,23 @@ class Keys:
         return _hash(("page", self.base, self._template(page.template), self._shown(page)))
 
     def _shown(self, page: Page) -> str:
-        """The page's value as far as its key goes. A numbered page of a tag's or source's
-        listing shows its own entries (`days`) under the listing's name; the listing's other
-        entries and their count belong to its front page. Keying numbered pages on the whole
-        listing would render each again for every new entry, though none reads differently
-        (stable pagination); a theme that shows the listing's count there is not supported."""
-        if page.pagination is None or page.pagination.number == 0:
+        """The page's value as far as its key goes. A numbered page of a listing shows its own
+        entries (`days`) under the listing's name, and a pager: links to the front page, to
+        page 1, and to the pages in its window (`Pagination.window`: its neighbours, and one
+        newer page at most). The listing's other entries, its count of entries and of pages
+        belong to its front page. Keying numbered pages on the whole listing would render
+        each again for every new entry, and every page of it each time a page fills, though
+        none reads differently (stable pagination); a theme that shows those counts on
+        numbered pages is not supported."""
+        pager = page.pagination
+        if pager is None or pager.number == 0:
             return self.value(page)
         named = [repr((t.slug, t.name)) for t in (page.tag,) if t is not None]
         named += [repr((s.slug, s.name, s.url, s.link)) for s in (page.source,) if s is not None]
-        # The page's fields as they would hash with no tag and no source, then their names.
+        window = tuple(pager.paths[n - 1] for n in pager.window() if n is not None)
+        top = min(pager.number + 1, pager.count)  # the newest page it can link to
+        named.append(repr((pager.number, top, pager.front, pager.paths[0], window)))
+        # The page's fields as they would hash with none of those, then what it shows of them.
         parts: list[str] = []
         self._emit_fields(page, parts, _LISTED)
         return _hash([*parts, *named])
