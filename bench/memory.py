@@ -23,21 +23,7 @@ import time
 from pathlib import Path
 
 sys.path.insert(0, str(Path(__file__).parent))
-from scale import TreeMemory, adopt_orphans, digest_command
-
-
-def processes() -> dict[int, tuple[int, str]]:
-    """Every process: pid -> (parent pid, command name)."""
-    found = {}
-    for entry in os.scandir("/proc"):
-        if entry.name.isdigit():
-            try:
-                stat = Path(entry.path, "stat").read_text()
-            except OSError:
-                continue
-            name, rest = stat.split("(", 1)[1].rsplit(")", 1)
-            found[int(entry.name)] = (int(rest.split()[1]), name)
-    return found
+from scale import TreeMemory, adopt_orphans, descendants, digest_command, processes
 
 
 def main() -> None:
@@ -61,11 +47,8 @@ def main() -> None:
     series: list[tuple[float, int]] = []
     while child.poll() is None:
         table = processes()
-        tree, size = {child.pid}, 0
-        while len(tree) != size:
-            size = len(tree)
-            tree |= {pid for pid, (ppid, _) in table.items() if ppid in tree}
-        shares = [(pid, table.get(pid, (0, "?"))[1], TreeMemory.pss(pid, 0)) for pid in tree]
+        tree = descendants(child.pid, table) & table.keys()
+        shares = [(pid, table[pid][1], TreeMemory.pss(pid, table[pid][2])) for pid in tree]
         total = sum(share for _, _, share in shares)
         now = time.perf_counter() - start
         series.append((now, total))

@@ -462,6 +462,34 @@ def adopt_orphans() -> None:
         ctypes.CDLL(None).prctl(36, 1, 0, 0, 0)  # PR_SET_CHILD_SUBREAPER
 
 
+Process = tuple[int, str, int]  # parent pid, command name, RSS in bytes
+
+
+def processes() -> dict[int, Process]:
+    """Every process, from /proc (Linux; elsewhere none): pid -> (parent, name, RSS)."""
+    found = {}
+    for entry in os.scandir("/proc"):
+        if not entry.name.isdigit():
+            continue
+        try:
+            name, rest = Path(entry.path, "stat").read_text().split("(", 1)[1].rsplit(")", 1)
+            fields = rest.split()
+        except (OSError, IndexError, ValueError):
+            continue  # not a process, or one that just ended
+        rss = int(fields[21]) * os.sysconf("SC_PAGE_SIZE")
+        found[int(entry.name)] = (int(fields[1]), name, rss)
+    return found
+
+
+def descendants(root: int, table: dict[int, Process]) -> set[int]:
+    """`root` and every process below it in `table`."""
+    tree, size = {root}, 0
+    while len(tree) != size:
+        size = len(tree)
+        tree |= {pid for pid, (ppid, _, _) in table.items() if ppid in tree}
+    return tree
+
+
 class TreeMemory(threading.Thread):
     """The peak of the summed memory of a process and its descendants, sampled every 0.25 s
     from /proc (Linux; elsewhere 0). Each process counts its proportional set size (Pss): a
@@ -477,21 +505,9 @@ class TreeMemory(threading.Thread):
             self.peak = max(self.peak, self.sample())
 
     def sample(self) -> int:
-        parent, rss = {}, {}
-        for entry in os.scandir("/proc"):
-            if not entry.name.isdigit():
-                continue
-            try:
-                fields = Path(entry.path, "stat").read_text().rsplit(")", 1)[1].split()
-            except (OSError, IndexError):
-                continue  # not a process, or one that just ended
-            parent[int(entry.name)] = int(fields[1])
-            rss[int(entry.name)] = int(fields[21]) * os.sysconf("SC_PAGE_SIZE")
-        tree, size = {self.root}, 0
-        while len(tree) != size:
-            size = len(tree)
-            tree |= {pid for pid, ppid in parent.items() if ppid in tree}
-        return sum(self.pss(pid, rss.get(pid, 0)) for pid in tree)
+        table = processes()
+        tree = descendants(self.root, table) & table.keys()  # the root may have just ended
+        return sum(self.pss(pid, table[pid][2]) for pid in tree)
 
     @staticmethod
     def pss(pid: int, rss: int) -> int:
