@@ -42,6 +42,8 @@ _ENTRY_FIELDS = tuple(f.name for f in fields(Entry) if f.name != "content_html")
 _FULL_TEXT = _ENTRY_FIELDS.index("full_text")
 # A numbered listing page's, keyed by what it shows of them (`Keys._shown`).
 _LISTED = frozenset({"tag", "source", "pagination"})
+# The most common values, each by its repr, before any other lookup.
+_LEAVES = frozenset({str, int, bool, type(None), date})
 
 
 def _bytes_hash(text: str) -> str:
@@ -106,7 +108,7 @@ class Keys:
     def value(self, value: object) -> str:
         """A stable hash of a value (never `hash()`, which changes from process to process)."""
         kind = type(value)
-        if kind is str or kind is int or kind is bool or value is None or kind is date:
+        if kind in _LEAVES:
             return repr(value)  # the most common leaves, alone
         parts: list[str] = []
         self._emit(value, parts)
@@ -118,7 +120,7 @@ class Keys:
         sources and long tuples by their own hash, made once. One hash for a whole page then,
         not one for each group of days and each tuple in it."""
         kind = type(value)
-        if kind is str or kind is int or kind is bool or value is None or kind is date:
+        if kind in _LEAVES:
             parts.append(repr(value))
         elif kind is Entry or kind is Tag or kind is Source:
             known = self._memo.get(id(value))
