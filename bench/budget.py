@@ -17,8 +17,8 @@ from datetime import UTC, datetime
 from pathlib import Path
 
 from digest.config import load_config
+from digest.models import shown_bytes
 from digest.pipeline import _posts, load_caches
-from digest.site import budget
 from digest.site.group import make_site
 from digest.write.sizes import file_sizes
 
@@ -44,7 +44,7 @@ def main() -> None:
         for name, size in file_sizes(config.output_dir):
             sizes[kind(name)] += size
         actual = sum(sizes.values())
-        bodies = sum(budget.body_bytes(e) for e in site.entries)
+        bodies = sum(shown_bytes(e) for e in site.entries)
         print(f"{path}: {len(site.entries):,} entries, {len(site.pages):,} pages")
         print(f"  output/   {actual / 1e6:10.2f} MB")
         print(

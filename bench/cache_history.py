@@ -30,7 +30,7 @@ from pathlib import Path
 
 sys.path.insert(0, str(Path(__file__).resolve().parent.parent))
 
-from digest.feeds import store
+from digest.feeds import codec, store
 from digest.models import Entry, FeedCache, FeedInfo
 
 RATES = (0.5, 1, 1, 2, 3, 5, 10)  # posts a day, by feed, cycling: a few busy feeds, most not
@@ -73,9 +73,9 @@ def save_v1(path: Path, cache: FeedCache) -> None:
     Built from store's own serialisers, so entries are byte for byte what digest writes."""
     data = store._state_to_json(cache) | {
         "schema": 1,
-        "entries": [store._entry_to_json(e) for e in cache.entries],
+        "entries": [codec.entry_to_json(e) for e in cache.entries],
     }
-    store.atomic_write(path, store._dumps(data), durable=False)
+    store.atomic_write(path, codec.dumps(data), durable=False)
 
 
 def git(repo: Path, *args: str) -> str:

@@ -7,7 +7,6 @@ from __future__ import annotations
 
 import dataclasses
 import functools
-import hashlib
 from collections.abc import Callable
 from contextlib import closing
 from dataclasses import dataclass
@@ -20,6 +19,7 @@ from digest.editions import close_editions, due_periods, with_editions
 from digest.editions import store as editions_store
 from digest.errors import DigestError, bug_message
 from digest.feeds import update
+from digest.feeds.index import Bodies
 from digest.feeds.schedule import not_due
 from digest.feeds.store import (
     cache_path,
@@ -30,11 +30,11 @@ from digest.feeds.store import (
     read_posts,
     remove_temp_files,
     save_cache,
+    with_index,
 )
 from digest.models import (
     Budget,
     Config,
-    EditionsConfig,
     Entry,
     FeedCache,
     FeedConfig,
@@ -42,10 +42,12 @@ from digest.models import (
     FeedReport,
     ParsedFeed,
     Response,
+    Whole,
 )
 from digest.render.theme import load_theme, theme_hashes
 from digest.render.workers import worker_count
-from digest.site.group import feed_health, make_site, site_entries
+from digest.site.group import make_site, site_entries
+from digest.site.health import feed_health
 from digest.write import WriteReport, check_output_dir, search, stamp, write_changed
 from digest.write.sizes import content_sizes, content_warnings, folder_bytes, output_warnings
 
@@ -92,47 +94,6 @@ class Save(Protocol):
     def __call__(
         self, path: Path, cache: FeedCache, *, previous: FeedCache | None = None
     ) -> FeedCache: ...
-
-
-_SHARD_FORMAT = "expected I/N, part I of N with 1 <= I <= N, such as 1/3"
-
-
-@dataclass(frozen=True, slots=True)
-class Shard:
-    """Part `index` (1 to `count`) of the feeds, for fetching in parallel CI jobs: the feeds
-    whose URL (as configured) hashes to it. A feed's shard depends on its URL and `count`
-    only, so every job agrees and adding a feed moves no other."""
-
-    index: int
-    count: int
-
-    def __post_init__(self) -> None:
-        if not 1 <= self.index <= self.count:
-            raise ValueError(f"{str(self)!r}: {_SHARD_FORMAT}")
-
-    def __str__(self) -> str:
-        return f"{self.index}/{self.count}"
-
-    @classmethod
-    def parse(cls, text: str) -> Shard:
-        """Read "I/N", as `digest fetch --shard` takes it."""
-        index, slash, count = text.partition("/")
-        if slash and index.strip().isdigit() and count.strip().isdigit():
-            return cls(int(index), int(count))
-        raise ValueError(f"{text!r}: {_SHARD_FORMAT}")
-
-    def holds(self, feed: FeedConfig) -> bool:
-        # sha256, not hash(): Python salts string hashes per process.
-        number = int.from_bytes(hashlib.sha256(feed.url.encode()).digest()[:8], "big")
-        return number % self.count == self.index - 1
-
-
-def shard_config(config: Config, shard: Shard) -> Config:
-    """The config with only the shard's feeds: a fetch of it reads and writes only theirs."""
-    # Editions off: a shard sees only its feeds, so the build after the shards closes them.
-    return dataclasses.replace(
-        config, feeds=tuple(f for f in config.feeds if shard.holds(f)), editions=EditionsConfig()
-    )
 
 
 def load_caches(
@@ -188,13 +149,13 @@ def fetch(
 
 
 def close_due_editions(
-    config: Config, caches: tuple[FeedCache, ...], now: datetime
+    config: Config, caches: tuple[FeedCache, ...], now: datetime, bodies: Whole | None = None
 ) -> tuple[FeedCache, ...]:
     """Record every edition whose close time `now` has passed (`editions`), oldest first.
     The entries are the site's (deduplicated by `group`), so the site is made only when one
     is due: that needs only the newest recorded edition of each kind, one or two small files.
-    Returns the caches, read whole when closing needed their entries (so no caller reads
-    the months again)."""
+    Returns the caches, with their entries (from the index) when closing needed them (so no
+    caller reads them again)."""
     settings = config.editions
     tz = ZoneInfo(config.site.timezone)
     if settings.kinds:
@@ -207,8 +168,9 @@ def close_due_editions(
     }
     if not any(pending.values()) and all(e is not None for e in newest.values()):
         return caches
-    caches = whole(config, caches)
-    entries = site_entries(config, caches, _posts(config), now)
+    caches = with_index(config, caches)
+    bodies = bodies or Bodies(config.content_dir / "feeds").whole
+    entries = site_entries(config, caches, _posts(config), now, bodies)
     oldest = entries[-1].date.astimezone(tz).date() if entries else None
     closed = [
         edition
@@ -356,7 +318,8 @@ def build(
         reports, caches = fetch_feeds(
             config, caches, now=now, force=force, client=client, progress=progress
         )
-    caches = close_due_editions(config, caches, now)  # a content change, like a fetch: offline too
+    bodies = Bodies(config.content_dir / "feeds").whole  # for entries read from the index
+    caches = close_due_editions(config, caches, now, bodies)  # a content change: offline too
     health = feed_health(config, caches)
     fetched = None if reports is None else FetchReport(reports, health)
     posts = post_paths(config)
@@ -372,7 +335,8 @@ def build(
         pages = sum(1 for name in built.files if name.endswith(".html"))
         written = WriteReport(written=0, unchanged=pages, removed=0)
     else:
-        site = make_site(config, whole(config, caches), _posts(config), now=now)
+        caches = with_index(config, caches)  # planned without bodies: render reads its pages'
+        site = make_site(config, caches, _posts(config), now=now, bodies=bodies)
         if config.editions.kinds:
             site = with_editions(site, editions_store.load_editions(config))
         written, keys = write_changed(site, theme, hashed, output, inputs)

@@ -87,7 +87,8 @@ def test_a_year_of_busy_posting_is_split_by_month_and_one_entry_rewrites_one_mon
     feeds = config.content_dir / "feeds"
     files = snapshot(feeds)
     total = sum(len(data) for _, _, data in files.values())
-    assert len(files) == 1 + 13  # the state file and March 2025 .. March 2026
+    # The state file, March 2025 .. March 2026, and each month's entry index
+    assert len(files) == 1 + 13 + 13
     assert "busy.json" in files and "2026-03/busy.json" in files and "2025-03/busy.json" in files
     biggest = max(len(data) for _, _, data in files.values())
     assert biggest < total / 10, f"{biggest} of {total} bytes in one file"
@@ -110,7 +111,7 @@ def test_a_year_of_busy_posting_is_split_by_month_and_one_entry_rewrites_one_mon
     after = snapshot(feeds)
     assert set(after) == set(files)
     rewritten = {name for name in files if after[name] != files[name]}
-    assert rewritten == {"busy.json", "2026-03/busy.json"}
+    assert rewritten == {"busy.json", "2026-03/busy.json", "index/2026-03/busy.json"}
     assert load_cache(path, "busy") == again
     assert len(again.entries) == count + 1 and again.entries[0].title == f"Busy post {count}"
 
@@ -156,8 +157,12 @@ def test_a_month_emptied_by_retention_is_deleted(tmp_path: Path) -> None:
     )
     save_cache(path, kept, previous=saved)
     feeds = config.content_dir / "feeds"
-    assert sorted(tree(feeds)) == ["2025-05/busy.json", "2025-06/busy.json", "busy.json"]
+    assert sorted(tree(feeds)) == [
+        "2025-05/busy.json", "2025-06/busy.json", "busy.json",
+        "index/2025-05/busy.json", "index/2025-06/busy.json",
+    ]  # fmt: skip
     assert not (feeds / "2025-03").exists(), "an empty month folder is removed too"
+    assert not (feeds / "index" / "2025-03").exists(), "and its index's"
     assert load_cache(path, "busy").entries == kept.entries
 
 
@@ -249,7 +254,8 @@ def v1_cache(slug: str, months: int) -> bytes:
 
 
 KILL_FEEDS = {"one": 1, "three": 3}  # slug -> months of posts
-CONTENT_WRITES = sum(KILL_FEEDS.values()) + len(KILL_FEEDS)  # month files + state files
+# month files, their entry indexes, state files
+CONTENT_WRITES = 2 * sum(KILL_FEEDS.values()) + len(KILL_FEEDS)
 KILLS = [
     *(f"write.temp:{n}" for n in range(1, CONTENT_WRITES + 1)),
     *(f"write.renamed:{n}" for n in range(1, CONTENT_WRITES + 1)),

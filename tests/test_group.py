@@ -18,7 +18,8 @@ from digest.models import (
     Pagination,
     SiteConfig,
 )
-from digest.site.group import feed_health, make_site
+from digest.site.group import make_site
+from digest.site.health import feed_health
 
 NOW = datetime(2026, 3, 23, 12, 0, tzinfo=UTC)
 EARLY = NOW - timedelta(days=30)

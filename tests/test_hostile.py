@@ -165,6 +165,8 @@ def source_pages(site: Built) -> dict[str, Path]:
 def cache_entries(site: Built) -> list[dict[str, object]]:
     entries = []
     for path in sorted((site.root / "content" / "feeds").rglob("*.json")):  # months too
+        if "index" in path.parent.parts[-2:]:  # the entry index: the same entries, no bodies
+            continue
         data = json.loads(path.read_text(encoding="utf-8"))
         for entry in data.get("entries", []):
             entry["_file"] = path.name

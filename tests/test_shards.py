@@ -17,8 +17,8 @@ from test_init import actionlint, lint, load_workflow
 
 from digest.cli import main
 from digest.cli.init import WORKFLOW, pinned_install, workflow_text
+from digest.feeds.shard import Shard
 from digest.models import FeedConfig
-from digest.pipeline import Shard
 
 SHARDS = 3
 
@@ -37,7 +37,7 @@ def test_every_feed_is_in_exactly_one_shard_and_stays_there() -> None:
     # A hash of the URL, the same in every process (Python's hash() of a str is salted).
     assert Shard(3, 3).holds(feed("https://example.org/feed.xml"))
     code = (
-        "from digest.pipeline import Shard; from digest.models import FeedConfig; print(Shard("
+        "from digest.feeds.shard import Shard; from digest.models import FeedConfig; print(Shard("
         "3, 3).holds(FeedConfig(url='https://example.org/feed.xml', name='n', slug='n')))"
     )
     for seed in ("1", "2"):

@@ -28,6 +28,7 @@ from digest.cli.report import (
 )
 from digest.config import check_base_url, load_config
 from digest.errors import DigestError
+from digest.feeds.shard import Shard, shard_config
 from digest.models import Config
 
 log = logging.getLogger("digest")
@@ -121,9 +122,9 @@ def _add_fetch(
     fetch.set_defaults(run=cmd_fetch)
 
 
-def _shard(text: str) -> pipeline.Shard:
+def _shard(text: str) -> Shard:
     try:
-        return pipeline.Shard.parse(text)
+        return Shard.parse(text)
     except ValueError as e:  # a usage error (exit 2) that says what is expected
         raise argparse.ArgumentTypeError(str(e)) from None
 
@@ -227,7 +228,7 @@ def cmd_fetch(args: argparse.Namespace) -> int:
     config = config_from(args)
     if args.shard:
         every = len(config.feeds)
-        config = pipeline.shard_config(config, args.shard)
+        config = shard_config(config, args.shard)
         log.info("shard %s: %d of %d feeds", args.shard, len(config.feeds), every)
     progress = Progress(len(config.feeds), enabled=not getattr(args, "quiet", False))
     fetched = pipeline.fetch(config, now=now_from_env(), force=args.force, progress=progress)

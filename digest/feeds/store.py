@@ -22,12 +22,13 @@ import json
 import logging
 import os
 import re
-from collections.abc import Iterable, Mapping
-from datetime import UTC, datetime
+from collections.abc import Iterable
 from pathlib import Path
 from typing import Any
 
 from digest.errors import CacheError, PostError
+from digest.feeds.codec import dumps, entry_from_json, entry_to_json, month_of, parse_time, plain
+from digest.feeds.index import FOLDER, read_index, remove_index, write_index
 from digest.files import atomic_write
 from digest.models import (
     Config,
@@ -35,10 +36,7 @@ from digest.models import (
     EntrySummary,
     FeedCache,
     FeedInfo,
-    FullText,
     HttpState,
-    Media,
-    Picture,
     PostFile,
     sort_entries,
 )
@@ -60,11 +58,6 @@ _FIX_MONTH = "restore it from git (git checkout -- {}) or delete it to drop that
 def cache_path(config: Config, slug: str) -> Path:
     """The feed's state file; its entries sit beside it in `<YYYY-MM>/<slug>.json`."""
     return config.content_dir / "feeds" / f"{slug}.json"
-
-
-def month_of(entry: Entry) -> str:
-    """The month file an entry lives in: its date's month in UTC."""
-    return entry.date.astimezone(UTC).strftime("%Y-%m")
 
 
 # Each month folder of content/feeds/ and the names of the files in it, newest month first.
@@ -121,7 +114,8 @@ def remove_temp_files(config: Config) -> None:
 
 def _remove_temp_files(feeds: Path, name: str) -> None:
     """`files.atomic_write` temp files of `name` (a glob) in `feeds/` and its months."""
-    for leftover in [*feeds.glob(f".{name}.*.tmp"), *feeds.glob(f"*/.{name}.*.tmp")]:
+    patterns = (f".{name}.*.tmp", f"*/.{name}.*.tmp", f"{FOLDER}/*/.{name}.*.tmp")
+    for leftover in [path for pattern in patterns for path in feeds.glob(pattern)]:
         leftover.unlink(missing_ok=True)
 
 
@@ -136,10 +130,42 @@ def load_state(path: Path, slug: str, index: MonthIndex | None = None) -> FeedCa
     if data.get("schema") != SCHEMA or not isinstance(summary, dict):
         return load_cache(path, slug, index)
     try:
-        counted = EntrySummary(int(summary["entries"]), _parse_time(summary.get("newest")))
+        counted = EntrySummary(int(summary["entries"]), parse_time(summary.get("newest")))
         return dataclasses.replace(_cache_from_parts(data, (), slug), summary=counted)
     except (ValueError, KeyError, TypeError, AttributeError) as e:
         raise CacheError(f"{path}: not a valid cache file ({e}); " + _FIX.format(path)) from e
+
+
+def with_index(config: Config, caches: Iterable[FeedCache]) -> tuple[FeedCache, ...]:
+    """The caches with every entry, for making the site: those read without them
+    (`load_state`) take them from their months' entry indexes, without their bodies
+    (`digest.feeds.index`); a month whose index is missing or out of date is read whole, and
+    its index written. The caches stay "not whole" (summary set): saving one writes its
+    state file only."""
+    feeds = config.content_dir / "feeds"
+    months, indexed = month_index(feeds), month_index(feeds / FOLDER)  # once, not per feed
+    result = []
+    for cache in caches:
+        if cache.summary is not None and not cache.entries:
+            entries: list[Entry] = []
+            path = cache_path(config, cache.slug)
+            for month, month_file in month_files(path, cache.slug, months).items():
+                found = read_index(month_file, cache.slug, indexed.get(month, frozenset()))
+                entries += _reindexed(month_file, cache.slug) if found is None else found
+            unique = {e.id: e for e in reversed(entries)}  # an entry in two months: the newer
+            cache = dataclasses.replace(cache, entries=sort_entries(unique.values()))
+        result.append(cache)
+    return tuple(result)
+
+
+def _reindexed(month_file: Path, slug: str) -> list[Entry]:
+    """A month's entries read from its file, and its index written (for the next build)."""
+    entries = _month_file_entries(month_file, slug)
+    try:  # a read-only checkout still builds, from the month
+        write_index(month_file, entries)
+    except OSError as e:
+        log.warning("%s: cannot write its entry index: %s", month_file, e)
+    return entries
 
 
 def load_cache(path: Path, slug: str, index: MonthIndex | None = None) -> FeedCache:
@@ -194,28 +220,32 @@ def _month_entries(path: Path, slug: str, index: MonthIndex | None) -> list[Entr
     """The entries of every month file of the feed, each file read once, newest month first."""
     entries: list[Entry] = []
     for month_file in month_files(path, slug, index).values():
-        data = _read_json(month_file)
-        if data is None:  # gone since it was listed (a `git checkout` meanwhile)
-            continue
-        items = data.get("entries")
-        if data.get("schema") != SCHEMA or not isinstance(items, list):
-            raise CacheError(
-                f"{month_file}: not a month file of schema {SCHEMA}; "
-                + _FIX_MONTH.format(month_file)
-            )
-        entries.extend(_entries_from_json(month_file, items, slug, _FIX_MONTH))
+        entries.extend(_month_file_entries(month_file, slug))
     return entries
+
+
+def _month_file_entries(month_file: Path, slug: str) -> list[Entry]:
+    data = _read_json(month_file)
+    if data is None:  # gone since it was listed (a `git checkout` meanwhile)
+        return []
+    items = data.get("entries")
+    if data.get("schema") != SCHEMA or not isinstance(items, list):
+        raise CacheError(
+            f"{month_file}: not a month file of schema {SCHEMA}; " + _FIX_MONTH.format(month_file)
+        )
+    return _entries_from_json(month_file, items, slug, _FIX_MONTH)
 
 
 def _entries_from_json(path: Path, items: list[Any], slug: str, fix: str = _FIX) -> list[Entry]:
     try:
-        return [_entry_from_json(item, slug) for item in items]
+        return [entry_from_json(item, slug) for item in items]
     except (ValueError, KeyError, TypeError, AttributeError) as e:
         raise CacheError(f"{path}: not a valid cache file ({e}); " + fix.format(path)) from e
 
 
 def save_cache(path: Path, cache: FeedCache, *, previous: FeedCache | None = None) -> FeedCache:
-    """Write the feed's month files, then its state file, then delete months left empty.
+    """Write the feed's month files, then its entry index (`digest.feeds.index`), then its
+    state file, then delete months left empty.
 
     Atomic file by file, unchanged bytes not rewritten; `previous` (the cache as loaded) lets
     the months whose entries did not change skip even being serialised. The order keeps a
@@ -227,7 +257,7 @@ def save_cache(path: Path, cache: FeedCache, *, previous: FeedCache | None = Non
     """
     if cache.summary is not None:  # read without its entries: its months are as they were
         state = _state_to_json(cache)
-        atomic_write(path, _dumps(state), durable=True)
+        atomic_write(path, dumps(state), durable=True)
         return dataclasses.replace(_cache_from_parts(state, (), cache.slug), summary=cache.summary)
     months = _by_month(cache.entries)
     # A previous cache read without its entries says nothing of what its months hold.
@@ -236,18 +266,24 @@ def save_cache(path: Path, cache: FeedCache, *, previous: FeedCache | None = Non
     existing = month_files(path, cache.slug)
     entries: list[Entry] = []
     for month, group in months.items():
+        month_file = path.parent / month / path.name
         if month in existing and before.get(month) == group:
             entries.extend(group)  # as loaded from that very file
+            if read_index(month_file, cache.slug, None) is None:  # none, or of other bytes
+                write_index(month_file, group)  # (a run killed between the two)
             continue
-        items = [_entry_to_json(e) for e in group]
+        items = [entry_to_json(e) for e in group]
         data = {"schema": SCHEMA, "month": month, "entries": items}
-        atomic_write(path.parent / month / path.name, _dumps(data), durable=True)
-        entries.extend(_entry_from_json(item, cache.slug) for item in items)
+        atomic_write(month_file, dumps(data), durable=True)
+        saved = [entry_from_json(item, cache.slug) for item in items]
+        write_index(month_file, saved)  # after its month: never an index of bytes not there
+        entries.extend(saved)
     state = _state_to_json(cache)
-    atomic_write(path, _dumps(state), durable=True)
+    atomic_write(path, dumps(state), durable=True)
     for month, month_file in existing.items():
         if month not in months:
             month_file.unlink(missing_ok=True)
+            remove_index(month_file)
             _remove_if_empty(month_file.parent)
     return _cache_from_parts(state, sort_entries(entries), cache.slug)
 
@@ -265,54 +301,16 @@ def _remove_if_empty(folder: Path) -> None:
         folder.rmdir()
 
 
-def _dumps(data: Mapping[str, Any]) -> bytes:
-    return (json.dumps(data, indent=1, sort_keys=True, ensure_ascii=False) + "\n").encode()
-
-
 def _state_to_json(cache: FeedCache) -> dict[str, Any]:
     newest = cache.newest
     return {
         "schema": SCHEMA,
         "sample": cache.sample,
-        "feed": _plain(dataclasses.asdict(cache.feed)),
-        "http": _plain(dataclasses.asdict(cache.http)),
+        "feed": plain(dataclasses.asdict(cache.feed)),
+        "http": plain(dataclasses.asdict(cache.http)),
         # What the months hold, so a run with nothing to render need not read them.
         "summary": {"entries": cache.entry_count, "newest": newest and rfc3339(newest)},
     } | ({"full_text_due": rfc3339(cache.full_text_due)} if cache.full_text_due else {})
-
-
-# What a post carries besides its text (digest.parse.media), and its article from its page
-# (digest.feeds.fulltext): saved only when it has it, so the cache files of feeds without any
-# stay as they were.
-_CARRIED = ("media", "picture", "duration", "episode", "full_text")
-# An entry's fields as saved: all but source and slug, which the file implies.
-_ENTRY_FIELDS = tuple(
-    f.name for f in dataclasses.fields(Entry) if f.name not in ("source", "slug", *_CARRIED)
-)
-
-
-def _entry_to_json(entry: Entry) -> dict[str, Any]:
-    # Field by field: dataclasses.asdict deep-copies every value, a quarter of saving a cache.
-    data = {name: getattr(entry, name) for name in _ENTRY_FIELDS}
-    data["tags"] = list(entry.tags)
-    if entry.media:
-        data["media"] = [dataclasses.asdict(m) for m in entry.media]
-    if entry.picture is not None:
-        data["picture"] = dataclasses.asdict(entry.picture)
-    for name in ("duration", "episode"):
-        if getattr(entry, name) is not None:
-            data[name] = getattr(entry, name)
-    if entry.full_text is not None:
-        data["full_text"] = _plain(dataclasses.asdict(entry.full_text))
-    return _plain(data)
-
-
-def _plain(data: dict[str, Any]) -> dict[str, Any]:
-    return {k: rfc3339(v) if isinstance(v, datetime) else v for k, v in data.items()}
-
-
-def _parse_time(value: str | None) -> datetime | None:
-    return datetime.fromisoformat(value).astimezone(UTC) if value else None
 
 
 def _cache_from_json(data: dict[str, Any], entries: Iterable[Entry], slug: str) -> FeedCache:
@@ -329,46 +327,15 @@ def _cache_from_json(data: dict[str, Any], entries: Iterable[Entry], slug: str) 
 def _cache_from_parts(data: dict[str, Any], entries: tuple[Entry, ...], slug: str) -> FeedCache:
     http = dict(data.get("http", {}))
     for name in _HTTP_TIMES:
-        http[name] = _parse_time(http.get(name))
+        http[name] = parse_time(http.get(name))
     return FeedCache(
         slug=slug,
         feed=FeedInfo(**data.get("feed", {})),
         http=HttpState(**http),
         entries=entries,
         sample=bool(data.get("sample", False)),
-        full_text_due=_parse_time(data.get("full_text_due")),
+        full_text_due=parse_time(data.get("full_text_due")),
     )
-
-
-def _entry_from_json(item: dict[str, Any], slug: str) -> Entry:
-    first_seen = _parse_time(item["first_seen"])
-    assert first_seen is not None
-    return Entry(
-        id=item["id"],
-        source=slug,
-        title=item["title"],
-        link=item.get("link"),
-        author=item.get("author"),
-        published=_parse_time(item.get("published")),
-        updated=_parse_time(item.get("updated")),
-        first_seen=first_seen,
-        tags=tuple(item.get("tags", [])),
-        content_html=item.get("content_html", ""),
-        comments=item.get("comments"),
-        language=item.get("language"),
-        media=tuple(Media(**m) for m in item.get("media", ())),
-        picture=Picture(**item["picture"]) if item.get("picture") else None,
-        duration=item.get("duration"),
-        episode=item.get("episode"),
-        full_text=_full_text_from_json(item["full_text"]) if item.get("full_text") else None,
-    )
-
-
-def _full_text_from_json(item: dict[str, Any]) -> FullText:
-    fetched = _parse_time(item["fetched"])
-    if fetched is None:
-        raise ValueError("full_text without the time it was fetched")
-    return FullText(**{**item, "fetched": fetched})
 
 
 # --- hand-written posts --------------------------------------------------------------------

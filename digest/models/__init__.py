@@ -62,6 +62,9 @@ from digest.models.feeds import (
     POSTS_SOURCE as POSTS_SOURCE,
 )
 from digest.models.feeds import (
+    Body as Body,
+)
+from digest.models.feeds import (
     Entry as Entry,
 )
 from digest.models.feeds import (
@@ -105,6 +108,21 @@ from digest.models.feeds import (
 )
 from digest.models.feeds import (
     Response as Response,
+)
+from digest.models.feeds import (
+    Whole as Whole,
+)
+from digest.models.feeds import (
+    as_is as as_is,
+)
+from digest.models.feeds import (
+    body_hash as body_hash,
+)
+from digest.models.feeds import (
+    body_of as body_of,
+)
+from digest.models.feeds import (
+    shown_bytes as shown_bytes,
 )
 from digest.models.feeds import (
     sort_entries as sort_entries,

@@ -3,7 +3,8 @@ aware and in UTC."""
 
 from __future__ import annotations
 
-from collections.abc import Iterable, Mapping
+import hashlib
+from collections.abc import Callable, Iterable, Mapping
 from dataclasses import dataclass, field
 from datetime import datetime
 from pathlib import Path
@@ -55,6 +56,42 @@ class FullText:
     failures: int = 0  # tries that failed; at fulltext.MAX_TRIES it is not tried again
 
 
+def body_hash(html: str) -> str:
+    """A body by a hash of its bytes (a page's key holds this, not the body)."""
+    return hashlib.blake2b(html.encode("utf-8", "surrogatepass"), digest_size=16).hexdigest()
+
+
+@dataclass(frozen=True, slots=True)
+class Body:
+    """What planning a build needs of an entry's body, read from the entry index
+    (`store.load_indexed`) while the body stays in its month file: the hashes a page's key
+    holds, and the bytes a day page shows (the size budget). Render reads the body itself,
+    for the pages it makes (`store.Bodies`)."""
+
+    html: str  # body_hash(content_html)
+    article: str  # body_hash(full_text.html), "" when there is no article
+    size: int  # UTF-8 bytes of what a day page shows: the article, else the body
+
+
+def body_of(entry: Entry) -> Body:
+    """The entry's `Body`: as the index gave it, or worked out from the body it holds."""
+    if entry.body is not None:
+        return entry.body
+    article = entry.full_text.html if entry.full_text is not None else ""
+    return Body(
+        body_hash(entry.content_html), body_hash(article) if article else "", shown_bytes(entry)
+    )
+
+
+def shown_bytes(entry: Entry) -> int:
+    """The UTF-8 bytes of what a day page shows of the entry: its article, else its body."""
+    if entry.body is not None:
+        return entry.body.size
+    article = entry.full_text.html if entry.full_text is not None else ""
+    shown = article or entry.content_html
+    return len(shown) if shown.isascii() else len(shown.encode("utf-8", "surrogatepass"))
+
+
 @dataclass(frozen=True, slots=True)
 class Entry:
     """One post, from a feed or from `content/posts/*.md`.
@@ -83,12 +120,24 @@ class Entry:
     duration: int | None = None
     episode: int | None = None
     full_text: FullText | None = None  # its article from its page (`full_text` feeds only)
+    # Set on an entry read from the index without its body: `content_html` (and the article's
+    # html) are then empty until `store.Bodies` reads them. None: the entry holds its body.
+    body: Body | None = None
 
     @property
     def date(self) -> datetime:
         """When it was published; a date later than first seen is clamped to first seen, so a
         future-dated post does not sit on top for months."""
         return min(self.published or self.updated or self.first_seen, self.first_seen)
+
+
+# An entry, given its body back when it was read from the index without it (store's
+# `Bodies.whole`); `as_is` for entries that hold theirs.
+Whole = Callable[[Entry], Entry]
+
+
+def as_is(entry: Entry) -> Entry:
+    return entry
 
 
 def sort_entries(entries: Iterable[Entry]) -> tuple[Entry, ...]:

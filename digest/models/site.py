@@ -9,7 +9,7 @@ from datetime import date, datetime
 from typing import Literal
 
 from digest.models.config import Config, EditionGroupBy, EditionKind
-from digest.models.feeds import Entry
+from digest.models.feeds import Entry, Whole, as_is
 
 # A feed's health, derived from its saved state (feeds/index.html, feeds.json):
 HealthStatus = Literal["ok", "new", "failing", "not_a_feed", "moved", "gone"]
@@ -304,6 +304,13 @@ class Site:
     # output/ under [site] max_output; `budget` says how many and from which day.
     abridged: frozenset[tuple[str, str]] = frozenset()
     budget: Budget | None = None
+    # Gives an entry read from the index its body (store's `Bodies.whole`), for the pages
+    # and feeds being made: planning them needs none.
+    bodies: Whole = as_is
+
+    def whole(self, entry: Entry) -> Entry:
+        """The entry with its body."""
+        return entry if entry.body is None else self.bodies(entry)
 
     def also_in_of(self, entry: Entry) -> tuple[Entry, ...]:
         """The entry's copies from other feeds, most preferred first."""

@@ -26,7 +26,7 @@ from datetime import date
 import jinja2
 from jinja2 import meta, nodes
 
-from digest.models import Entry, Page, Site, Source, Tag
+from digest.models import Entry, Page, Site, Source, Tag, body_of
 
 log = logging.getLogger(__name__)
 
@@ -38,18 +38,14 @@ _ENTRY_TEMPLATE = "entry.html"
 
 _FIELDS: dict[type, tuple[str, ...]] = {}  # a dataclass's field names, looked up once
 _LONG = 16  # tuples longer than this are hashed once per build (see Keys._tuples)
-_ENTRY_FIELDS = tuple(f.name for f in fields(Entry) if f.name != "content_html")
+# The body is keyed by its hash (`Body`), the same whether the entry holds it or the index
+# stood in for it: a build from the index keys every page as a build from the months does.
+_ENTRY_FIELDS = tuple(f.name for f in fields(Entry) if f.name not in ("content_html", "body"))
 _FULL_TEXT = _ENTRY_FIELDS.index("full_text")
 # A numbered listing page's, keyed by what it shows of them (`Keys._shown`).
 _LISTED = frozenset({"tag", "source", "pagination"})
 # The most common values, each by its repr, before any other lookup.
 _LEAVES = frozenset({str, int, bool, type(None), date})
-
-
-def _bytes_hash(text: str) -> str:
-    """A body by a hash of its bytes: a repr escapes every character, several times the cost
-    on a body of kilobytes."""
-    return hashlib.blake2b(text.encode("utf-8", "surrogatepass"), digest_size=16).hexdigest()
 
 
 def _hash(parts: Iterable[str]) -> str:
@@ -193,13 +189,12 @@ class Keys:
             if self._site.is_abridged(value):
                 shown_with.append("abridged")
             # Its fields but the body by their repr, the body by a hash of its bytes.
-            body = _bytes_hash(value.content_html)
+            body = body_of(value)
             own = [repr(getattr(value, name)) for name in _ENTRY_FIELDS]
-            if value.full_text is not None and value.full_text.html:
+            if value.full_text is not None and body.article:
                 # The article taken from its page is a body too: by its hash, not its repr.
-                article = replace(value.full_text, html=_bytes_hash(value.full_text.html))
-                own[_FULL_TEXT] = repr(article)
-            return _hash(("entry", *own, body, *shown_with))
+                own[_FULL_TEXT] = repr(replace(value.full_text, html=body.article))
+            return _hash(("entry", *own, body.html, *shown_with))
         return self._fields(value)
 
     def _template(self, name: str) -> str:

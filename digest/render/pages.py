@@ -11,6 +11,7 @@ import hashlib
 import re
 from collections.abc import Callable, Iterator
 from dataclasses import dataclass, field, replace
+from typing import TypeVar
 from urllib.parse import urlsplit
 from zoneinfo import ZoneInfo
 
@@ -41,6 +42,7 @@ from digest.sanitize import sanitised_text
 SEARCH_SCRIPT = "search.js"  # the theme's static file that runs the search page
 _HEADING = re.compile(r"<(/?)h([1-6])\b")
 SUMMARY_CHARS = 400
+T = TypeVar("T")
 
 
 @dataclass(frozen=True, slots=True)
@@ -216,6 +218,8 @@ def render_page(
     """Render one page; `entry_cache` carries rendered entries from page to page."""
     cfg = site.config.site
     cache = {} if entry_cache is None else entry_cache
+    if page.entry is not None:  # a post's page: post.html reads its body (the rest: helpers)
+        page = replace(page, entry=site.whole(page.entry))
     helpers = _helpers(env, site, page, strings, cache)
     try:
         html = env.get_template(page.template).render({**helpers, "page": page})
@@ -292,7 +296,7 @@ class _Context:
         key = (entry.source if full else f"excerpt:{entry.source}", entry.id)
         html = self.cache.get(key)
         if html is None:
-            context = {**self.helpers, "entry": entry, "full": full}
+            context = {**self.helpers, "entry": self.site.whole(entry), "full": full}
             html = Markup(self.env.get_template("entry.html").render(context))
             self.cache[key] = html
             if len(self.cache) > ENTRY_CACHE:
@@ -324,16 +328,24 @@ HELPERS: dict[str, tuple[Callable[[_Context], object], bool]] = {
     "also_in_of": (lambda c: c.site.also_in_of, True),  # in the entry's key (Keys._shared)
     "kept_of": (lambda c: c.site.kept_of, True),  # in the merged copy's key (the same)
     "abridged": (lambda c: c.site.is_abridged, True),  # in the entry's key (the same)
-    "content_html": (lambda c: content_html, True),
-    "summary_text": (lambda c: summary_text, True),
+    "content_html": (lambda c: _bodied(c.site, content_html), True),
+    "summary_text": (lambda c: _bodied(c.site, summary_text), True),
     "POSTS_SOURCE": (lambda c: POSTS_SOURCE, True),
     "render_entry": (lambda c: c.render_entry, True),
-    "edition_excerpt": (lambda c: edition_excerpt, True),
-    "reading_time": (lambda c: reading_time, True),
+    "edition_excerpt": (lambda c: _bodied(c.site, edition_excerpt), True),
+    "reading_time": (lambda c: _bodied(c.site, reading_time, many=True), True),
 }
 # The names a page's key may leave out: the pure helpers, `page` (in the key itself) and
 # `full`, which render_entry hands entry.html (`page.full`, turned round for some feeds).
 PURE = frozenset({"page", "full", *(name for name, (_, pure) in HELPERS.items() if pure)})
+
+
+def _bodied(site: Site, helper: Callable[..., T], many: bool = False) -> Callable[..., T]:
+    """A helper that reads an entry's body (`many`: entries'), given them with their bodies
+    (`Site.whole`): a site planned from the entry index holds none."""
+    if many:
+        return lambda entries, *args: helper(tuple(map(site.whole, entries)), *args)
+    return lambda entry, *args: helper(site.whole(entry), *args)
 
 
 def _template_location(error: Exception) -> str:

@@ -125,7 +125,7 @@ def feed_item(site: Site, entry: Entry) -> FeedItem:
         id=_atom_id(site, entry, page_url),
         title=entry.title,
         link=entry_link(site, entry),
-        content_html=entry.content_html,
+        content_html=site.whole(entry).content_html,
         date=entry.date,
         published=entry.published,
         modified=entry.updated,

@@ -18,7 +18,7 @@ from __future__ import annotations
 from collections.abc import Callable, Iterable
 from datetime import date
 
-from digest.models import POSTS_SOURCE, Budget, Config, Entry, Source, Tag
+from digest.models import POSTS_SOURCE, Budget, Config, Entry, Source, Tag, shown_bytes
 
 # Growth between runs (a day of new posts at most adds this much) and the estimate's error.
 HEADROOM = 0.10
@@ -44,13 +44,6 @@ def _abridgeable(entry: Entry) -> bool:
     """A post with a link to its original: its body can be left to the original. A
     hand-written post (its own page) or a post without a link is kept whole."""
     return entry.source != POSTS_SOURCE and bool(entry.link)
-
-
-def body_bytes(entry: Entry) -> int:
-    """The bytes of what a day page shows of the entry: its body, or its article."""
-    article = entry.full_text.html if entry.full_text is not None else ""
-    text = article or entry.content_html
-    return len(text) if text.isascii() else len(text.encode("utf-8", "surrogatepass"))
 
 
 def _everywhere(config: Config) -> frozenset[str]:
@@ -90,7 +83,7 @@ def plan(
     the first day that does not fit and every older one are cut."""
     limit = config.site.max_output
     everywhere = _everywhere(config)
-    sizes = {id(e): body_bytes(e) for e in entries}
+    sizes = {id(e): shown_bytes(e) for e in entries}
     estimate = FIXED + PER_PAGE * pages
     for feed in feeds:  # whole bodies, escaped in Atom, and their headers
         newest = feed[: config.site.feed_entries]

@@ -35,7 +35,7 @@ from collections.abc import Mapping
 from dataclasses import dataclass, replace
 from urllib.parse import parse_qsl, urlencode, urlsplit, urlunsplit
 
-from digest.models import POSTS_SOURCE, DedupConfig, DedupRule, Duplicate, Entry
+from digest.models import POSTS_SOURCE, DedupConfig, DedupRule, Duplicate, Entry, Whole, as_is
 
 # A text needs this many words of its own (not the title, links or boilerplate) to merge two
 # posts by content: about two sentences. A cross-post worth merging is longer; an announcement
@@ -193,15 +193,18 @@ def dedup(
     entries: tuple[Entry, ...],
     config: DedupConfig,
     feed_tags: Mapping[str, tuple[str, ...]] | None = None,
+    bodies: Whole = as_is,
 ) -> Deduped:
     """The entries to show (in the order given) and each one's copies; `feed_tags` are the
-    feeds' config tags (slug -> tags), which a shown entry takes from its copies' feeds."""
+    feeds' config tags (slug -> tags), which a shown entry takes from its copies' feeds.
+    `bodies` reads the body of an entry read from the index: the content rule compares the
+    texts of the few posts whose titles match."""
     if config.mode == "off":
         return Deduped(entries, {}, ())
     merger = _Merger(entries)
     merger.by_link()
     if config.mode == "content":
-        merger.by_content(config.threshold, config.window)
+        merger.by_content(config.threshold, config.window, bodies)
     return merger.result(config.prefer, feed_tags or {})
 
 
@@ -247,7 +250,7 @@ class _Merger:
             else:
                 first[key] = i
 
-    def by_content(self, threshold: float, window: int) -> None:
+    def by_content(self, threshold: float, window: int, bodies: Whole) -> None:
         buckets: dict[str, list[int]] = {}
         for i, entry in enumerate(self.entries):
             if entry.source != POSTS_SOURCE:
@@ -260,7 +263,7 @@ class _Merger:
         def text(i: int) -> Text:
             known = texts.get(i)
             if known is None:
-                known = texts[i] = text_of(self.entries[i], word_hashes)
+                known = texts[i] = text_of(bodies(self.entries[i]), word_hashes)
             return known
 
         for members in buckets.values():

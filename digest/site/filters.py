@@ -29,25 +29,26 @@ from dataclasses import dataclass, replace
 from datetime import date, datetime, timedelta
 from zoneinfo import ZoneInfo
 
-from digest.models import Config, Entry, FeedConfig, Filters, FullContent, Page
+from digest.models import Config, Entry, FeedConfig, Filters, FullContent, Page, Whole, as_is
 from digest.sanitize import sanitised_text
 
 log = logging.getLogger(__name__)
 
 
-def content_texts(config: Config) -> Callable[[Entry], str]:
-    """An entry's content as plain text. Remembered only when both the filters and a tag rule
-    read it (else each entry's is made once anyway): 100,000 texts would be held at once."""
+def content_texts(config: Config, bodies: Whole = as_is) -> Callable[[Entry], str]:
+    """An entry's content as plain text (its body read by `bodies` when it was read from the
+    index). Remembered only when both the filters and a tag rule read it (else each entry's
+    is made once anyway): 100,000 texts would be held at once."""
     rules = any("content" in rule.fields for rule in config.tags.rules)
     if not (rules and _patterns_in(config)):
-        return lambda entry: sanitised_text(entry.content_html)
+        return lambda entry: sanitised_text(bodies(entry).content_html)
     memo: dict[tuple[str, str], str] = {}
 
     def content_text(entry: Entry) -> str:
         key = (entry.source, entry.id)
         text = memo.get(key)
         if text is None:
-            text = memo[key] = sanitised_text(entry.content_html)
+            text = memo[key] = sanitised_text(bodies(entry).content_html)
         return text
 
     return content_text

@@ -23,19 +23,19 @@ from digest.models import (
     Entry,
     FeedCache,
     FeedHealth,
-    HealthStatus,
-    HttpState,
     Page,
     PageKind,
     Site,
     Source,
     Tag,
+    Whole,
+    as_is,
     sort_entries,
 )
 from digest.models.paging import paginate
 from digest.site import budget, filters, topics
 from digest.site.dedup import Deduped, dedup
-from digest.timefmt import human_utc
+from digest.site.health import feed_health
 
 log = logging.getLogger(__name__)
 
@@ -47,13 +47,16 @@ def make_site(
     *,
     health: tuple[FeedHealth, ...] | None = None,
     now: datetime | None = None,
+    bodies: Whole = as_is,
 ) -> Site:
     """The site model. `health` is the feeds' health when the caller has it already; `now`
-    is the build's time, for `max_age_days` (None: no age limit)."""
+    is the build's time, for `max_age_days` (None: no age limit). `bodies` gives an entry
+    read from the index its body (`store.Bodies`): for the filters, dedup and render."""
     by_slug = {c.slug: c for c in caches}
     local = _LocalDays(ZoneInfo(config.site.timezone))
-    content_text = filters.content_texts(config)
-    entries = (deduped := _shown(config, by_slug.values(), posts, now, content_text)).entries
+    content_text = filters.content_texts(config, bodies)
+    deduped = _shown(config, by_slug.values(), posts, now, content_text, bodies)
+    entries = deduped.entries
     _log_duplicates(deduped.duplicates, config)
     kept = {(d.copy.source, d.copy.id): d.shown for d in deduped.duplicates}
     sources = _sources(config, by_slug, entries, posts, deduped.duplicates)
@@ -78,6 +81,7 @@ def make_site(
     pages = filters.flip_full_content(config, _compact(pages, config.site.excerpt_pages))
     feeds = budget.feeds(config, entries, tags, sources)  # [site] max_output:
     abridged, spent = budget.plan(config, entries, len(pages), feeds, local.of)
+    shared = Counter(e.id for e in entries)  # ids more than one source uses
     return Site(
         config=config,
         entries=entries,
@@ -88,23 +92,27 @@ def make_site(
         source_index={s.slug: s for s in sources},
         health=feed_health(config, tuple(by_slug.values())) if health is None else health,
         months=tuple((month, len(items)) for month, items in months.items()),
-        shared_ids=frozenset(
-            entry_id for entry_id, count in Counter(e.id for e in entries).items() if count > 1
-        ),
+        shared_ids=frozenset(entry_id for entry_id, count in shared.items() if count > 1),
         also_in=deduped.also_in,
         duplicates=deduped.duplicates,
         kept=kept,
         abridged=abridged,
         budget=spent,
+        bodies=bodies,
     )
 
 
 def site_entries(
-    config: Config, caches: Iterable[FeedCache], posts: tuple[Entry, ...], now: datetime
+    config: Config,
+    caches: Iterable[FeedCache],
+    posts: tuple[Entry, ...],
+    now: datetime,
+    bodies: Whole = as_is,
 ) -> tuple[Entry, ...]:
     """The entries the site shows, newest first, each post once: `make_site`'s, without
     its pages (editions close on these)."""
-    return _shown(config, caches, posts, now, filters.content_texts(config)).entries
+    content_text = filters.content_texts(config, bodies)
+    return _shown(config, caches, posts, now, content_text, bodies).entries
 
 
 def _shown(
@@ -113,12 +121,14 @@ def _shown(
     posts: tuple[Entry, ...],
     now: datetime | None,
     content_text: Callable[[Entry], str],
+    bodies: Whole,
 ) -> Deduped:
     entries = sort_entries([e for c in caches for e in c.entries] + list(posts))
     entries = filters.filter_entries(config, entries, now=now, content_text=content_text)
     # Filtered first (a hidden copy must not hide the post it copies), then each post once, so
     # that every listing, count and feed shows it once (digest/site/dedup.py).
-    return dedup(entries, config.dedup, {feed.slug: feed.tags for feed in config.feeds})
+    feed_tags = {feed.slug: feed.tags for feed in config.feeds}
+    return dedup(entries, config.dedup, feed_tags, bodies)
 
 
 def _compact(pages: list[Page], excerpt_pages: int) -> list[Page]:
@@ -349,52 +359,3 @@ def _listing(
         )
         for path, pager, chunk in paginate(entries, per_page, partial(routes.listing, folder))
     ]
-
-
-def feed_health(config: Config, caches: tuple[FeedCache, ...]) -> tuple[FeedHealth, ...]:
-    """Each configured feed's health, from its saved state alone (so pages stay reproducible)."""
-    by_slug = {c.slug: c for c in caches}
-    rows = []
-    for feed in config.feeds:
-        cache = by_slug.get(feed.slug) or FeedCache(slug=feed.slug)
-        http = cache.http
-        status, summary = _health_status(http)
-        rows.append(
-            FeedHealth(
-                slug=feed.slug,
-                name=feed.name,
-                url=feed.url,
-                status=status,
-                summary=summary,
-                failures=http.failures,
-                failing_since=http.failing_since,
-                last_ok=http.last_ok,
-                next_due=http.next_due,
-                retry_after=http.retry_after,
-                moved_to=http.moved_to,
-                newest=cache.newest,
-                entries=cache.entry_count,
-                last_error=http.last_error,
-            )
-        )
-    return tuple(rows)
-
-
-def _health_status(http: HttpState) -> tuple[HealthStatus, str]:
-    """A feed's health and the same in words."""
-    since = human_utc(http.failing_since)
-    if http.status == "gone":
-        return "gone", "gone (HTTP 410): no longer fetched; its posts are kept"
-    if http.failures and http.status == "not_a_feed":
-        return "not_a_feed", f"not a feed: failing {http.failures} times since {since}"
-    if http.failures:
-        summary = f"failing {http.failures} times since {since}"
-        wait = max((t for t in (http.next_due, http.retry_after) if t), default=None)
-        if wait:
-            summary += f"; backing off until {human_utc(wait)}"
-        return "failing", summary
-    if http.moved_to:
-        return "moved", f"moved permanently: update config.toml to {http.moved_to}"
-    if http.status == "new":
-        return "new", "not fetched yet"
-    return "ok", "ok"

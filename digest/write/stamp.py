@@ -11,6 +11,7 @@ them) and `output/`; writes only the stamp, which `write_site` has it write last
 
 from __future__ import annotations
 
+import contextlib
 import hashlib
 import json
 import os
@@ -22,6 +23,7 @@ from zoneinfo import ZoneInfo
 
 from digest import __version__
 from digest.editions.store import all_edition_files
+from digest.feeds import index
 from digest.feeds.store import cache_files, month_index
 from digest.files import atomic_write
 from digest.models import Budget, Config
@@ -54,10 +56,16 @@ def fingerprint(
     this and for every file's key), digest's version, the base URL, and the day when entries
     age out (`max_age_days`), so a run on a later day drops them. Files by their path in the
     project, not on disk, so the same project built in two folders has one fingerprint."""
-    index = month_index(config.content_dir / "feeds")
-    caches = [path for feed in config.feeds for path in cache_files(config, feed.slug, index)]
-    sources = [config.path, *caches, *posts, *all_edition_files(config)]
+    feeds = config.content_dir / "feeds"
+    months, indexed = month_index(feeds), month_index(feeds / index.FOLDER)
+    sources = [config.path, *posts, *all_edition_files(config)]
     files = {str(p.relative_to(config.root)): _file_hash(p) for p in sources}
+    for feed in config.feeds:
+        state, *month_files = cache_files(config, feed.slug, months)
+        files[str(state.relative_to(config.root))] = _file_hash(state)
+        for path in month_files:
+            listed = indexed.get(path.parent.name, frozenset())
+            files[str(path.relative_to(config.root))] = _month_hash(path, listed)
     # The base URL may come from --base-url (GitHub Pages' address), not from config.toml.
     salt = f"{__version__}\n{config.site.base_url}"
     if now is not None and ages_out(config):
@@ -67,6 +75,18 @@ def fingerprint(
         digest.update(label.encode() + b"\0")
         digest.update(hashed)
     return digest.hexdigest()
+
+
+def _month_hash(path: Path, listed: frozenset[str]) -> bytes:
+    """A month file by its index (`listed`: the names in its index folder), which holds its
+    entries and their bodies' hashes in a tenth of its bytes, and by its size, which changes
+    when the month changes behind its index (`store.with_index` then reads it whole). A month
+    without an index is hashed whole."""
+    if path.name in listed:
+        indexed = _file_hash(index.index_path(path.parent.parent, path.parent.name, path.stem))
+        with contextlib.suppress(OSError):
+            return hashlib.sha256(indexed + str(path.stat().st_size).encode()).digest()
+    return _file_hash(path)
 
 
 def _file_hash(path: Path) -> bytes:

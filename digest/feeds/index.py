@@ -1,0 +1,144 @@
+"""Part of stage 5, store: the entry index, and the bodies read back for the pages rendered.
+
+A build plans every page of the site (which entries each shows, and a key of what it shows),
+but renders only the pages whose key changed. Planning needs every entry but none of its
+body beyond a hash and a size, and the bodies are nine tenths of the cache: 570 MB at
+100,000 entries. So beside each month file `content/feeds/<YYYY-MM>/<slug>.json`,
+`content/feeds/index/<YYYY-MM>/<slug>.json` holds its entries without their bodies, each with
+its `Body` (the bodies' hashes and size), and the size of the month file it was made from.
+A build reads the indexes in place of the months (`store.with_index`); `Bodies` reads the
+bodies of the entries a rendered page shows, a month file at a time.
+
+A month's index is written with its month file (`store.save_cache`), after it and before the
+state file. An index made from other bytes than the month file's (a run killed between
+writing the two, a month restored from git) is not used: that month is read whole and its
+index written again. A body that does not hash to what the index says stops the build,
+naming both files.
+"""
+
+from __future__ import annotations
+
+import contextlib
+import dataclasses
+import json
+import logging
+from collections import OrderedDict
+from collections.abc import Iterable
+from pathlib import Path
+
+from digest.errors import CacheError
+from digest.feeds.codec import dumps, entry_from_json, entry_to_json, month_of
+from digest.files import atomic_write
+from digest.models import Entry, body_hash, body_of
+
+log = logging.getLogger(__name__)
+
+SCHEMA = 1
+FOLDER = "index"  # content/feeds/index/<YYYY-MM>/<slug>.json (not a month folder itself)
+# Month files' bodies kept per process while rendering: pages render in date order, so a
+# day's entries come from that month's files; a tag's pages reach back a few months.
+MONTHS_KEPT = 64
+
+
+def index_path(feeds: Path, month: str, slug: str) -> Path:
+    """The index of a feed's month file `feeds/<month>/<slug>.json`."""
+    return feeds / FOLDER / month / f"{slug}.json"
+
+
+def index_json(entries: Iterable[Entry], size: int) -> bytes:
+    """The index of one month file of `size` bytes holding `entries` (with their bodies)."""
+    items = []
+    for entry in entries:
+        item = entry_to_json(entry)
+        del item["content_html"]
+        if "full_text" in item:
+            item["full_text"] = {**item["full_text"], "html": ""}
+        body = body_of(entry)
+        item["body"] = [body.html, body.article, body.size]
+        items.append(item)
+    return dumps({"schema": SCHEMA, "size": size, "entries": items})
+
+
+def write_index(month_file: Path, entries: Iterable[Entry]) -> None:
+    """Write the index of `month_file` (`feeds/<month>/<slug>.json`), which holds `entries`."""
+    feeds, month, slug = month_file.parent.parent, month_file.parent.name, month_file.stem
+    data = index_json(entries, month_file.stat().st_size)
+    atomic_write(index_path(feeds, month, slug), data, durable=True)
+
+
+def remove_index(month_file: Path) -> None:
+    """Delete the index of a month file deleted, and its folder if that leaves it empty."""
+    path = index_path(month_file.parent.parent, month_file.parent.name, month_file.stem)
+    path.unlink(missing_ok=True)
+    with contextlib.suppress(OSError):  # other feeds' indexes that month: kept
+        path.parent.rmdir()
+
+
+def read_index(month_file: Path, slug: str, listed: frozenset[str] | None) -> list[Entry] | None:
+    """The entries of `month_file` without their bodies, from its index; None when it has none
+    or its index was made from other bytes (its size differs). `listed`: the names in the
+    index's month folder, when the caller listed it (None: not listed, so looked for)."""
+    if listed is not None and month_file.name not in listed:
+        return None
+    path = index_path(month_file.parent.parent, month_file.parent.name, slug)
+    try:
+        data = json.loads(path.read_bytes())
+        if data.get("schema") != SCHEMA or data["size"] != month_file.stat().st_size:
+            return None
+        return [entry_from_json(item, slug) for item in data["entries"]]
+    except FileNotFoundError:
+        return None
+    except (OSError, ValueError, KeyError, TypeError, AttributeError) as e:
+        log.warning("%s: not a valid entry index (%s); reading %s instead", path, e, month_file)
+        return None
+
+
+class Bodies:
+    """Entries read from the index, given their bodies back from their month files (`whole`).
+    Each process that renders has its own: the newest MONTHS_KEPT month files' bodies."""
+
+    def __init__(self, feeds: Path) -> None:
+        self._feeds = feeds  # content/feeds/
+        self._months: OrderedDict[Path, dict[str, tuple[str, str]]] = OrderedDict()
+        self.files_read = 0
+
+    def whole(self, entry: Entry) -> Entry:
+        """The entry with its body (and its article's), as the month file holds it."""
+        body = entry.body
+        if body is None:
+            return entry
+        month = month_of(entry)
+        path = self._feeds / month / f"{entry.source}.json"
+        html, article = self._month(path).get(entry.id, ("", ""))
+        if body_hash(html) != body.html or (body_hash(article) if article else "") != body.article:
+            index = index_path(self._feeds, month, entry.source)
+            raise CacheError(
+                f"{path}: entry {entry.id!r} is not what {index} says it holds; delete "
+                f"{index} (the next build makes it again from the month files)"
+            )
+        full_text = entry.full_text and dataclasses.replace(entry.full_text, html=article)
+        return dataclasses.replace(entry, content_html=html, full_text=full_text, body=None)
+
+    def _month(self, path: Path) -> dict[str, tuple[str, str]]:
+        bodies = self._months.get(path)
+        if bodies is not None:
+            self._months.move_to_end(path)
+            return bodies
+        self.files_read += 1
+        try:
+            items = json.loads(path.read_bytes())["entries"]
+            bodies = {
+                item["id"]: (
+                    item.get("content_html", ""),
+                    (item.get("full_text") or {}).get("html", ""),
+                )
+                for item in items
+            }
+        except FileNotFoundError:
+            bodies = {}  # reported by the caller, as a body that is not the index's
+        except (OSError, ValueError, KeyError, TypeError, AttributeError) as e:
+            raise CacheError(f"{path}: not a valid month file ({e})") from e
+        self._months[path] = bodies
+        if len(self._months) > MONTHS_KEPT:
+            self._months.popitem(last=False)
+        return bodies

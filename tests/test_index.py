@@ -1,0 +1,224 @@
+"""The entry index (digest/feeds/index.py): a build plans the site from each month's index,
+without the bodies, and reads bodies only for the pages it makes. Built offline from cache
+files written with the real store, in a temp dir; file reads counted with an audit hook
+(every `open` the interpreter makes, whoever makes it), not with a mock."""
+
+from __future__ import annotations
+
+import json
+import shutil
+import sys
+from collections.abc import Iterator
+from contextlib import contextmanager
+from dataclasses import replace
+from datetime import UTC, datetime, timedelta
+from pathlib import Path
+
+import pytest
+from helpers import tree, write_config
+
+from digest.cli import main
+from digest.config import load_config
+from digest.feeds.store import cache_path, load_cache, save_cache, with_index
+from digest.models import Entry, FeedCache, FeedInfo, FullText
+from digest.pipeline import build, load_caches
+
+NOW = datetime(2026, 3, 23, 12, 0, tzinfo=UTC)
+SLUGS = ("alpha", "beta", "gamma", "delta")
+MONTHS = 6  # each feed posts in this month and each of the five before
+
+
+def entry(source: str, n: int, when: datetime, **fields: object) -> Entry:
+    url = f"https://{source}.example/posts/{n}"
+    body = f"<p>Body of {source} post {n}, with words of its own: {source} {n} é.</p>" * 60
+    values: dict[str, object] = {
+        "id": url, "source": source, "title": f"{source} post {n}", "link": url,
+        "author": None, "published": when, "updated": None, "first_seen": when,
+        "tags": ("Topic",) if n % 2 else ("Other",), "content_html": body,
+    }  # fmt: skip
+    return Entry(**(values | fields))  # type: ignore[arg-type]
+
+
+def feed_entries(slug: str, k: int) -> list[Entry]:
+    """Ten posts in the last twenty days (this month), then one every 15 days back to the
+    sixth month before."""
+    days = [1 + 2 * n for n in range(10)] + [20 + 15 * n for n in range(1, 11)]
+    return [entry(slug, n, NOW - timedelta(days=d, hours=k + 1)) for n, d in enumerate(days)]
+
+
+def project(root: Path, max_output: int = 2_200_000, in_feeds: int = 20) -> Path:
+    """Four feeds, and what reads bodies besides the pages: a post whose article was taken
+    from its page (`full_text`), the same post in two feeds (dedup's content rule compares
+    their texts), editions (their excerpts and reading times), per-source feeds, and a size
+    budget (`max_output`) small enough to abridge the oldest days. Feeds hold the newest
+    `in_feeds` posts, with their bodies."""
+    configs = [{"url": f"https://{s}.example/feed.xml", "name": s.title()} for s in SLUGS]
+    path = write_config(
+        root, configs, source_feeds=True, max_output=max_output, feed_entries=in_feeds
+    )
+    text = path.read_text(encoding="utf-8")
+    path.write_text(text + "\n[editions]\ndaily = true\nweekly = true\n", encoding="utf-8")
+    config = load_config(path)
+    for k, slug in enumerate(SLUGS):
+        items = feed_entries(slug, k)
+        if slug == "alpha":
+            article = FullText("https://alpha.example/posts/0", NOW, "<p>The whole article.</p>")
+            items[0] = replace(items[0], full_text=article)
+        if slug in ("beta", "gamma"):  # one post, cross-posted: the same title and text
+            when = NOW - timedelta(days=2, hours=k)
+            shared = "<p>" + "A post both feeds carry, word for word, at length. " * 30 + "</p>"
+            items.append(entry(slug, 99, when, title="Cross-posted", content_html=shared))
+        info = FeedInfo(url=f"https://{slug}.example/feed.xml", title=slug.title())
+        save_cache(cache_path(config, slug), FeedCache(slug, info, entries=tuple(items)))
+    return path
+
+
+_OPENED: list[str] | None = None
+
+
+def _audit(event: str, args: tuple[object, ...]) -> None:
+    if _OPENED is not None and event == "open" and isinstance(args[0], str | Path):
+        _OPENED.append(str(args[0]))
+
+
+sys.addaudithook(_audit)  # for the life of the process (a hook cannot be removed): idle here
+
+
+@contextmanager
+def opened() -> Iterator[list[str]]:
+    """The files this process opens meanwhile."""
+    global _OPENED
+    _OPENED = found = []
+    try:
+        yield found
+    finally:
+        _OPENED = None
+
+
+def month_files_in(paths: list[str], feeds: Path) -> set[str]:
+    """The month files (content/feeds/<YYYY-MM>/<slug>.json) among `paths`, relative."""
+    found = set()
+    for name in paths:
+        path = Path(name)
+        if path.suffix == ".json" and path.parent.parent == feeds and path.parent.name[:2] == "20":
+            found.add(path.relative_to(feeds).as_posix())
+    return found
+
+
+def test_a_build_from_the_index_equals_a_build_from_the_months_byte_for_byte(
+    tmp_path: Path, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    monkeypatch.setenv("DIGEST_WORKERS", "1")  # every read in this process, where it counts
+    path = project(tmp_path / "site")
+    feeds = tmp_path / "site" / "content" / "feeds"
+    assert len(list(feeds.glob("index/*/*.json"))) == len(list(feeds.glob("20*/*.json")))
+    shutil.copytree(tmp_path / "site", tmp_path / "months")
+    shutil.rmtree(tmp_path / "months" / "content" / "feeds" / "index")  # none: read the months
+
+    from_months = build(load_config(tmp_path / "months" / "config.toml"), now=NOW, offline=True)
+    with opened() as paths:
+        from_index = build(load_config(path), now=NOW, offline=True)
+    # Every file alike, the stamp's list of them too; only its fingerprint of the inputs
+    # differs, since a month with an index is fingerprinted by its index.
+    built, expected = tree(tmp_path / "site" / "output"), tree(tmp_path / "months" / "output")
+    stamp, expected_stamp = (json.loads(t.pop(".digest-build.json")) for t in (built, expected))
+    assert built == expected and stamp["files"] == expected_stamp["files"]
+    assert from_index.site == from_months.site and from_index.entries == from_months.entries
+    # The build from the months wrote the index back, the same as the store's own.
+    assert tree(tmp_path / "months" / "content") == tree(tmp_path / "site" / "content")
+    # Every page was made, so every month's bodies were read: once each, not once a page.
+    months = sorted(p.relative_to(feeds).as_posix() for p in feeds.glob("20*/*.json"))
+    reads = [Path(p).relative_to(feeds).as_posix() for p in paths if Path(p).parent.parent == feeds]
+    assert sorted(reads) == months
+
+    # What was built shows what the bodies hold: the abridged, the article, the merged post.
+    site = built
+    assert from_index.budget is not None and 0 < from_index.budget.abridged < 60
+    pages = b"".join(data for name, data in site.items() if name.endswith(".html"))
+    assert b"The whole article." in pages
+    assert json.loads(site["feeds.json"])["duplicates"][0]["rule"] == "content"
+
+
+def test_planning_reads_the_indexes_and_no_month_file(tmp_path: Path) -> None:
+    config = load_config(project(tmp_path / "site"))
+    feeds = config.content_dir / "feeds"
+    states = load_caches(config, states=True)
+    with opened() as paths:
+        indexed = with_index(config, states)
+    assert month_files_in(paths, feeds) == set()
+    assert {Path(p).parent.parent.name for p in paths if p.endswith(".json")} == {"index"}
+    for cache in indexed:
+        whole = load_cache(cache_path(config, cache.slug), cache.slug)
+        assert [e.id for e in cache.entries] == [e.id for e in whole.entries]
+        for short, full in zip(cache.entries, whole.entries, strict=True):
+            assert short.content_html == "" and short.body is not None  # no body held
+            assert (
+                replace(short, content_html=full.content_html, body=None, full_text=full.full_text)
+                == full
+            )
+        # Saving a cache read from the index writes its state file only: no month loses a body.
+        before = tree(feeds)
+        save_cache(cache_path(config, cache.slug), cache)
+        assert tree(feeds) == before
+
+
+def test_one_new_post_reads_the_bodies_of_the_pages_it_makes_and_no_older_month(
+    tmp_path: Path, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    monkeypatch.setenv("DIGEST_WORKERS", "1")
+    # No budget: no older day turns abridged meanwhile. Five posts a feed: this month's.
+    path = project(tmp_path / "site", max_output=0, in_feeds=5)
+    config = load_config(path)
+    build(config, now=NOW, offline=True)
+    feeds = config.content_dir / "feeds"
+    # One new post in alpha, as a fetch saves it: its month file and that month's index change.
+    cache = load_cache(cache_path(config, "alpha"), "alpha")
+    new = entry("alpha", 100, NOW - timedelta(hours=1))
+    save_cache(
+        cache_path(config, "alpha"), replace(cache, entries=(new, *cache.entries)), previous=cache
+    )
+
+    with opened() as paths:
+        report = build(load_config(path), now=NOW, offline=True)
+    assert 0 < report.written.written < 40
+    page = (tmp_path / "site" / "output" / f"{new.date:%Y/%m/%d}" / "index.html").read_text()
+    assert "Body of alpha post 100" in page
+    # Month files read: those of the posts on the pages and feeds made (the day page, the
+    # front pages of the listings it is on, their feeds), all of this month. Not one of the
+    # five months before.
+    read = month_files_in(paths, feeds)
+    month = f"{new.date:%Y-%m}"
+    assert f"{month}/alpha.json" in read and all(name.startswith(f"{month}/") for name in read)
+    assert len(list(feeds.glob("20*/*.json"))) - len(read) >= len(SLUGS) * (MONTHS - 1)
+
+
+def test_a_month_changed_behind_its_index_is_read_whole_and_reindexed(
+    tmp_path: Path, capsys: pytest.CaptureFixture[str]
+) -> None:
+    path = project(tmp_path / "site")
+    config = load_config(path)
+    feeds = config.content_dir / "feeds"
+    month = sorted(feeds.glob("20*/beta.json"))[0]
+    index = feeds / "index" / month.parent.name / "beta.json"
+    # A post added by hand (or a run killed between a month and its index): another size.
+    data = json.loads(month.read_bytes())
+    extra = dict(data["entries"][0], id="https://beta.example/extra", title="Added by hand")
+    data["entries"].insert(0, extra)
+    month.write_text(json.dumps(data, indent=1, sort_keys=True) + "\n", encoding="utf-8")
+    stale = index.read_bytes()
+
+    assert main(["build", "--offline", "-q", "--config", str(path)]) == 0
+    assert index.read_bytes() != stale and b"Added by hand" in index.read_bytes()
+    built = b"".join(tree(tmp_path / "site" / "output").values())
+    assert b"Added by hand" in built
+
+    # The same size but another body: the index cannot tell, the body's hash can.
+    text = month.read_text(encoding="utf-8").replace("Body of beta", "Body of BETA", 1)
+    month.write_text(text, encoding="utf-8")
+    shutil.rmtree(tmp_path / "site" / "output")
+    assert main(["build", "--offline", "-q", "--config", str(path)]) == 1
+    error = capsys.readouterr().err
+    assert str(month) in error and str(index) in error and "delete" in error
+    index.unlink()  # as the message says: the next build makes it again
+    assert main(["build", "--offline", "-q", "--config", str(path)]) == 0
+    assert b"Body of BETA" in b"".join(tree(tmp_path / "site" / "output").values())
