@@ -35,9 +35,12 @@ log = logging.getLogger(__name__)
 
 SCHEMA = 1
 FOLDER = "index"  # content/feeds/index/<YYYY-MM>/<slug>.json (not a month folder itself)
-# Month files' bodies kept per process while rendering: pages render in date order, so a
-# day's entries come from that month's files; a tag's pages reach back a few months.
-MONTHS_KEPT = 64
+# Bodies kept per process, by the month file they were read from, the least recently used
+# let go first: a page's posts come from many feeds' files (a day page at 100,000 entries
+# from a thousand), a tag's feed from as many months as its newest posts span, and the files
+# the pages before it read are likely to be read again. A month file parsed is most of what
+# a body costs; 48 MB is a tenth of the bodies at 100,000 entries, all of them at 10,000.
+BYTES_KEPT = 48_000_000
 
 
 def index_path(feeds: Path, month: str, slug: str) -> Path:
@@ -95,12 +98,12 @@ def read_index(month_file: Path, slug: str, listed: frozenset[str] | None) -> li
 
 class Bodies:
     """Entries read from the index, given their bodies back from their month files (`whole`).
-    Each process that renders has its own: the newest MONTHS_KEPT month files' bodies."""
+    Each process that renders has its own, which keeps BYTES_KEPT of bodies."""
 
     def __init__(self, feeds: Path) -> None:
         self._feeds = feeds  # content/feeds/
-        self._months: OrderedDict[Path, dict[str, tuple[str, str]]] = OrderedDict()
-        self.files_read = 0
+        self._months: OrderedDict[Path, tuple[dict[str, tuple[str, str]], int]] = OrderedDict()
+        self._bytes = 0  # of the bodies kept
 
     def whole(self, entry: Entry) -> Entry:
         """The entry with its body (and its article's), as the month file holds it."""
@@ -120,11 +123,10 @@ class Bodies:
         return dataclasses.replace(entry, content_html=html, full_text=full_text, body=None)
 
     def _month(self, path: Path) -> dict[str, tuple[str, str]]:
-        bodies = self._months.get(path)
-        if bodies is not None:
+        kept = self._months.get(path)
+        if kept is not None:
             self._months.move_to_end(path)
-            return bodies
-        self.files_read += 1
+            return kept[0]
         try:
             items = json.loads(path.read_bytes())["entries"]
             bodies = {
@@ -138,7 +140,9 @@ class Bodies:
             bodies = {}  # reported by the caller, as a body that is not the index's
         except (OSError, ValueError, KeyError, TypeError, AttributeError) as e:
             raise CacheError(f"{path}: not a valid month file ({e})") from e
-        self._months[path] = bodies
-        if len(self._months) > MONTHS_KEPT:
-            self._months.popitem(last=False)
+        size = sum(len(html) + len(article) for html, article in bodies.values())
+        self._months[path] = (bodies, size)
+        self._bytes += size
+        while self._bytes > BYTES_KEPT and len(self._months) > 1:
+            self._bytes -= self._months.popitem(last=False)[1][1]
         return bodies
