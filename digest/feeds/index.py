@@ -25,11 +25,12 @@ import logging
 from collections import OrderedDict
 from collections.abc import Iterable
 from pathlib import Path
+from typing import Any
 
 from digest.errors import CacheError
-from digest.feeds.codec import dumps, entry_from_json, entry_to_json, month_of
+from digest.feeds.codec import dumps, entry_from_json, month_of
 from digest.files import atomic_write
-from digest.models import Entry, body_hash, body_of
+from digest.models import Entry, body_hash, make_body
 
 log = logging.getLogger(__name__)
 
@@ -48,24 +49,26 @@ def index_path(feeds: Path, month: str, slug: str) -> Path:
     return feeds / FOLDER / month / f"{slug}.json"
 
 
-def index_json(entries: Iterable[Entry], size: int) -> bytes:
-    """The index of one month file of `size` bytes holding `entries` (with their bodies)."""
-    items = []
-    for entry in entries:
-        item = entry_to_json(entry)
-        del item["content_html"]
-        if "full_text" in item:
-            item["full_text"] = {**item["full_text"], "html": ""}
-        body = body_of(entry)
-        item["body"] = [body.html, body.article, body.size]
-        items.append(item)
-    return dumps({"schema": SCHEMA, "size": size, "entries": items})
+def index_json(items: Iterable[dict[str, Any]], size: int) -> bytes:
+    """The index of one month file of `size` bytes holding `items` (its entries, as saved)."""
+    indexed = []
+    for item in items:
+        html = item.get("content_html", "")
+        article = (item.get("full_text") or {}).get("html", "")
+        short = {name: value for name, value in item.items() if name != "content_html"}
+        if "full_text" in short:
+            short["full_text"] = {**short["full_text"], "html": ""}
+        body = make_body(html, article)
+        short["body"] = [body.html, body.article, body.size]
+        indexed.append(short)
+    return dumps({"schema": SCHEMA, "size": size, "entries": indexed})
 
 
-def write_index(month_file: Path, entries: Iterable[Entry]) -> None:
-    """Write the index of `month_file` (`feeds/<month>/<slug>.json`), which holds `entries`."""
+def write_index(month_file: Path, items: Iterable[dict[str, Any]]) -> None:
+    """Write the index of `month_file` (`feeds/<month>/<slug>.json`), which holds `items`
+    (its entries as saved, `codec.entry_to_json`)."""
     feeds, month, slug = month_file.parent.parent, month_file.parent.name, month_file.stem
-    data = index_json(entries, month_file.stat().st_size)
+    data = index_json(items, month_file.stat().st_size)
     # Not fsynced, unlike the cache: an index lost to a crash reads as broken or of another
     # size, and its month is read whole instead. An fsync a month file written is 2 to 5 ms.
     atomic_write(index_path(feeds, month, slug), data)

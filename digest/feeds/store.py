@@ -162,7 +162,7 @@ def _reindexed(month_file: Path, slug: str) -> list[Entry]:
     """A month's entries read from its file, and its index written (for the next build)."""
     entries = _month_file_entries(month_file, slug)
     try:  # a read-only checkout still builds, from the month
-        write_index(month_file, entries)
+        write_index(month_file, map(entry_to_json, entries))
     except OSError as e:
         log.warning("%s: cannot write its entry index: %s", month_file, e)
     return entries
@@ -270,14 +270,13 @@ def save_cache(path: Path, cache: FeedCache, *, previous: FeedCache | None = Non
         if month in existing and before.get(month) == group:
             entries.extend(group)  # as loaded from that very file
             if read_index(month_file, cache.slug, None) is None:  # none, or of other bytes
-                write_index(month_file, group)  # (a run killed between the two)
+                write_index(month_file, map(entry_to_json, group))  # (killed between the two)
             continue
         items = [entry_to_json(e) for e in group]
         data = {"schema": SCHEMA, "month": month, "entries": items}
         atomic_write(month_file, dumps(data), durable=True)
-        saved = [entry_from_json(item, cache.slug) for item in items]
-        write_index(month_file, saved)  # after its month: never an index of bytes not there
-        entries.extend(saved)
+        write_index(month_file, items)  # after its month: never an index of bytes not there
+        entries.extend(entry_from_json(item, cache.slug) for item in items)
     state = _state_to_json(cache)
     atomic_write(path, dumps(state), durable=True)
     for month, month_file in existing.items():

@@ -122,6 +122,9 @@ from digest.models.feeds import (
     body_of as body_of,
 )
 from digest.models.feeds import (
+    make_body as make_body,
+)
+from digest.models.feeds import (
     shown_bytes as shown_bytes,
 )
 from digest.models.feeds import (

@@ -77,10 +77,12 @@ def body_of(entry: Entry) -> Body:
     """The entry's `Body`: as the index gave it, or worked out from the body it holds."""
     if entry.body is not None:
         return entry.body
-    article = entry.full_text.html if entry.full_text is not None else ""
-    return Body(
-        body_hash(entry.content_html), body_hash(article) if article else "", shown_bytes(entry)
-    )
+    return make_body(entry.content_html, entry.full_text.html if entry.full_text else "")
+
+
+def make_body(html: str, article: str) -> Body:
+    """The `Body` of a post's HTML and its fetched article's ("" for none)."""
+    return Body(body_hash(html), body_hash(article) if article else "", _utf8_len(article or html))
 
 
 def shown_bytes(entry: Entry) -> int:
@@ -88,8 +90,11 @@ def shown_bytes(entry: Entry) -> int:
     if entry.body is not None:
         return entry.body.size
     article = entry.full_text.html if entry.full_text is not None else ""
-    shown = article or entry.content_html
-    return len(shown) if shown.isascii() else len(shown.encode("utf-8", "surrogatepass"))
+    return _utf8_len(article or entry.content_html)
+
+
+def _utf8_len(text: str) -> int:
+    return len(text) if text.isascii() else len(text.encode("utf-8", "surrogatepass"))
 
 
 @dataclass(frozen=True, slots=True)
