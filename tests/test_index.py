@@ -22,6 +22,8 @@ from digest.config import load_config
 from digest.feeds.store import cache_path, load_cache, save_cache, with_index
 from digest.models import Entry, FeedCache, FeedInfo, FullText
 from digest.pipeline import build, load_caches
+from digest.render import pages
+from digest.render.workers import can_fork
 
 NOW = datetime(2026, 3, 23, 12, 0, tzinfo=UTC)
 SLUGS = ("alpha", "beta", "gamma", "delta")
@@ -222,3 +224,19 @@ def test_a_month_changed_behind_its_index_is_read_whole_and_reindexed(
     index.unlink()  # as the message says: the next build makes it again
     assert main(["build", "--offline", "-q", "--config", str(path)]) == 0
     assert b"Body of BETA" in b"".join(tree(tmp_path / "site" / "output").values())
+
+
+def test_render_workers_read_the_bodies_in_their_own_processes_to_the_same_bytes(
+    tmp_path: Path, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    """Forked render workers start with the build's reader of bodies and fill their own."""
+    monkeypatch.setattr(pages, "PARALLEL_PAGES", 5)  # this small site's pages, in workers too
+    assert can_fork(), "a single-threaded Linux process forks its render workers"
+    built = {}
+    for workers in ("1", "2"):
+        path = project(tmp_path / workers)
+        monkeypatch.setenv("DIGEST_WORKERS", workers)
+        report = build(load_config(path), now=NOW, offline=True)
+        assert report.pages > 5 * int(workers)
+        built[workers] = tree(tmp_path / workers / "output")
+    assert built["1"] == built["2"]
