@@ -54,7 +54,9 @@ def project(root: Path, max_output: int = 2_200_000, in_feeds: int = 20) -> Path
     their texts), editions (their excerpts and reading times), per-source feeds, and a size
     budget (`max_output`) small enough to abridge the oldest days. Feeds hold the newest
     `in_feeds` posts, with their bodies."""
-    configs = [{"url": f"https://{s}.example/feed.xml", "name": s.title()} for s in SLUGS]
+    configs: list[dict[str, object]] = [
+        {"url": f"https://{s}.example/feed.xml", "name": s.title()} for s in SLUGS
+    ]
     path = write_config(
         root, configs, source_feeds=True, max_output=max_output, feed_entries=in_feeds
     )
@@ -90,7 +92,8 @@ sys.addaudithook(_audit)  # for the life of the process (a hook cannot be remove
 def opened() -> Iterator[list[str]]:
     """The files this process opens meanwhile."""
     global _OPENED
-    _OPENED = found = []
+    found: list[str] = []
+    _OPENED = found
     try:
         yield found
     finally:
