@@ -31,6 +31,7 @@ from digest.feeds.store import (
     remove_temp_files,
     save_cache,
     with_index,
+    without_entries,
 )
 from digest.models import (
     Budget,
@@ -244,10 +245,14 @@ def fetch_feeds(
                     # cache (a 304, the same body again) is neither serialised nor written.
                     if cache != old:
                         path = cache_path(config, feed.slug)
-                        current[feed.slug] = save(path, cache, previous=old)
+                        saved = save(path, cache, previous=old)
+                        # Kept whole only where full_text must see the posts just merged.
+                        wanted = fulltext.wanted(feed, config.full_text)
+                        current[feed.slug] = saved if wanted else without_entries(saved)
                     reports[feed.slug] = report
                     progress(report)
-            current |= fulltext.fetch_articles(config, current, http, whole, save, now=now)
+            articles = fulltext.fetch_articles(config, current, http, whole, save, now=now)
+            current |= {slug: without_entries(cache) for slug, cache in articles.items()}
     return (
         tuple(reports[f.slug] for f in config.feeds),
         tuple(current[f.slug] for f in config.feeds),

@@ -136,6 +136,16 @@ def load_state(path: Path, slug: str, index: MonthIndex | None = None) -> FeedCa
         raise CacheError(f"{path}: not a valid cache file ({e}); " + _FIX.format(path)) from e
 
 
+def without_entries(cache: FeedCache) -> FeedCache:
+    """The cache as `load_state` reads it: its state, and what its months hold in numbers. A
+    fetch keeps its caches so once saved: the site is made from the entry index, so a fetch of
+    every feed (a cold build) does not hold every body while it lasts."""
+    if cache.summary is not None:
+        return dataclasses.replace(cache, entries=())
+    summary = EntrySummary(len(cache.entries), cache.newest)
+    return dataclasses.replace(cache, entries=(), summary=summary)
+
+
 def with_index(config: Config, caches: Iterable[FeedCache]) -> tuple[FeedCache, ...]:
     """The caches with every entry, for making the site: those read without them
     (`load_state`) take them from their months' entry indexes, without their bodies
