@@ -56,6 +56,8 @@ FOLDER = "pagefind"  # output/pagefind/: Pagefind's bundle, where the search pag
 # entries, 35 MB of day pages; 3 GB for 350 MB), the largest process of a build: this keeps
 # it near 300 MB for a month, 24 MB being about 3,500 entries of the usual 2-8 KB.
 WHOLE_MONTH_BYTES = 24_000_000
+# A bundle of more day pages than this is indexed alone, not beside another (`update_index`).
+PAIR_BYTES = 12_000_000
 _NEW = ".pagefind-new"  # where Pagefind writes, before the files that changed move over
 _ENTRY = "pagefind-entry.json"
 INDEXES = "indexes.json"  # in pagefind/: {"months": [[bundle, made from], ...]}, newest first
@@ -126,8 +128,13 @@ def update_index(
 
     # Two at a time: a first build has a bundle per month, and Pagefind keeps about one and a
     # half cores busy on one, less while it starts and writes. Each makes its own folder.
+    # But a big bundle alone: Pagefind holds 10 to 25 times the day pages it reads, and two
+    # five-day parts of a busy digest (55 MB of day pages each at 100,000 entries) held
+    # 1.06 GB together, beside the build.
+    big = [name for name in todo if _bundle_bytes(output, name) > PAIR_BYTES]
+    problems = [index(name) for name in big]
     with ThreadPoolExecutor(max_workers=2) as pool:
-        problems = list(pool.map(index, todo))
+        problems += pool.map(index, [name for name in todo if name not in big])
     shutil.rmtree(output / _NEW, ignore_errors=True)
     problem = next((p for p in problems if p), None)
     if problem:
@@ -170,6 +177,11 @@ def _bundles(day_pages: Mapping[str, str], output: Path) -> dict[str, str]:
         name: hashlib.sha256("\n".join(sorted(by_bundle[name])).encode()).hexdigest()[:32]
         for name in sorted(by_bundle, reverse=True)
     }
+
+
+def _bundle_bytes(output: Path, name: str) -> int:
+    """The bytes of a bundle's day pages."""
+    return sum(path.stat().st_size for path in output.glob(_glob(name)))
 
 
 # A bundle's name says which day pages it holds; `_bundles` names them (with `_part`), and
