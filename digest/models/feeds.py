@@ -64,9 +64,9 @@ def body_hash(html: str) -> str:
 @dataclass(frozen=True, slots=True)
 class Body:
     """What planning a build needs of an entry's body, read from the entry index
-    (`store.load_indexed`) while the body stays in its month file: the hashes a page's key
+    (`store.with_index`) while the body stays in its month file: the hashes a page's key
     holds, and the bytes a day page shows (the size budget). Render reads the body itself,
-    for the pages it makes (`store.Bodies`)."""
+    for the pages it makes (`feeds.index.Bodies`)."""
 
     html: str  # body_hash(content_html)
     article: str  # body_hash(full_text.html), "" when there is no article
@@ -126,7 +126,7 @@ class Entry:
     episode: int | None = None
     full_text: FullText | None = None  # its article from its page (`full_text` feeds only)
     # Set on an entry read from the index without its body: `content_html` (and the article's
-    # html) are then empty until `store.Bodies` reads them. None: the entry holds its body.
+    # html) are then empty until `feeds.index.Bodies` reads them. None: the entry holds its body.
     body: Body | None = None
 
     @property
@@ -136,8 +136,8 @@ class Entry:
         return min(self.published or self.updated or self.first_seen, self.first_seen)
 
 
-# An entry, given its body back when it was read from the index without it (store's
-# `Bodies.whole`); `as_is` for entries that hold theirs.
+# An entry, given its body back when it was read from the index without it
+# (`feeds.index.Bodies.whole`); `as_is` for entries that hold theirs.
 Whole = Callable[[Entry], Entry]
 
 

@@ -304,7 +304,7 @@ class Site:
     # output/ under [site] max_output; `budget` says how many and from which day.
     abridged: frozenset[tuple[str, str]] = frozenset()
     budget: Budget | None = None
-    # Gives an entry read from the index its body (store's `Bodies.whole`), for the pages
+    # Gives an entry read from the index its body (`feeds.index.Bodies.whole`), for the pages
     # and feeds being made: planning them needs none.
     bodies: Whole = as_is
 

@@ -51,7 +51,7 @@ def make_site(
 ) -> Site:
     """The site model. `health` is the feeds' health when the caller has it already; `now`
     is the build's time, for `max_age_days` (None: no age limit). `bodies` gives an entry
-    read from the index its body (`store.Bodies`): for the filters, dedup and render."""
+    read from the index its body (`feeds.index.Bodies`): for the filters, dedup and render."""
     by_slug = {c.slug: c for c in caches}
     local = _LocalDays(ZoneInfo(config.site.timezone))
     content_text = filters.content_texts(config, bodies)
