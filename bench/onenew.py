@@ -1,0 +1,69 @@
+"""One new post, offline: what a build costs when one feed gained one post, without the fetch.
+
+    python bench/onenew.py DIR/digest          # a built project, e.g. bench/scale.py --workdir DIR
+    python bench/onenew.py DIR/digest --profile
+
+Copies the project (content/ and output/) to a temp folder beside it, saves one more entry in
+its first feed's cache as a fetch saves it (a copy of its newest entry, an hour newer), and
+times `build(offline=True)` on it in this process, and prints the process's largest memory
+(with --profile, under cProfile, and the 40 costliest calls by cumulative time). The copy
+is synced to disk before the clock starts, so its writeback is not timed; it is deleted after.
+"""
+
+from __future__ import annotations
+
+import argparse
+import cProfile
+import os
+import pstats
+import resource
+import shutil
+import tempfile
+import time
+from dataclasses import replace
+from datetime import timedelta
+from pathlib import Path
+
+from digest.config import load_config
+from digest.feeds.store import cache_path, load_cache, save_cache
+from digest.pipeline import build
+
+
+def main() -> None:
+    parser = argparse.ArgumentParser(description=__doc__.splitlines()[0])
+    parser.add_argument(
+        "project", type=Path, help="a built project (config.toml, content/, output/)"
+    )
+    parser.add_argument("--profile", action="store_true")
+    args = parser.parse_args()
+    with tempfile.TemporaryDirectory(dir=args.project.parent) as tmp:
+        copy = Path(tmp) / "project"
+        shutil.copytree(args.project, copy, symlinks=True)
+        os.sync()
+        config = load_config(copy / "config.toml")
+        slug = config.feeds[0].slug
+        cache = load_cache(cache_path(config, slug), slug)
+        newest = cache.entries[0]
+        now = max(e.first_seen for e in cache.entries) + timedelta(hours=1)
+        new = replace(
+            newest, id=f"{newest.id}-new", title="A new post",
+            link=f"{newest.link or ''}-new", published=now, first_seen=now,
+        )  # fmt: skip
+        entries = (new, *cache.entries)
+        save_cache(cache_path(config, slug), replace(cache, entries=entries), previous=cache)
+        profile = cProfile.Profile() if args.profile else None
+        start = time.perf_counter()
+        if profile:
+            profile.enable()
+        report = build(load_config(copy / "config.toml"), now=now, offline=True)
+        if profile:
+            profile.disable()
+        took = time.perf_counter() - start
+        peak = resource.getrusage(resource.RUSAGE_SELF).ru_maxrss / 1024  # KB on Linux
+        print(f"one new post, offline: {took:.2f} s, at most {peak:,.0f} MB; {report.written}")
+        if profile:
+            pstats.Stats(profile).sort_stats("cumulative").print_stats(40)
+
+
+if __name__ == "__main__":
+    main()
