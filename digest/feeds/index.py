@@ -30,7 +30,7 @@ from typing import Any
 from digest.errors import CacheError
 from digest.feeds.codec import dumps, entry_from_json, month_of
 from digest.files import atomic_write
-from digest.models import Entry, body_hash, make_body
+from digest.models import Entry, make_body
 
 log = logging.getLogger(__name__)
 
@@ -53,15 +53,18 @@ def index_json(items: Iterable[dict[str, Any]], size: int) -> bytes:
     """The index of one month file of `size` bytes holding `items` (its entries, as saved)."""
     indexed = []
     for item in items:
-        html = item.get("content_html", "")
-        article = (item.get("full_text") or {}).get("html", "")
         short = {name: value for name, value in item.items() if name != "content_html"}
         if "full_text" in short:
             short["full_text"] = {**short["full_text"], "html": ""}
-        body = make_body(html, article)
+        body = make_body(*_texts(item))
         short["body"] = [body.html, body.article, body.size]
         indexed.append(short)
     return dumps({"schema": SCHEMA, "size": size, "entries": indexed})
+
+
+def _texts(item: dict[str, Any]) -> tuple[str, str]:
+    """A saved entry's HTML and its fetched article's ("" for none)."""
+    return item.get("content_html", ""), (item.get("full_text") or {}).get("html", "")
 
 
 def write_index(month_file: Path, items: Iterable[dict[str, Any]]) -> None:
@@ -86,19 +89,38 @@ def read_index(month_file: Path, slug: str, listed: frozenset[str] | None) -> li
     """The entries of `month_file` without their bodies, from its index; None when it has none
     or its index was made from other bytes (its size differs). `listed`: the names in the
     index's month folder, when the caller listed it (None: not listed, so looked for)."""
+    items = index_items(month_file, listed)
+    try:
+        return None if items is None else [entry_from_json(item, slug) for item in items]
+    except (ValueError, KeyError, TypeError, AttributeError) as e:
+        _broken(month_file, e)
+        return None
+
+
+def index_items(month_file: Path, listed: frozenset[str] | None = None) -> list[Any] | None:
+    """`read_index`'s entries as the index holds them (JSON), not yet made `Entry` values."""
     if listed is not None and month_file.name not in listed:
         return None
-    path = index_path(month_file.parent.parent, month_file.parent.name, slug)
+    path = index_path(month_file.parent.parent, month_file.parent.name, month_file.stem)
     try:
         data = json.loads(path.read_bytes())
         if data.get("schema") != SCHEMA or data["size"] != month_file.stat().st_size:
             return None
-        return [entry_from_json(item, slug) for item in data["entries"]]
+        items = data["entries"]
+        if not isinstance(items, list):
+            raise TypeError("its entries are not a list")
+        return items
     except FileNotFoundError:
         return None
     except (OSError, ValueError, KeyError, TypeError, AttributeError) as e:
-        log.warning("%s: not a valid entry index (%s); reading %s instead", path, e, month_file)
+        _broken(month_file, e)
         return None
+
+
+def _broken(month_file: Path, error: Exception) -> None:
+    """Say that a month's index cannot be read (the month is read whole instead)."""
+    path = index_path(month_file.parent.parent, month_file.parent.name, month_file.stem)
+    log.warning("%s: not a valid entry index (%s); reading %s instead", path, error, month_file)
 
 
 class Bodies:
@@ -118,7 +140,7 @@ class Bodies:
         month = month_of(entry)
         path = self._feeds / month / f"{entry.source}.json"
         html, article = self._month(path).get(entry.id, ("", ""))
-        if body_hash(html) != body.html or (body_hash(article) if article else "") != body.article:
+        if make_body(html, article) != body:
             index = index_path(self._feeds, month, entry.source)
             raise CacheError(
                 f"{path}: entry {entry.id!r} is not what {index} says it holds; delete "
@@ -134,13 +156,7 @@ class Bodies:
             return kept[0]
         try:
             items = json.loads(path.read_bytes())["entries"]
-            bodies = {
-                item["id"]: (
-                    item.get("content_html", ""),
-                    (item.get("full_text") or {}).get("html", ""),
-                )
-                for item in items
-            }
+            bodies = {item["id"]: _texts(item) for item in items}
         except FileNotFoundError:
             bodies = {}  # reported by the caller, as a body that is not the index's
         except (OSError, ValueError, KeyError, TypeError, AttributeError) as e:

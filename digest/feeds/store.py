@@ -28,7 +28,7 @@ from typing import Any
 
 from digest.errors import CacheError, PostError
 from digest.feeds.codec import dumps, entry_from_json, entry_to_json, month_of, parse_time, plain
-from digest.feeds.index import FOLDER, read_index, remove_index, write_index
+from digest.feeds.index import FOLDER, index_items, read_index, remove_index, write_index
 from digest.files import atomic_write
 from digest.models import (
     Config,
@@ -279,7 +279,7 @@ def save_cache(path: Path, cache: FeedCache, *, previous: FeedCache | None = Non
         month_file = path.parent / month / path.name
         if month in existing and before.get(month) == group:
             entries.extend(group)  # as loaded from that very file
-            if read_index(month_file, cache.slug, None) is None:  # none, or of other bytes
+            if index_items(month_file) is None:  # none, or of other bytes
                 write_index(month_file, map(entry_to_json, group))  # (killed between the two)
             continue
         items = [entry_to_json(e) for e in group]
