@@ -162,8 +162,7 @@ def with_index(config: Config, caches: Iterable[FeedCache]) -> tuple[FeedCache, 
             for month, month_file in month_files(path, cache.slug, months).items():
                 found = read_index(month_file, cache.slug, indexed.get(month, frozenset()))
                 entries += _reindexed(month_file, cache.slug) if found is None else found
-            unique = {e.id: e for e in reversed(entries)}  # an entry in two months: the newer
-            cache = dataclasses.replace(cache, entries=sort_entries(unique.values()))
+            cache = dataclasses.replace(cache, entries=_unique(entries))
         result.append(cache)
     return tuple(result)
 
@@ -326,11 +325,16 @@ def _cache_from_json(data: dict[str, Any], entries: Iterable[Entry], slug: str) 
     """A state (or schema-1) object and the entries -> the cache. Entries are unique by id: a
     run killed while an entry moved between months can leave it in both: the newer month's
     copy is kept, and the other goes when its month is next written."""
+    return _cache_from_parts(data, _unique(entries), slug)
+
+
+def _unique(entries: Iterable[Entry]) -> tuple[Entry, ...]:
+    """Entries read newest month first, each once by id (the newer month's copy), sorted."""
     unique: dict[str, Entry] = {}
     for entry in entries:
         unique.setdefault(entry.id, entry)
     # Months come newest first, each sorted: sorting an already sorted list is linear.
-    return _cache_from_parts(data, sort_entries(unique.values()), slug)
+    return sort_entries(unique.values())
 
 
 def _cache_from_parts(data: dict[str, Any], entries: tuple[Entry, ...], slug: str) -> FeedCache:

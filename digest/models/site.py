@@ -310,7 +310,7 @@ class Site:
 
     def whole(self, entry: Entry) -> Entry:
         """The entry with its body."""
-        return entry if entry.body is None else self.bodies(entry)
+        return self.bodies(entry)
 
     def also_in_of(self, entry: Entry) -> tuple[Entry, ...]:
         """The entry's copies from other feeds, most preferred first."""
