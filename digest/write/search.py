@@ -43,6 +43,7 @@ import shutil
 import subprocess
 from collections.abc import Mapping
 from concurrent.futures import ThreadPoolExecutor
+from dataclasses import dataclass
 from pathlib import Path
 
 from digest.files import atomic_write
@@ -108,8 +109,8 @@ def update_index(
     newest = next(iter(wanted), None)
     todo = [
         name
-        for name, made_from in wanted.items()
-        if known.get(name) != made_from
+        for name, bundle in wanted.items()
+        if known.get(name) != bundle.made_from
         or not (folder / name / _ENTRY).is_file()
         or (name == newest and not (folder / name / "pagefind.js").is_file())
     ]
@@ -131,7 +132,7 @@ def update_index(
     # But a big bundle alone: Pagefind holds 10 to 25 times the day pages it reads, and two
     # five-day parts of a busy digest (55 MB of day pages each at 100,000 entries) held
     # 1.06 GB together, beside the build.
-    big = [name for name in todo if _bundle_bytes(output, name) > PAIR_BYTES]
+    big = [name for name in todo if wanted[name].size > PAIR_BYTES]
     problems = [index(name) for name in big]
     with ThreadPoolExecutor(max_workers=2) as pool:
         problems += pool.map(index, [name for name in todo if name not in big])
@@ -140,7 +141,7 @@ def update_index(
     if problem:
         return problem
     _remove_stale(folder, set(wanted), newest)
-    listing = {"months": [[name, made_from] for name, made_from in wanted.items()]}
+    listing = {"months": [[name, bundle.made_from] for name, bundle in wanted.items()]}
     atomic_write(folder / INDEXES, (json.dumps(listing, indent=1) + "\n").encode())
     return None
 
@@ -154,18 +155,27 @@ def _release_memory() -> None:
         ctypes.CDLL(None).malloc_trim(0)
 
 
-def _bundles(day_pages: Mapping[str, str], output: Path) -> dict[str, str]:
-    """Each bundle (a month, or a part of the newest month or of a big one), newest first ->
-    a hash of its day pages' paths and keys."""
+@dataclass(frozen=True, slots=True)
+class _Bundle:
+    made_from: str  # a hash of its day pages' paths and keys
+    size: int  # the bytes of its day pages
+
+
+def _bundles(day_pages: Mapping[str, str], output: Path) -> dict[str, _Bundle]:
+    """Each bundle (a month, or a part of the newest month or of a big one), newest first."""
     days = [path for path in day_pages if is_indexed(path)]
     newest = max((path[:7] for path in days), default=None)  # "YYYY/MM"
-    sizes: dict[str, int] = {}
+    page_bytes: dict[str, int] = {}
     for path in days:
         with contextlib.suppress(OSError):
-            sizes[path[:7]] = sizes.get(path[:7], 0) + (output / path).stat().st_size
+            page_bytes[path] = (output / path).stat().st_size
+    sizes: dict[str, int] = {}
+    for path, size in page_bytes.items():
+        sizes[path[:7]] = sizes.get(path[:7], 0) + size
     split = {month for month, size in sizes.items() if size > WHOLE_MONTH_BYTES} | {newest}
     newest_part = _part(max(days)) if days else None
     by_bundle: dict[str, list[str]] = {}
+    bundle_bytes: dict[str, int] = {}
     for path in days:
         name = f"{path[:4]}-{path[5:7]}"
         if path[:7] in split:
@@ -173,15 +183,14 @@ def _bundles(day_pages: Mapping[str, str], output: Path) -> dict[str, str]:
             if name == newest_part:  # the days that change: one bundle each ("-2a-21")
                 name += f"-{path[8:10]}"
         by_bundle.setdefault(name, []).append(f"{path} {day_pages[path]}")
+        bundle_bytes[name] = bundle_bytes.get(name, 0) + page_bytes.get(path, 0)
     return {
-        name: hashlib.sha256("\n".join(sorted(by_bundle[name])).encode()).hexdigest()[:32]
+        name: _Bundle(
+            hashlib.sha256("\n".join(sorted(by_bundle[name])).encode()).hexdigest()[:32],
+            bundle_bytes[name],
+        )
         for name in sorted(by_bundle, reverse=True)
     }
-
-
-def _bundle_bytes(output: Path, name: str) -> int:
-    """The bytes of a bundle's day pages."""
-    return sum(path.stat().st_size for path in output.glob(_glob(name)))
 
 
 # A bundle's name says which day pages it holds; `_bundles` names them (with `_part`), and
