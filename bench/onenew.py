@@ -1,10 +1,14 @@
 """One new post, offline: what a build costs when one feed gained one post, without the fetch.
 
     python bench/onenew.py DIR/digest          # a built project, e.g. bench/scale.py --workdir DIR
+    python bench/onenew.py DIR/digest --feeds 10    # one new post in each of 10 feeds
     python bench/onenew.py DIR/digest --profile
+    python bench/onenew.py DIR/digest --profile --sort tottime   # by each function's own time
 
 Copies the project (content/ and output/) to a temp folder beside it, saves one more entry in
-its first feed's cache as a fetch saves it (a copy of its newest entry, an hour newer), and
+its first feed's cache (each of the first N feeds' with --feeds N: bench/scale.py's hourly case
+is --feeds 10 at 10k, without its fetch) as a fetch saves it (a copy of its newest entry, an
+hour newer), and
 times `build(offline=True)` on it in this process, and prints the process's largest memory
 (with --profile, under cProfile, and the 40 costliest calls by cumulative time). The copy
 is synced to disk before the clock starts, so its writeback is not timed; it is deleted after.
@@ -34,23 +38,32 @@ def main() -> None:
     parser.add_argument(
         "project", type=Path, help="a built project (config.toml, content/, output/)"
     )
+    parser.add_argument(
+        "--feeds", type=int, default=1, help="feeds that gain one post each (default 1)"
+    )
     parser.add_argument("--profile", action="store_true")
+    parser.add_argument(
+        "--sort", default="cumulative", help="with --profile: pstats order (e.g. tottime)"
+    )
     args = parser.parse_args()
     with tempfile.TemporaryDirectory(dir=args.project.parent) as tmp:
         copy = Path(tmp) / "project"
         shutil.copytree(args.project, copy, symlinks=True)
         os.sync()
         config = load_config(copy / "config.toml")
-        slug = config.feeds[0].slug
-        cache = load_cache(cache_path(config, slug), slug)
-        newest = cache.entries[0]
-        now = max(e.first_seen for e in cache.entries) + timedelta(hours=1)
-        new = replace(
-            newest, id=f"{newest.id}-new", title="A new post",
-            link=f"{newest.link or ''}-new", published=now, first_seen=now,
-        )  # fmt: skip
-        entries = (new, *cache.entries)
-        save_cache(cache_path(config, slug), replace(cache, entries=entries), previous=cache)
+        now = None
+        for feed in config.feeds[: args.feeds]:
+            cache = load_cache(cache_path(config, feed.slug), feed.slug)
+            newest = cache.entries[0]
+            at = max(e.first_seen for e in cache.entries) + timedelta(hours=1)
+            now = at if now is None else max(now, at)
+            new = replace(
+                newest, id=f"{newest.id}-new", title="A new post",
+                link=f"{newest.link or ''}-new", published=at, first_seen=at,
+            )  # fmt: skip
+            entries = (new, *cache.entries)
+            save_cache(cache_path(config, feed.slug), replace(cache, entries=entries), previous=cache)
+        assert now is not None, "a project with no feeds"
         profile = cProfile.Profile() if args.profile else None
         start = time.perf_counter()
         if profile:
@@ -60,9 +73,9 @@ def main() -> None:
             profile.disable()
         took = time.perf_counter() - start
         peak = resource.getrusage(resource.RUSAGE_SELF).ru_maxrss / 1024  # KB on Linux
-        print(f"one new post, offline: {took:.2f} s, at most {peak:,.0f} MB; {report.written}")
+        print(f"{args.feeds} new post(s), offline: {took:.2f} s, at most {peak:,.0f} MB; {report.written}")
         if profile:
-            pstats.Stats(profile).sort_stats("cumulative").print_stats(40)
+            pstats.Stats(profile).sort_stats(args.sort).print_stats(40)
 
 
 if __name__ == "__main__":

@@ -22,6 +22,7 @@ import contextlib
 import dataclasses
 import json
 import logging
+import sys
 from collections import OrderedDict
 from collections.abc import Iterable
 from pathlib import Path
@@ -40,7 +41,8 @@ FOLDER = "index"  # content/feeds/index/<YYYY-MM>/<slug>.json (not a month folde
 # let go first: a page's posts come from many feeds' files (a day page at 100,000 entries
 # from a thousand), a tag's feed from as many months as its newest posts span, and the files
 # the pages before it read are likely to be read again. A month file parsed is most of what
-# a body costs; 48 MB is a tenth of the bodies at 100,000 entries, all of them at 10,000.
+# a body costs. Counted in memory, not characters (the bench's bodies at 10,000 entries: 57
+# million characters, 105 MB): 48 MB is about half of them at 10,000, a twentieth at 100,000.
 BYTES_KEPT = 48_000_000
 
 
@@ -161,7 +163,9 @@ class Bodies:
             bodies = {}  # reported by the caller, as a body that is not the index's
         except (OSError, ValueError, KeyError, TypeError, AttributeError) as e:
             raise CacheError(f"{path}: not a valid month file ({e})") from e
-        size = sum(len(html) + len(article) for html, article in bodies.values())
+        # Their memory, not their length: a text with one character outside Latin-1 takes two
+        # or four bytes for each of its characters (most feeds' bodies have a quote or a dash).
+        size = sum(sys.getsizeof(text) for texts in bodies.values() for text in texts)
         self._months[path] = (bodies, size)
         self._bytes += size
         while self._bytes > BYTES_KEPT and len(self._months) > 1:
