@@ -243,3 +243,38 @@ def test_render_workers_read_the_bodies_in_their_own_processes_to_the_same_bytes
         assert report.pages > 5 * int(workers)
         built[workers] = tree(tmp_path / workers / "output")
     assert built["1"] == built["2"]
+
+
+def test_bodies_read_back_keep_at_most_their_bound_of_memory_whatever_the_script(
+    tmp_path: Path, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    """A render process keeps BYTES_KEPT of bodies, as memory: a body with a dash or a quote
+    outside Latin-1 takes two bytes a character in Python, so counting characters would keep
+    twice the bound (a render worker held ~90 MB for 48 MB of text)."""
+    import tracemalloc
+
+    from digest.feeds import index
+
+    monkeypatch.setattr(index, "BYTES_KEPT", 1_000_000)
+    feeds: list[dict[str, object]] = [{"url": "https://wide.example/feed.xml", "name": "Wide"}]
+    config = load_config(write_config(tmp_path, feeds))
+    text = "<p>" + "A dash \N{EM DASH} and a quote \N{RIGHT SINGLE QUOTATION MARK}. " * 8_000
+    start = datetime(2024, 1, 15, tzinfo=UTC)
+    posts = [  # one post a month for 20 months, each ~400 KB in memory
+        entry("wide", n, start + timedelta(days=31 * n), content_html=f"{text}{n}</p>")
+        for n in range(20)
+    ]
+    info = FeedInfo(url="https://wide.example/feed.xml", title="Wide")
+    save_cache(cache_path(config, "wide"), FeedCache("wide", info, entries=tuple(posts)))
+    (cache,) = with_index(config, load_caches(config, states=True))
+    assert all(e.body is not None and not e.content_html for e in cache.entries)
+    bodies = index.Bodies(config.content_dir / "feeds")
+    one_month = sys.getsizeof(text)  # what the newest month file read holds beyond the bound
+    tracemalloc.start()
+    try:
+        for indexed in cache.entries:
+            assert bodies.whole(indexed).content_html.startswith(text[:50])
+            held, _ = tracemalloc.get_traced_memory()
+            assert held <= index.BYTES_KEPT + one_month + 200_000
+    finally:
+        tracemalloc.stop()
