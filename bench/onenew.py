@@ -10,7 +10,7 @@ its first feed's cache (each of the first N feeds' with --feeds N: bench/scale.p
 is --feeds 10 at 10k, without its fetch) as a fetch saves it (a copy of its newest entry, an
 hour newer), and
 times `build(offline=True)` on it in this process, and prints the process's largest memory
-(with --profile, under cProfile, and the 40 costliest calls by cumulative time). The copy
+and the time of each stage (with --profile, under cProfile, and the 40 costliest calls). The copy
 is synced to disk before the clock starts, so its writeback is not timed; it is deleted after.
 """
 
@@ -27,10 +27,14 @@ import time
 from dataclasses import replace
 from datetime import timedelta
 from pathlib import Path
+from typing import Any
 
+from digest import pipeline, write
 from digest.config import load_config
 from digest.feeds.store import cache_path, load_cache, save_cache
 from digest.pipeline import build
+from digest.render import pages
+from digest.write import search, stamp
 
 
 def main() -> None:
@@ -62,8 +66,11 @@ def main() -> None:
                 link=f"{newest.link or ''}-new", published=at, first_seen=at,
             )  # fmt: skip
             entries = (new, *cache.entries)
-            save_cache(cache_path(config, feed.slug), replace(cache, entries=entries), previous=cache)
+            path = cache_path(config, feed.slug)
+            save_cache(path, replace(cache, entries=entries), previous=cache)
         assert now is not None, "a project with no feeds"
+        spent: dict[str, float] = {}
+        timed(spent)
         profile = cProfile.Profile() if args.profile else None
         start = time.perf_counter()
         if profile:
@@ -73,9 +80,42 @@ def main() -> None:
             profile.disable()
         took = time.perf_counter() - start
         peak = resource.getrusage(resource.RUSAGE_SELF).ru_maxrss / 1024  # KB on Linux
-        print(f"{args.feeds} new post(s), offline: {took:.2f} s, at most {peak:,.0f} MB; {report.written}")
+        print(f"{args.feeds} new post(s), offline: {took:.2f} s, at most {peak:,.0f} MB")
+        print(f"  {report.written}")
+        for stage, seconds in spent.items():
+            print(f"  {stage:<38} {seconds:6.2f} s")
         if profile:
             pstats.Stats(profile).sort_stats(args.sort).print_stats(40)
+
+
+# The stages timed, by the module each is looked up in when called (write_changed imports
+# plan_site and render_site when it runs), in the order they run.
+STAGES = (
+    (pipeline, "load_caches", "read the feeds' states"),
+    (stamp, "fingerprint", "fingerprint the inputs (the indexes)"),
+    (pipeline, "with_index", "read the entry indexes"),
+    (pipeline, "make_site", "the site model"),
+    (pages, "plan_site", "key every file"),
+    (write, "write_site", "render and write what changed"),
+    (write, "_remove_stale", "  of which: the walk for stale files"),
+    (search, "update_index", "search index (Pagefind)"),
+)
+
+
+def timed(spent: dict[str, float]) -> None:
+    """Wrap each of STAGES to add its wall time to `spent` (a stage called twice adds up)."""
+    for module, name, label in STAGES:
+        spent[label] = 0.0
+        function = getattr(module, name)
+
+        def wrapper(*args: object, _f: Any = function, _label: str = label, **kw: object) -> Any:
+            start = time.perf_counter()
+            try:
+                return _f(*args, **kw)
+            finally:
+                spent[_label] += time.perf_counter() - start
+
+        setattr(module, name, wrapper)
 
 
 if __name__ == "__main__":
