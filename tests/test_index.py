@@ -131,10 +131,10 @@ def test_a_build_from_the_index_equals_a_build_from_the_months_byte_for_byte(
     assert from_index.site == from_months.site and from_index.entries == from_months.entries
     # The build from the months wrote the index back, the same as the store's own.
     assert tree(tmp_path / "months" / "content") == tree(tmp_path / "site" / "content")
-    # Every page was made, so every month's bodies were read: once each, not once a page.
-    months = sorted(p.relative_to(feeds).as_posix() for p in feeds.glob("20*/*.json"))
-    reads = [Path(p).relative_to(feeds).as_posix() for p in paths if Path(p).parent.parent == feeds]
-    assert sorted(reads) == months
+    # Every page was made, so every month's bodies were read (each from its own bytes).
+    months = {p.relative_to(feeds).as_posix() for p in feeds.glob("20*/*.json")}
+    reads = {Path(p).relative_to(feeds).as_posix() for p in paths if Path(p).parent.parent == feeds}
+    assert reads == months
 
     # What was built shows what the bodies hold: the abridged, the article, the merged post.
     site = built
@@ -245,36 +245,67 @@ def test_render_workers_read_the_bodies_in_their_own_processes_to_the_same_bytes
     assert built["1"] == built["2"]
 
 
-def test_bodies_read_back_keep_at_most_their_bound_of_memory_whatever_the_script(
-    tmp_path: Path, monkeypatch: pytest.MonkeyPatch
-) -> None:
-    """A render process keeps BYTES_KEPT of bodies, as memory: a body with a dash or a quote
-    outside Latin-1 takes two bytes a character in Python, so counting characters would keep
-    twice the bound (a render worker held ~90 MB for 48 MB of text)."""
+def test_bodies_read_back_hold_no_month_file_in_memory(tmp_path: Path) -> None:
+    """A render process holds the bodies of the pages it makes, not the month files they are
+    in: each body is read from where its month file holds it. (Kept by month file, bodies
+    took ~150 MB in each render worker at 10,000 entries, and a page of posts from a thousand
+    feeds parsed a thousand month files.)"""
     import tracemalloc
 
     from digest.feeds import index
 
-    monkeypatch.setattr(index, "BYTES_KEPT", 1_000_000)
     feeds: list[dict[str, object]] = [{"url": "https://wide.example/feed.xml", "name": "Wide"}]
     config = load_config(write_config(tmp_path, feeds))
-    text = "<p>" + "A dash \N{EM DASH} and a quote \N{RIGHT SINGLE QUOTATION MARK}. " * 8_000
+    text = "<p>" + "A dash \N{EM DASH} and a quote \N{RIGHT SINGLE QUOTATION MARK}. " * 4_000
     start = datetime(2024, 1, 15, tzinfo=UTC)
-    posts = [  # one post a month for 20 months, each ~400 KB in memory
-        entry("wide", n, start + timedelta(days=31 * n), content_html=f"{text}{n}</p>")
-        for n in range(20)
+    posts = [  # ten posts a month for 20 months, each ~200 KB in memory: 2 MB a month
+        entry(
+            "wide",
+            n,
+            start + timedelta(days=31 * (n // 10), hours=n),
+            content_html=f"{text}{n}</p>",
+        )
+        for n in range(200)
     ]
     info = FeedInfo(url="https://wide.example/feed.xml", title="Wide")
     save_cache(cache_path(config, "wide"), FeedCache("wide", info, entries=tuple(posts)))
     (cache,) = with_index(config, load_caches(config, states=True))
-    assert all(e.body is not None and not e.content_html for e in cache.entries)
+    assert all(e.body is not None and e.body.at and not e.content_html for e in cache.entries)
     bodies = index.Bodies(config.content_dir / "feeds")
-    one_month = sys.getsizeof(text)  # what the newest month file read holds beyond the bound
+    one_body = sys.getsizeof(text)
     tracemalloc.start()
     try:
         for indexed in cache.entries:
-            assert bodies.whole(indexed).content_html.startswith(text[:50])
+            whole = bodies.whole(indexed)
+            assert whole.content_html == f"{text}{indexed.title.split()[-1]}</p>"
             held, _ = tracemalloc.get_traced_memory()
-            assert held <= index.BYTES_KEPT + one_month + 200_000
+            assert held <= 2 * one_body + 100_000  # this body, and the one before it
+            del whole
     finally:
         tracemalloc.stop()
+
+
+def test_month_files_written_by_other_means_build_the_same_site(tmp_path: Path) -> None:
+    """A month file rewritten by another tool (escaped, indented otherwise, keys in another
+    order) holds the same entries: its index is made again, with no place for a body it
+    cannot find as digest writes it, and those bodies are found in the whole month."""
+    path = project(tmp_path / "site")
+    assert main(["build", "--offline", "-q", "--config", str(path)]) == 0
+    before = tree(tmp_path / "site" / "output")
+    feeds = tmp_path / "site" / "content" / "feeds"
+    for month in feeds.glob("20*/*.json"):
+        data = json.loads(month.read_bytes())
+        data["entries"] = [dict(reversed(item.items())) for item in data["entries"]]
+        month.write_text(json.dumps(data, indent=3), encoding="utf-8")  # "é" as "\u00e9"
+    shutil.rmtree(tmp_path / "site" / "output")
+
+    assert main(["build", "--offline", "-q", "--config", str(path)]) == 0
+    after = tree(tmp_path / "site" / "output")
+    stamp, stamp_before = (json.loads(t.pop(".digest-build.json")) for t in (after, before))
+    assert after == before and stamp["files"] == stamp_before["files"]
+    bodies = [
+        e["body"]
+        for i in feeds.glob("index/*/*.json")
+        for e in json.loads(i.read_bytes())["entries"]
+    ]
+    assert bodies and all(len(body) == 3 for body in bodies)  # no place: read whole

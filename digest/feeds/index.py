@@ -7,7 +7,7 @@ body beyond a hash and a size, and the bodies are nine tenths of the cache: 570 
 `content/feeds/index/<YYYY-MM>/<slug>.json` holds its entries without their bodies, each with
 its `Body` (the bodies' hashes and size), and the size of the month file it was made from.
 A build reads the indexes in place of the months (`store.with_index`); `Bodies` reads the
-bodies of the entries a rendered page shows, a month file at a time.
+bodies of the entries a rendered page shows, each from where the index says it is.
 
 A month's index is written with its month file (`store.save_cache`), after it and before the
 state file. An index made from other bytes than the month file's (a run killed between
@@ -22,8 +22,7 @@ import contextlib
 import dataclasses
 import json
 import logging
-import sys
-from collections import OrderedDict
+import re
 from collections.abc import Iterable
 from pathlib import Path
 from typing import Any
@@ -35,15 +34,15 @@ from digest.models import Entry, make_body
 
 log = logging.getLogger(__name__)
 
-SCHEMA = 1
+# 2: each body says where its texts are in the month file. An index of schema 1 is out of
+# date: its month is read whole once, and its index written again.
+SCHEMA = 2
 FOLDER = "index"  # content/feeds/index/<YYYY-MM>/<slug>.json (not a month folder itself)
-# Bodies kept per process, by the month file they were read from, the least recently used
-# let go first: a page's posts come from many feeds' files (a day page at 100,000 entries
-# from a thousand), a tag's feed from as many months as its newest posts span, and the files
-# the pages before it read are likely to be read again. A month file parsed is most of what
-# a body costs. Counted in memory, not characters (the bench's bodies at 10,000 entries: 57
-# million characters, 105 MB): 48 MB is about half of them at 10,000, a twentieth at 100,000.
-BYTES_KEPT = 48_000_000
+# A key of a saved entry's texts, in the month file: the body's, and the article's (the one
+# "html" of its "full_text"; no other field of an entry has a key of that name). A key's
+# quotes inside a JSON string are escaped, so these match keys only.
+_BODY_KEY = re.compile(rb'"content_html"\s*:\s*')
+_ARTICLE_KEY = re.compile(rb'"html"\s*:\s*')
 
 
 def index_path(feeds: Path, month: str, slug: str) -> Path:
@@ -51,17 +50,43 @@ def index_path(feeds: Path, month: str, slug: str) -> Path:
     return feeds / FOLDER / month / f"{slug}.json"
 
 
-def index_json(items: Iterable[dict[str, Any]], size: int) -> bytes:
-    """The index of one month file of `size` bytes holding `items` (its entries, as saved)."""
+def index_json(items: Iterable[dict[str, Any]], month: bytes) -> bytes:
+    """The index of one month file, whose bytes are `month`, holding `items` (its entries, as
+    saved): each entry without its texts, with its `Body` and where the month holds them."""
     indexed = []
+    cursor = 0  # the items are in the file's order: each one's texts are after the last's
     for item in items:
         short = {name: value for name, value in item.items() if name != "content_html"}
         if "full_text" in short:
             short["full_text"] = {**short["full_text"], "html": ""}
-        body = make_body(*_texts(item))
+        html, article = _texts(item)
+        body = make_body(html, article)
         short["body"] = [body.html, body.article, body.size]
+        at = _place(month, html, article, cursor)
+        if at is not None:  # else (a file not written as digest writes it): read whole
+            short["body"] += at
+            cursor = max(at[0] + at[1], at[2] + at[3])
         indexed.append(short)
-    return dumps({"schema": SCHEMA, "size": size, "entries": indexed})
+    return dumps({"schema": SCHEMA, "size": len(month), "entries": indexed})
+
+
+def _place(month: bytes, html: str, article: str, start: int) -> tuple[int, int, int, int] | None:
+    """Where `month` holds an entry's body and article (0, 0 for none), from `start`."""
+    body = _find(month, _BODY_KEY, html, start)
+    if body is None or not article:
+        return None if body is None else (*body, 0, 0)
+    found = _find(month, _ARTICLE_KEY, article, body[0] + body[1])
+    return None if found is None else (*body, *found)
+
+
+def _find(month: bytes, key: re.Pattern[bytes], text: str, start: int) -> tuple[int, int] | None:
+    """The offset and length of `text` as a JSON string, the value of the first `key` in
+    `month` from `start`; None if that value is not `text` written as digest writes it."""
+    found = key.search(month, start)
+    written = json.dumps(text, ensure_ascii=False).encode("utf-8", "surrogatepass")
+    if found is None or not month.startswith(written, found.end()):
+        return None
+    return found.end(), len(written)
 
 
 def _texts(item: dict[str, Any]) -> tuple[str, str]:
@@ -69,11 +94,14 @@ def _texts(item: dict[str, Any]) -> tuple[str, str]:
     return item.get("content_html", ""), (item.get("full_text") or {}).get("html", "")
 
 
-def write_index(month_file: Path, items: Iterable[dict[str, Any]]) -> None:
+def write_index(
+    month_file: Path, items: Iterable[dict[str, Any]], written: bytes | None = None
+) -> None:
     """Write the index of `month_file` (`feeds/<month>/<slug>.json`), which holds `items`
-    (its entries as saved, `codec.entry_to_json`)."""
+    (its entries as saved, `codec.entry_to_json`) in its bytes: `written`, when the caller
+    has just written them, else read back."""
     feeds, month, slug = month_file.parent.parent, month_file.parent.name, month_file.stem
-    data = index_json(items, month_file.stat().st_size)
+    data = index_json(items, month_file.read_bytes() if written is None else written)
     # Not fsynced, unlike the cache: an index lost to a crash reads as broken or of another
     # size, and its month is read whole instead. An fsync a month file written is 2 to 5 ms.
     atomic_write(index_path(feeds, month, slug), data)
@@ -126,13 +154,15 @@ def _broken(month_file: Path, error: Exception) -> None:
 
 
 class Bodies:
-    """Entries read from the index, given their bodies back from their month files (`whole`).
-    Each process that renders has its own, which keeps BYTES_KEPT of bodies."""
+    """Entries read from the index, given their bodies back from their month files (`whole`):
+    the bytes of each body alone, where the index says the month holds them. Nothing is
+    kept: a process holds the bodies of the pages it is making, whatever the archive's size.
+    (Each day page at 100,000 entries shows posts of a thousand feeds: parsing their month
+    files whole was 230 KB of JSON for each post shown, most of a render's time.)"""
 
     def __init__(self, feeds: Path) -> None:
         self._feeds = feeds  # content/feeds/
-        self._months: OrderedDict[Path, tuple[dict[str, tuple[str, str]], int]] = OrderedDict()
-        self._bytes = 0  # of the bodies kept
+        self._last: tuple[Path, dict[str, tuple[str, str]]] | None = None  # a month read whole
 
     def whole(self, entry: Entry) -> Entry:
         """The entry with its body (and its article's), as the month file holds it."""
@@ -141,21 +171,24 @@ class Bodies:
             return entry
         month = month_of(entry)
         path = self._feeds / month / f"{entry.source}.json"
-        html, article = self._month(path).get(entry.id, ("", ""))
-        if make_body(html, article) != body:
-            index = index_path(self._feeds, month, entry.source)
-            raise CacheError(
-                f"{path}: entry {entry.id!r} is not what {index} says it holds; delete "
-                f"{index} (the next build makes it again from the month files)"
-            )
+        texts = _read_at(path, body.at) if body.at is not None else None
+        if texts is None or not body.holds(*texts):  # not there: in the month, if anywhere
+            texts = self._month(path).get(entry.id, ("", ""))
+            if not body.holds(*texts):
+                index = index_path(self._feeds, month, entry.source)
+                raise CacheError(
+                    f"{path}: entry {entry.id!r} is not what {index} says it holds; delete "
+                    f"{index} (the next build makes it again from the month files)"
+                )
+        html, article = texts
         full_text = entry.full_text and dataclasses.replace(entry.full_text, html=article)
         return dataclasses.replace(entry, content_html=html, full_text=full_text, body=None)
 
     def _month(self, path: Path) -> dict[str, tuple[str, str]]:
-        kept = self._months.get(path)
-        if kept is not None:
-            self._months.move_to_end(path)
-            return kept[0]
+        """Every body of a month file, the last one read kept: an index that does not know
+        where its bodies are (a file not written by digest) has none of its entries'."""
+        if self._last is not None and self._last[0] == path:
+            return self._last[1]
         try:
             items = json.loads(path.read_bytes())["entries"]
             bodies = {item["id"]: _texts(item) for item in items}
@@ -163,11 +196,25 @@ class Bodies:
             bodies = {}  # reported by the caller, as a body that is not the index's
         except (OSError, ValueError, KeyError, TypeError, AttributeError) as e:
             raise CacheError(f"{path}: not a valid month file ({e})") from e
-        # Their memory, not their length: a text with one character outside Latin-1 takes two
-        # or four bytes for each of its characters (most feeds' bodies have a quote or a dash).
-        size = sum(sys.getsizeof(text) for texts in bodies.values() for text in texts)
-        self._months[path] = (bodies, size)
-        self._bytes += size
-        while self._bytes > BYTES_KEPT and len(self._months) > 1:
-            self._bytes -= self._months.popitem(last=False)[1][1]
+        self._last = (path, bodies)
         return bodies
+
+
+def _read_at(path: Path, at: tuple[int, int, int, int]) -> tuple[str, str] | None:
+    """The body and article at `at` in the month file; None if they are not JSON strings
+    there (the caller then reads the month whole)."""
+    texts = []
+    try:
+        with path.open("rb") as file:
+            for offset, length in ((at[0], at[1]), (at[2], at[3])):
+                if not length:
+                    texts.append("")
+                    continue
+                file.seek(offset)
+                text = json.loads(file.read(length))
+                if not isinstance(text, str):
+                    return None
+                texts.append(text)
+    except (OSError, ValueError):
+        return None
+    return texts[0], texts[1]

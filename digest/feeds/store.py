@@ -282,9 +282,9 @@ def save_cache(path: Path, cache: FeedCache, *, previous: FeedCache | None = Non
                 write_index(month_file, map(entry_to_json, group))  # (killed between the two)
             continue
         items = [entry_to_json(e) for e in group]
-        data = {"schema": SCHEMA, "month": month, "entries": items}
-        atomic_write(month_file, dumps(data), durable=True)
-        write_index(month_file, items)  # after its month: never an index of bytes not there
+        written = dumps({"schema": SCHEMA, "month": month, "entries": items})
+        atomic_write(month_file, written, durable=True)
+        write_index(month_file, items, written)  # after its month: never of bytes not there
         entries.extend(entry_from_json(item, cache.slug) for item in items)
     state = _state_to_json(cache)
     atomic_write(path, dumps(state), durable=True)

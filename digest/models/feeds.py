@@ -71,6 +71,14 @@ class Body:
     html: str  # body_hash(content_html)
     article: str  # body_hash(full_text.html), "" when there is no article
     size: int  # UTF-8 bytes of what a day page shows: the article, else the body
+    # Where the month file holds them: the offset and length in bytes of the body's JSON
+    # string, then the article's ((0, 0) for none). None: not known (read the whole month).
+    at: tuple[int, int, int, int] | None = None
+
+    def holds(self, html: str, article: str) -> bool:
+        """These texts are the body and article this stands in for."""
+        made = make_body(html, article)
+        return (made.html, made.article, made.size) == (self.html, self.article, self.size)
 
 
 def body_of(entry: Entry) -> Body:
