@@ -9,6 +9,7 @@ Linux (macOS may crash a forked child), so `can_fork` says when to use this at a
 
 from __future__ import annotations
 
+import gc
 import itertools
 import multiprocessing
 import os
@@ -89,6 +90,10 @@ def _in_pool(
 ) -> Iterator[T]:
     """The chunks' results, in order, from a pool of `workers` forked for them alone."""
     todo = iter(chunks)
+    # Workers share the build's objects (the site) copy-on-write; a collection in a worker
+    # would touch the header of each one, copying every page of them. Frozen, they are left
+    # out of every collection, in the workers and here, until the pool is done.
+    gc.freeze()
     pool = ProcessPoolExecutor(
         workers,
         mp_context=multiprocessing.get_context("fork"),
@@ -104,6 +109,7 @@ def _in_pool(
             yield from done
     finally:
         pool.shutdown(cancel_futures=True)
+        gc.unfreeze()
 
 
 def task_chunks(items: Sequence[int], weights: Sequence[int]) -> list[tuple[int, ...]]:
