@@ -79,6 +79,9 @@ def make_environment(theme: Theme) -> jinja2.Environment:
             ]
         ),
         autoescape=True,
+        # Each build makes its own environment, and no template changes during one: Jinja
+        # would otherwise stat a template's file each time it is fetched (once per entry).
+        auto_reload=False,
         undefined=jinja2.StrictUndefined,
         trim_blocks=True,
         lstrip_blocks=True,
