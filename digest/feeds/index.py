@@ -22,6 +22,7 @@ import contextlib
 import dataclasses
 import json
 import logging
+import os
 import re
 from collections.abc import Iterable
 from pathlib import Path
@@ -164,6 +165,7 @@ class Bodies:
 
     def __init__(self, feeds: Path) -> None:
         self._feeds = feeds  # content/feeds/
+        self._folder = str(feeds)
         self._last: tuple[Path, dict[str, tuple[str, str]]] | None = None  # a month read whole
 
     def whole(self, entry: Entry) -> Entry:
@@ -172,9 +174,10 @@ class Bodies:
         if body is None:
             return entry
         month = month_of(entry)
-        path = self._feeds / month / f"{entry.source}.json"
-        texts = _read_at(path, body.at) if body.at is not None else None
+        name = f"{self._folder}/{month}/{entry.source}.json"  # a str: a Path costs more here
+        texts = _read_at(name, body.at) if body.at is not None else None
         if texts is None or not body.holds(*texts):  # not there: in the month, if anywhere
+            path = Path(name)
             texts = self._month(path).get(entry.id, ("", ""))
             if not body.holds(*texts):
                 index = index_path(self._feeds, month, entry.source)
@@ -202,21 +205,25 @@ class Bodies:
         return bodies
 
 
-def _read_at(path: Path, at: tuple[int, int, int, int]) -> tuple[str, str] | None:
+_READ = os.O_RDONLY | getattr(os, "O_BINARY", 0)  # O_BINARY: Windows only, and needed there
+
+
+def _read_at(path: str, at: tuple[int, int, int, int]) -> tuple[str, str] | None:
     """The body and article at `at` in the month file; None if they are not JSON strings
     there (the caller then reads the month whole)."""
     texts = []
     try:
-        with path.open("rb") as file:
+        fd = os.open(path, _READ)  # no buffered file object: two reads, at known places
+        try:
             for offset, length in ((at[0], at[1]), (at[2], at[3])):
-                if not length:
-                    texts.append("")
-                    continue
-                file.seek(offset)
-                text = json.loads(file.read(length))
+                if length:
+                    os.lseek(fd, offset, os.SEEK_SET)  # not pread: Windows has none
+                text = json.loads(os.read(fd, length)) if length else ""
                 if not isinstance(text, str):
                     return None
                 texts.append(text)
+        finally:
+            os.close(fd)
     except (OSError, ValueError):
         return None
     return texts[0], texts[1]
