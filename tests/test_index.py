@@ -197,6 +197,47 @@ def test_one_new_post_reads_the_bodies_of_the_pages_it_makes_and_no_older_month(
     assert len(list(feeds.glob("20*/*.json"))) - len(read) >= len(SLUGS) * (MONTHS - 1)
 
 
+def test_each_field_of_a_post_edited_alone_shows_in_the_next_build_from_the_index(
+    tmp_path: Path,
+) -> None:
+    """The index records each entry's hash, and a page is made again when the hash of an
+    entry it shows changes: every field counts. Each edit is to one post of its own day, so
+    that its day page is made again only if that field is in the hash; the build from the
+    index then equals a build from nothing."""
+    path = project(tmp_path / "site", max_output=0)
+    config = load_config(path)
+    build(config, now=NOW, offline=True)
+    cache = load_cache(cache_path(config, "alpha"), "alpha")
+    article = FullText("https://alpha.example/posts/0", NOW, "<p>The article, revised.</p>")
+    later = NOW - timedelta(minutes=5)
+    edits: list[dict[str, object]] = [
+        {"full_text": article}, {"title": "Retitled"}, {"author": "A. N. Author"},
+        {"link": "https://alpha.example/moved/3"}, {"comments": "https://alpha.example/c/4"},
+        {"tags": ("Brand new tag",)}, {"updated": later}, {"language": "de"},
+        {"content_html": "<p>Rewritten body.</p>"},
+    ]  # fmt: skip
+    posts = {e.id: e for e in cache.entries}
+    edited = dict(posts)
+    for n, fields in enumerate(edits):
+        post = posts[f"https://alpha.example/posts/{n}"]
+        edited[post.id] = replace(post, **fields)  # type: ignore[arg-type]
+    save_cache(
+        cache_path(config, "alpha"),
+        replace(cache, entries=tuple(edited[e.id] for e in cache.entries)),
+        previous=cache,
+    )
+    build(load_config(path), now=NOW, offline=True)
+
+    shutil.copytree(tmp_path / "site", tmp_path / "fresh", ignore=shutil.ignore_patterns("output"))
+    build(load_config(tmp_path / "fresh" / "config.toml"), now=NOW, offline=True)
+    built, fresh = tree(tmp_path / "site" / "output"), tree(tmp_path / "fresh" / "output")
+    stamp, fresh_stamp = (json.loads(t.pop(".digest-build.json")) for t in (built, fresh))
+    assert built == fresh and stamp["files"] == fresh_stamp["files"]
+    pages = b"".join(data for name, data in built.items() if name.endswith(".html"))
+    for shown in (b"The article, revised.", b"Retitled", b"A. N. Author", b"Rewritten body."):
+        assert shown in pages
+
+
 def test_a_month_changed_behind_its_index_is_read_whole_and_reindexed(
     tmp_path: Path, capsys: pytest.CaptureFixture[str]
 ) -> None:

@@ -79,15 +79,16 @@ def entry_from_json(item: dict[str, Any], slug: str) -> Entry:
         duration=item.get("duration"),
         episode=item.get("episode"),
         full_text=full_text_from_json(item["full_text"]) if item.get("full_text") else None,
-        body=body_from_json(item["body"]) if "body" in item else None,  # an index's entry
+        body=body_from_json(item["body"], item.get("hash", "")) if "body" in item else None,
     )
 
 
-def body_from_json(value: list[Any]) -> Body:
-    """An index's `"body"`: the hashes and size, then where the texts are, if it knows."""
+def body_from_json(value: list[Any], entry: str = "") -> Body:
+    """An index's `"body"` (the hashes and size, then where the texts are, if it knows), and
+    its entry's `"hash"`: an entry read from the index."""
     html, article, size, *at = value
     where = (int(at[0]), int(at[1]), int(at[2]), int(at[3])) if len(at) == 4 else None
-    return Body(str(html), str(article), int(size), where)
+    return Body(str(html), str(article), int(size), where, str(entry))
 
 
 def full_text_from_json(item: dict[str, Any]) -> FullText:

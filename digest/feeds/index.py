@@ -24,20 +24,21 @@ import json
 import logging
 import os
 import re
-from collections.abc import Iterable
+from collections.abc import Iterable, Sequence
 from pathlib import Path
 from typing import Any
 
 from digest.errors import CacheError
-from digest.feeds.codec import dumps, entry_from_json, month_of
+from digest.feeds.codec import dumps, entry_from_json, entry_to_json, month_of
 from digest.files import atomic_write
-from digest.models import Entry, make_body
+from digest.models import Entry, entry_hash, make_body
 
 log = logging.getLogger(__name__)
 
-# 2: each body says where its texts are in the month file. An index of schema 1 is out of
-# date: its month is read whole once, and its index written again.
-SCHEMA = 2
+# 2: each body says where its texts are in the month file. 3: each entry has its hash
+# (`models.entry_hash`). An index of an earlier schema is out of date: its month is read
+# whole once, and its index written again.
+SCHEMA = 3
 FOLDER = "index"  # content/feeds/index/<YYYY-MM>/<slug>.json (not a month folder itself)
 # A key of a saved entry's texts, in the month file: the body's, and the article's (the one
 # "html" of its "full_text"; no other field of an entry has a key of that name). A key's
@@ -51,13 +52,15 @@ def index_path(feeds: Path, month: str, slug: str) -> Path:
     return feeds / FOLDER / month / f"{slug}.json"
 
 
-def index_json(items: Iterable[dict[str, Any]], month: bytes) -> bytes:
-    """The index of one month file, whose bytes are `month`, holding `items` (its entries, as
-    saved): each entry without its texts, with its `Body` and where the month holds them."""
+def index_json(entries: Iterable[Entry], items: Iterable[dict[str, Any]], month: bytes) -> bytes:
+    """The index of one month file, whose bytes are `month`, holding `items` (its `entries`,
+    as saved): each entry without its texts, with its hash, its `Body` and where the month
+    holds them."""
     indexed = []
     cursor = 0  # the items are in the file's order: each one's texts are after the last's
-    for item in items:
+    for entry, item in zip(entries, items, strict=True):
         short = {name: value for name, value in item.items() if name != "content_html"}
+        short["hash"] = entry_hash(entry)
         if "full_text" in short:
             short["full_text"] = {**short["full_text"], "html": ""}
         html, article = _texts(item)
@@ -98,13 +101,18 @@ def _texts(item: dict[str, Any]) -> tuple[str, str]:
 
 
 def write_index(
-    month_file: Path, items: Iterable[dict[str, Any]], written: bytes | None = None
+    month_file: Path,
+    entries: Sequence[Entry],
+    items: Sequence[dict[str, Any]] | None = None,
+    written: bytes | None = None,
 ) -> None:
-    """Write the index of `month_file` (`feeds/<month>/<slug>.json`), which holds `items`
-    (its entries as saved, `codec.entry_to_json`) in its bytes: `written`, when the caller
-    has just written them, else read back."""
+    """Write the index of `month_file` (`feeds/<month>/<slug>.json`), which holds `entries`
+    (as they read back from it) in its bytes: `written`, when the caller has just written
+    them, else read back. `items`: the entries as saved (`codec.entry_to_json`), when the
+    caller has them."""
     feeds, month, slug = month_file.parent.parent, month_file.parent.name, month_file.stem
-    data = index_json(items, month_file.read_bytes() if written is None else written)
+    items = [entry_to_json(e) for e in entries] if items is None else items
+    data = index_json(entries, items, month_file.read_bytes() if written is None else written)
     # Not fsynced, unlike the cache: an index lost to a crash reads as broken or of another
     # size, and its month is read whole instead. An fsync a month file written is 2 to 5 ms.
     atomic_write(index_path(feeds, month, slug), data)

@@ -171,7 +171,7 @@ def _reindexed(month_file: Path, slug: str) -> list[Entry]:
     """A month's entries read from its file, and its index written (for the next build)."""
     entries = _month_file_entries(month_file, slug)
     try:  # a read-only checkout still builds, from the month
-        write_index(month_file, map(entry_to_json, entries))
+        write_index(month_file, entries)
     except OSError as e:
         log.warning("%s: cannot write its entry index: %s", month_file, e)
     return entries
@@ -279,13 +279,14 @@ def save_cache(path: Path, cache: FeedCache, *, previous: FeedCache | None = Non
         if month in existing and before.get(month) == group:
             entries.extend(group)  # as loaded from that very file
             if index_items(month_file) is None:  # none, or of other bytes
-                write_index(month_file, map(entry_to_json, group))  # (killed between the two)
+                write_index(month_file, group)  # (killed between the two)
             continue
         items = [entry_to_json(e) for e in group]
         written = dumps({"schema": SCHEMA, "month": month, "entries": items})
         atomic_write(month_file, written, durable=True)
-        write_index(month_file, items, written)  # after its month: never of bytes not there
-        entries.extend(entry_from_json(item, cache.slug) for item in items)
+        saved = [entry_from_json(item, cache.slug) for item in items]  # as they read back
+        write_index(month_file, saved, items, written)  # after its month: never of bytes not there
+        entries.extend(saved)
     state = _state_to_json(cache)
     atomic_write(path, dumps(state), durable=True)
     for month, month_file in existing.items():

@@ -5,7 +5,7 @@ from __future__ import annotations
 
 import hashlib
 from collections.abc import Callable, Iterable, Mapping
-from dataclasses import dataclass, field
+from dataclasses import dataclass, field, fields, replace
 from datetime import datetime
 from pathlib import Path
 from typing import Literal
@@ -74,6 +74,9 @@ class Body:
     # Where the month file holds them: the offset and length in bytes of the body's JSON
     # string, then the article's ((0, 0) for none). None: not known (read the whole month).
     at: tuple[int, int, int, int] | None = None
+    # The entry's `entry_hash`, as the index recorded it when it wrote the entry; "" when not
+    # recorded (it is then worked out from the entry).
+    entry: str = ""
 
     def holds(self, html: str, article: str) -> bool:
         """These texts are the body and article this stands in for."""
@@ -86,6 +89,24 @@ def body_of(entry: Entry) -> Body:
     if entry.body is not None:
         return entry.body
     return make_body(entry.content_html, entry.full_text.html if entry.full_text else "")
+
+
+def entry_hash(entry: Entry) -> str:
+    """A hash of the entry as a page shows it, but for its source: every field, its body and
+    article by their hashes. The same whether the entry holds its body or the index stands in
+    for it. Keying a page hashes its entries' (`render.keys`); the index records each one
+    (`Body.entry`) when it writes the entry, which at 100,000 entries saves a build about
+    1.5 s of reading every field of every entry again."""
+    if entry.body is not None and entry.body.entry:
+        return entry.body.entry
+    body = body_of(entry)
+    full_text = entry.full_text
+    if full_text is not None and body.article:  # its article by its hash too
+        full_text = replace(full_text, html=body.article)
+    parts = [repr(getattr(entry, name)) for name in _HASHED]
+    parts[_FULL_TEXT] = repr(full_text)
+    text = "\0".join((*parts, body.html))
+    return hashlib.blake2b(text.encode("utf-8", "surrogatepass"), digest_size=16).hexdigest()
 
 
 def make_body(html: str, article: str) -> Body:
@@ -142,6 +163,14 @@ class Entry:
         """When it was published; a date later than first seen is clamped to first seen, so a
         future-dated post does not sit on top for months."""
         return min(self.published or self.updated or self.first_seen, self.first_seen)
+
+
+# The fields `entry_hash` reads: not the source (the file an entry is read from says it, and
+# a feed renamed keeps its files' bytes, so its recorded hashes hold), not the texts nor
+# their stand-in, which count by their hashes. What it covers is part of the entry index's
+# schema (`feeds.index.SCHEMA`): changed, the hashes recorded would be stale.
+_HASHED = tuple(f.name for f in fields(Entry) if f.name not in ("source", "content_html", "body"))
+_FULL_TEXT = _HASHED.index("full_text")
 
 
 # An entry, given its body back when it was read from the index without it

@@ -20,13 +20,13 @@ import functools
 import hashlib
 import logging
 from collections.abc import Iterable
-from dataclasses import fields, is_dataclass, replace
+from dataclasses import fields, is_dataclass
 from datetime import date
 
 import jinja2
 from jinja2 import meta, nodes
 
-from digest.models import Entry, Page, Site, Source, Tag, body_of
+from digest.models import Entry, Page, Site, Source, Tag, entry_hash
 
 log = logging.getLogger(__name__)
 
@@ -38,10 +38,6 @@ _ENTRY_TEMPLATE = "entry.html"
 
 _FIELDS: dict[type, tuple[str, ...]] = {}  # a dataclass's field names, looked up once
 _LONG = 16  # tuples longer than this are hashed once per build (see Keys._tuples)
-# The body is keyed by its hash (`Body`), the same whether the entry holds it or the index
-# stood in for it: a build from the index keys every page as a build from the months does.
-_ENTRY_FIELDS = tuple(f.name for f in fields(Entry) if f.name not in ("content_html", "body"))
-_FULL_TEXT = _ENTRY_FIELDS.index("full_text")
 # A numbered listing page's, keyed by what it shows of them (`Keys._shown`).
 _LISTED = frozenset({"tag", "source", "pagination"})
 # The most common values, each by its repr, before any other lookup.
@@ -188,13 +184,10 @@ class Keys:
             # ...and whether the size budget shows it abridged ([site] max_output).
             if self._site.is_abridged(value):
                 shown_with.append("abridged")
-            # Its fields but the body by their repr, the body by a hash of its bytes.
-            body = body_of(value)
-            own = [repr(getattr(value, name)) for name in _ENTRY_FIELDS]
-            if value.full_text is not None and body.article:
-                # The article taken from its page is a body too: by its hash, not its repr.
-                own[_FULL_TEXT] = repr(replace(value.full_text, html=body.article))
-            return _hash(("entry", *own, body.html, *shown_with))
+            # Its own fields, the body by its hash: the same whether the entry holds its body
+            # or the index stood in for it, so a build from the index keys every page as a
+            # build from the months does.
+            return _hash(("entry", value.source, entry_hash(value), *shown_with))
         return self._fields(value)
 
     def _template(self, name: str) -> str:
