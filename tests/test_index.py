@@ -19,11 +19,13 @@ from helpers import tree, write_config
 
 from digest.cli import main
 from digest.config import load_config
+from digest.feeds.index import Bodies
 from digest.feeds.store import cache_path, load_cache, save_cache, with_index
-from digest.models import Entry, FeedCache, FeedInfo, FullText
+from digest.models import Entry, FeedCache, FeedInfo, FullText, entry_hash
 from digest.pipeline import build, load_caches
 from digest.render import pages
 from digest.render.workers import can_fork
+from digest.site.group import make_site
 
 NOW = datetime(2026, 3, 23, 12, 0, tzinfo=UTC)
 SLUGS = ("alpha", "beta", "gamma", "delta")
@@ -71,7 +73,9 @@ def project(root: Path, max_output: int = 2_200_000, in_feeds: int = 20) -> Path
         if slug in ("beta", "gamma"):  # one post, cross-posted: the same title and text
             when = NOW - timedelta(days=2, hours=k)
             shared = "<p>" + "A post both feeds carry, word for word, at length. " * 30 + "</p>"
-            items.append(entry(slug, 99, when, title="Cross-posted", content_html=shared))
+            tags = (slug.title(),)  # the post shown has the tags of both (dedup)
+            copy = entry(slug, 99, when, title="Cross-posted", content_html=shared, tags=tags)
+            items.append(copy)
         info = FeedInfo(url=f"https://{slug}.example/feed.xml", title=slug.title())
         save_cache(cache_path(config, slug), FeedCache(slug, info, entries=tuple(items)))
     return path
@@ -236,6 +240,23 @@ def test_each_field_of_a_post_edited_alone_shows_in_the_next_build_from_the_inde
     pages = b"".join(data for name, data in built.items() if name.endswith(".html"))
     for shown in (b"The article, revised.", b"Retitled", b"A. N. Author", b"Rewritten body."):
         assert shown in pages
+
+
+def test_every_entry_of_a_site_planned_from_the_index_has_the_hash_of_what_it_holds(
+    tmp_path: Path,
+) -> None:
+    """A page's key holds its entries' hashes as the index recorded them. A stage that changes
+    an entry after it is read (dedup gives a cross-posted post the tags of its copies) must
+    let the recorded hash go (`models.edited`), or the pages would keep showing it as saved."""
+    config = load_config(project(tmp_path / "site"))
+    caches = with_index(config, load_caches(config, states=True))
+    site = make_site(config, caches, (), now=NOW, bodies=Bodies(config.content_dir / "feeds").whole)
+    merged = [e for e in site.entries if {"Beta", "Gamma"} <= set(e.tags)]
+    assert len(merged) == 1 and merged[0].body is not None
+    shown = [e for page in site.pages for group in page.days for e in group.entries]
+    for e in (*site.entries, *shown):
+        assert e.body is not None
+        assert entry_hash(e) == entry_hash(replace(e, body=replace(e.body, entry=""))), e.id
 
 
 def test_a_month_changed_behind_its_index_is_read_whole_and_reindexed(

@@ -122,6 +122,9 @@ from digest.models.feeds import (
     body_of as body_of,
 )
 from digest.models.feeds import (
+    edited as edited,
+)
+from digest.models.feeds import (
     entry_hash as entry_hash,
 )
 from digest.models.feeds import (

@@ -8,7 +8,7 @@ from collections.abc import Callable, Iterable, Mapping
 from dataclasses import dataclass, field, fields, replace
 from datetime import datetime
 from pathlib import Path
-from typing import Literal
+from typing import Any, Literal
 
 POSTS_SOURCE = "posts"  # the built-in source of hand-written Markdown posts
 
@@ -107,6 +107,16 @@ def entry_hash(entry: Entry) -> str:
     parts[_FULL_TEXT] = repr(full_text)
     text = "\0".join((*parts, body.html))
     return hashlib.blake2b(text.encode("utf-8", "surrogatepass"), digest_size=16).hexdigest()
+
+
+def edited(entry: Entry, **changes: Any) -> Entry:
+    """The entry with `changes` (fields but its texts), its recorded hash let go: the hash
+    the index recorded is of the entry as saved, not as a later stage made it (dedup's merged
+    tags). Every change to an entry after it is read goes through here."""
+    body = entry.body
+    if body is not None and body.entry:
+        body = replace(body, entry="")
+    return replace(entry, **changes, body=body)
 
 
 def make_body(html: str, article: str) -> Body:

@@ -32,10 +32,19 @@ import re
 import string
 import unicodedata
 from collections.abc import Mapping
-from dataclasses import dataclass, replace
+from dataclasses import dataclass
 from urllib.parse import parse_qsl, urlencode, urlsplit, urlunsplit
 
-from digest.models import POSTS_SOURCE, DedupConfig, DedupRule, Duplicate, Entry, Whole, as_is
+from digest.models import (
+    POSTS_SOURCE,
+    DedupConfig,
+    DedupRule,
+    Duplicate,
+    Entry,
+    Whole,
+    as_is,
+    edited,
+)
 
 # A text needs this many words of its own (not the title, links or boilerplate) to merge two
 # posts by content: about two sentences. A cross-post worth merging is longer; an announcement
@@ -315,7 +324,7 @@ class _Merger:
             for copy in copies:
                 tags.update(dict.fromkeys((*feed_tags.get(copy.source, ()), *copy.tags)))
             if len(tags) > len(shown.tags):
-                shown = replace(shown, tags=tuple(tags))
+                shown = edited(shown, tags=tuple(tags))
             shown_as[head] = shown
             also_in[(shown.source, shown.id)] = tuple(copies)
             copies_of[head] = rest
