@@ -171,6 +171,18 @@ def test_planning_reads_the_indexes_and_no_month_file(tmp_path: Path) -> None:
         assert tree(feeds) == before
 
 
+def test_months_indexed_anew_are_planned_without_their_bodies(tmp_path: Path) -> None:
+    """Every month is indexed anew after an upgrade of the index (or when its index is
+    deleted): the build plans from the new indexes, holding no body."""
+    config = load_config(project(tmp_path / "site"))
+    feeds = config.content_dir / "feeds"
+    shutil.rmtree(feeds / "index")
+    indexed = with_index(config, load_caches(config, states=True))
+    entries = [e for cache in indexed for e in cache.entries]
+    assert len(entries) > 80 and all(e.body is not None and not e.content_html for e in entries)
+    assert len(list(feeds.glob("index/*/*.json"))) == len(list(feeds.glob("20*/*.json")))
+
+
 def test_one_new_post_reads_the_bodies_of_the_pages_it_makes_and_no_older_month(
     tmp_path: Path, monkeypatch: pytest.MonkeyPatch
 ) -> None:

@@ -52,10 +52,12 @@ def index_path(feeds: Path, month: str, slug: str) -> Path:
     return feeds / FOLDER / month / f"{slug}.json"
 
 
-def index_json(entries: Iterable[Entry], items: Iterable[dict[str, Any]], month: bytes) -> bytes:
-    """The index of one month file, whose bytes are `month`, holding `items` (its `entries`,
-    as saved): each entry without its texts, with its hash, its `Body` and where the month
-    holds them."""
+def _indexed(
+    entries: Iterable[Entry], items: Iterable[dict[str, Any]], month: bytes
+) -> list[dict[str, Any]]:
+    """The index's items of one month file, whose bytes are `month`, holding `items` (its
+    `entries`, as saved): each entry without its texts, with its hash, its `Body` and where
+    the month holds them."""
     indexed = []
     cursor = 0  # the items are in the file's order: each one's texts are after the last's
     for entry, item in zip(entries, items, strict=True):
@@ -71,7 +73,7 @@ def index_json(entries: Iterable[Entry], items: Iterable[dict[str, Any]], month:
             short["body"] += at
             cursor = max(at[0] + at[1], at[2] + at[3])
         indexed.append(short)
-    return dumps({"schema": SCHEMA, "size": len(month), "entries": indexed})
+    return indexed
 
 
 def _place(month: bytes, html: str, article: str, start: int) -> tuple[int, int, int, int] | None:
@@ -105,17 +107,20 @@ def write_index(
     entries: Sequence[Entry],
     items: Sequence[dict[str, Any]] | None = None,
     written: bytes | None = None,
-) -> None:
+) -> list[dict[str, Any]]:
     """Write the index of `month_file` (`feeds/<month>/<slug>.json`), which holds `entries`
     (as they read back from it) in its bytes: `written`, when the caller has just written
     them, else read back. `items`: the entries as saved (`codec.entry_to_json`), when the
-    caller has them."""
+    caller has them. Returns the index's entries, as `index_items` would read them."""
     feeds, month, slug = month_file.parent.parent, month_file.parent.name, month_file.stem
     items = [entry_to_json(e) for e in entries] if items is None else items
-    data = index_json(entries, items, month_file.read_bytes() if written is None else written)
+    month_bytes = month_file.read_bytes() if written is None else written
+    indexed = _indexed(entries, items, month_bytes)
+    data = dumps({"schema": SCHEMA, "size": len(month_bytes), "entries": indexed})
     # Not fsynced, unlike the cache: an index lost to a crash reads as broken or of another
     # size, and its month is read whole instead. An fsync a month file written is 2 to 5 ms.
     atomic_write(index_path(feeds, month, slug), data)
+    return indexed
 
 
 def remove_index(month_file: Path) -> None:
