@@ -88,8 +88,8 @@ def main() -> None:
             pstats.Stats(profile).sort_stats(args.sort).print_stats(40)
 
 
-# The stages timed, by the module each is looked up in when called (write_changed imports
-# plan_site and render_site when it runs), in the order they run.
+# The stages timed, by the module each is looked up in when called (build imports plan_site
+# when it plans, write_changed render_site when it renders), in the order they run.
 STAGES = (
     (pipeline, "load_caches", "read the feeds' states"),
     (stamp, "fingerprint", "fingerprint the inputs (the indexes)"),

@@ -7,8 +7,9 @@ from __future__ import annotations
 
 import dataclasses
 import functools
-from collections.abc import Callable
-from contextlib import closing
+import gc
+from collections.abc import Callable, Iterator
+from contextlib import closing, contextmanager
 from dataclasses import dataclass
 from datetime import datetime
 from pathlib import Path
@@ -340,11 +341,15 @@ def build(
         pages = sum(1 for name in built.files if name.endswith(".html"))
         written = WriteReport(written=0, unchanged=pages, removed=0)
     else:
-        caches = with_index(config, caches)  # planned without bodies: render reads its pages'
-        site = make_site(config, caches, _posts(config), now=now, bodies=bodies)
-        if config.editions.kinds:
-            site = with_editions(site, editions_store.load_editions(config))
-        written, keys = write_changed(site, theme, hashed, output, inputs)
+        from digest.render.pages import plan_site  # Jinja and the helpers: pages to make
+
+        with _no_cycle_collection():
+            caches = with_index(config, caches)  # planned without bodies: render reads its pages'
+            site = make_site(config, caches, _posts(config), now=now, bodies=bodies)
+            if config.editions.kinds:
+                site = with_editions(site, editions_store.load_editions(config))
+            plan = plan_site(site, theme, hashed)
+        written, keys = write_changed(site, theme, plan, output, inputs)
         health, entries, pages, spent = site.health, len(site.entries), len(site.pages), site.budget
         # Pagefind needs none of the entries (their bodies: 1 GB at 100,000): let them go first.
         del site, caches
@@ -359,6 +364,23 @@ def build(
     warnings = _warnings(config, size) + ((problem,) if problem else ())
     digest = stamp.site_digest(built)
     return BuildReport(fetched, health, entries, pages, written, warnings, digest, spent)
+
+
+@contextmanager
+def _no_cycle_collection() -> Iterator[None]:
+    """Planning, without CPython's collector of reference cycles. Planning makes millions of
+    small objects that live until the site is written, and the collector walks all of them
+    again each time their number grows by a quarter: planning 100,000 entries ran 11 full
+    collections, a third of its time (8.2 s, 5.1 s without). Reference counting still frees
+    what is let go; the few cycles made meanwhile wait for the next collection after it.
+    Not rendering: render workers fork from this process and would inherit it paused."""
+    enabled = gc.isenabled()
+    gc.disable()
+    try:
+        yield
+    finally:
+        if enabled:
+            gc.enable()
 
 
 def _warnings(config: Config, output_bytes: int) -> tuple[str, ...]:

@@ -16,15 +16,18 @@ from collections import Counter
 from collections.abc import Iterable, Sequence
 from dataclasses import dataclass
 from pathlib import Path
-from typing import NewType
+from typing import TYPE_CHECKING, NewType
 
 from digest.errors import OutputError
 from digest.files import atomic_write
 from digest.models import Budget, OutputFile, Site
-from digest.render.theme import Theme, ThemeHashes
+from digest.render.theme import Theme
 from digest.render.workers import worker_count
 from digest.write import search
 from digest.write.stamp import STAMP, Stamp, outdated, read_stamp, write_stamp
+
+if TYPE_CHECKING:
+    from digest.render.pages import Planned
 
 log = logging.getLogger(__name__)
 
@@ -63,17 +66,17 @@ def check_output_dir(output: Path, project: Path) -> OutputDir:
 
 
 def write_changed(
-    site: Site, theme: Theme, hashed: ThemeHashes, output: OutputDir, inputs: str
+    site: Site, theme: Theme, plan: tuple[Planned, ...], output: OutputDir, inputs: str
 ) -> tuple[WriteReport, dict[str, str]]:
     """Make `output/` hold the site and a stamp of it (`inputs`, every file's key), rendering
-    and writing only the files whose key changed, or that changed on disk since the stamp,
-    each written as soon as it is made. Returns the report and every file's key (path ->
-    key), by which the search index finds the day pages that changed."""
+    and writing only the files of the `plan` (`render.pages.plan_site`) whose key changed,
+    or that changed on disk since the stamp, each written as soon as it is made. Returns the
+    report and every file's key (path -> key), by which the search index finds the day pages
+    that changed."""
     # Imported here: Jinja, Babel and the templates' helpers are for a build that has pages
     # to make, not for one that finds nothing changed.
-    from digest.render.pages import plan_site, render_site
+    from digest.render.pages import render_site
 
-    plan = plan_site(site, theme, hashed)
     built = read_stamp(output)
     todo = outdated(output, ((p.path, p.key) for p in plan), built)
     files = render_site(site, theme, tuple(p for p in plan if p.path in todo), worker_count())
