@@ -170,9 +170,10 @@ def close_due_editions(
     }
     if not any(pending.values()) and all(e is not None for e in newest.values()):
         return caches
-    caches = with_index(config, caches)
     bodies = bodies or Bodies(config.content_dir / "feeds").whole
-    entries = site_entries(config, caches, _posts(config), now, bodies)
+    with _no_cycle_collection():  # every entry is read and deduplicated, as for a site
+        caches = with_index(config, caches)
+        entries = site_entries(config, caches, _posts(config), now, bodies)
     oldest = entries[-1].date.astimezone(tz).date() if entries else None
     closed = [
         edition
