@@ -8,8 +8,8 @@ from __future__ import annotations
 import dataclasses
 import functools
 import gc
-from collections.abc import Callable, Iterator
-from contextlib import closing, contextmanager
+from collections.abc import Callable
+from contextlib import closing
 from dataclasses import dataclass
 from datetime import datetime
 from pathlib import Path
@@ -46,11 +46,11 @@ from digest.models import (
     Response,
     Whole,
 )
-from digest.render.theme import load_theme, theme_hashes
-from digest.render.workers import worker_count
+from digest.render.theme import Theme, ThemeHashes, load_theme, theme_hashes
+from digest.render.workers import no_cycle_collection, worker_count
 from digest.site.group import make_site, site_entries
 from digest.site.health import feed_health
-from digest.write import WriteReport, check_output_dir, search, stamp, write_changed
+from digest.write import OutputDir, WriteReport, check_output_dir, search, stamp, write_changed
 from digest.write.sizes import content_sizes, content_warnings, folder_bytes, output_warnings
 
 if TYPE_CHECKING:
@@ -171,7 +171,7 @@ def close_due_editions(
     if not any(pending.values()) and all(e is not None for e in newest.values()):
         return caches
     bodies = bodies or Bodies(config.content_dir / "feeds").whole
-    with _no_cycle_collection():  # every entry is read and deduplicated, as for a site
+    with no_cycle_collection():  # every entry is read and deduplicated, as for a site
         caches = with_index(config, caches)
         entries = site_entries(config, caches, _posts(config), now, bodies)
     oldest = entries[-1].date.astimezone(tz).date() if entries else None
@@ -294,17 +294,6 @@ def _refresh(
     return old, cache, report
 
 
-def update_feed(
-    config: Config, cache: FeedCache, feed: FeedConfig, response: Response, now: datetime
-) -> tuple[FeedCache, FeedReport]:
-    """parse (only a body update has not seen yet), in this process -> update."""
-    from digest.feeds.pool import parse_response
-
-    fresh = update.needs_parse(cache, response)
-    parsed = parse_response(response, feed.slug, now) if fresh else None
-    return update.refresh(cache, response, parsed, feed, now, config.fetch, config.retention)
-
-
 def build(
     config: Config,
     *,
@@ -342,18 +331,8 @@ def build(
         pages = sum(1 for name in built.files if name.endswith(".html"))
         written = WriteReport(written=0, unchanged=pages, removed=0)
     else:
-        from digest.render.pages import plan_site  # Jinja and the helpers: pages to make
-
-        with _no_cycle_collection():
-            caches = with_index(config, caches)  # planned without bodies: render reads its pages'
-            site = make_site(config, caches, _posts(config), now=now, bodies=bodies)
-            if config.editions.kinds:
-                site = with_editions(site, editions_store.load_editions(config))
-            plan = plan_site(site, theme, hashed)
-        written, keys = write_changed(site, theme, plan, output, inputs)
-        health, entries, pages, spent = site.health, len(site.entries), len(site.pages), site.budget
-        # Pagefind needs none of the entries (their bodies: 1 GB at 100,000): let them go first.
-        del site, caches
+        made = _make_files(config, caches, bodies, theme, hashed, output, inputs, now)
+        written, keys, health, entries, pages, spent = made
         if config.search.enabled:  # Pagefind, for the months whose day pages changed
             if not search.has_index(output):  # made anew: the site changed, if no page did
                 written = dataclasses.replace(written, changed=True)
@@ -367,21 +346,33 @@ def build(
     return BuildReport(fetched, health, entries, pages, written, warnings, digest, spent)
 
 
-@contextmanager
-def _no_cycle_collection() -> Iterator[None]:
-    """Planning, without CPython's collector of reference cycles. Planning makes millions of
-    small objects that live until the site is written, and the collector walks all of them
-    again each time their number grows by a quarter: planning 100,000 entries ran 11 full
-    collections, a third of its time (8.2 s, 5.1 s without). Reference counting still frees
-    what is let go; the few cycles made meanwhile wait for the next collection after it.
-    Not rendering: render workers fork from this process and would inherit it paused."""
-    enabled = gc.isenabled()
-    gc.disable()
+def _make_files(
+    config: Config,
+    caches: tuple[FeedCache, ...],
+    bodies: Whole,
+    theme: Theme,
+    hashed: ThemeHashes,
+    output: OutputDir,
+    inputs: str,
+    now: datetime,
+) -> tuple[WriteReport, dict[str, str], tuple[FeedHealth, ...], int, int, Budget | None]:
+    """Plan the site from the entry index, render and write the files that changed: (the
+    report, every file's key, the site's health, entries, pages and budget). The site is let
+    go on return: Pagefind needs none of it."""
+    from digest.render.pages import plan_site  # Jinja and the helpers: pages to make
+
+    with no_cycle_collection(freeze=True):
+        caches = with_index(config, caches)  # planned without bodies: render reads its pages'
+        site = make_site(config, caches, _posts(config), now=now, bodies=bodies)
+        if config.editions.kinds:
+            site = with_editions(site, editions_store.load_editions(config))
+        plan = plan_site(site, theme, hashed)
     try:
-        yield
+        written, keys = write_changed(site, theme, plan, output, inputs)
+        return written, keys, site.health, len(site.entries), len(site.pages), site.budget
     finally:
-        if enabled:
-            gc.enable()
+        del site, caches, plan  # (the plan's files are made by closures over the site)
+        gc.unfreeze()  # what planning made and is still held: the collector's again
 
 
 def _warnings(config: Config, output_bytes: int) -> tuple[str, ...]:

@@ -298,6 +298,7 @@ def test_planning_pauses_the_cycle_collector_and_rendering_does_not(
     report = build(load_config(project(tmp_path / "site")), now=NOW, offline=True)
     assert report.written.written > 0
     assert seen == {"planning": False, "rendering": True} and gc.isenabled()
+    assert gc.get_freeze_count() == 0  # what planning made is the collector's again
 
 
 def test_a_month_changed_behind_its_index_is_read_whole_and_reindexed(

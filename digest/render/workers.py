@@ -5,6 +5,9 @@ Workers are forked, not spawned: they start with the parent's memory (the site, 
 environment with its compiled templates), so nothing large is pickled to them, only item
 numbers in and results out. Forking is safe only in a process with one thread, and only on
 Linux (macOS may crash a forked child), so `can_fork` says when to use this at all.
+
+Also `no_cycle_collection`, under which a build plans its site: CPython's cycle collector,
+paused or frozen, is what forked workers inherit, so it is managed here beside them.
 """
 
 from __future__ import annotations
@@ -19,6 +22,7 @@ import time
 from collections import deque
 from collections.abc import Callable, Iterator, Mapping, Sequence
 from concurrent.futures import ProcessPoolExecutor
+from contextlib import contextmanager
 from typing import Any, TypeVar
 
 from digest.errors import DigestError
@@ -145,3 +149,23 @@ def _exit_with(parent: int) -> None:
 def _chunk(items: tuple[int, ...]) -> list[Any]:
     assert _work is not None, "_start runs first in every worker"
     return [_work(item) for item in items]
+
+
+@contextmanager
+def no_cycle_collection(freeze: bool = False) -> Iterator[None]:
+    """Without CPython's collector of reference cycles. Planning makes millions of objects
+    that live until the site is written, and the collector walked them all again each time
+    they grew by a quarter: 11 times, a third of planning 100,000 entries (8.2 s, 5.1 s
+    without). Reference counting still frees what is let go; the cycles made meanwhile (694
+    objects there) wait for the next collection. Not for rendering: forked workers would
+    inherit it paused. `freeze`: what was made then stays out of the collector's walks
+    (`gc.freeze`; one more walk took 0.95 s) until the caller unfreezes it, once let go."""
+    enabled = gc.isenabled()
+    gc.disable()
+    try:
+        yield
+        if enabled and freeze:
+            gc.freeze()
+    finally:
+        if enabled:
+            gc.enable()
