@@ -229,9 +229,11 @@ def _read_at(path: str, at: tuple[int, int, int, int]) -> tuple[str, str] | None
         fd = os.open(path, _READ)  # no buffered file object: two reads, at known places
         try:
             for offset, length in ((at[0], at[1]), (at[2], at[3])):
-                if length:
-                    os.lseek(fd, offset, os.SEEK_SET)  # not pread: Windows has none
-                text = json.loads(os.read(fd, length)) if length else ""
+                if not length:
+                    texts.append("")
+                    continue
+                os.lseek(fd, offset, os.SEEK_SET)  # not pread: Windows has none
+                text = json.loads(os.read(fd, length))
                 if not isinstance(text, str):
                     return None
                 texts.append(text)
