@@ -117,6 +117,14 @@ def month_files_in(paths: list[str], feeds: Path) -> set[str]:
     return found
 
 
+def assert_same_site(built: dict[str, bytes], expected: dict[str, bytes]) -> None:
+    """Every file of two outputs (`tree`) alike, the stamp's list of them too; only its
+    fingerprint of the inputs may differ (a month with an index is fingerprinted by its
+    index). Takes the stamp out of both."""
+    stamp, expected_stamp = (json.loads(t.pop(".digest-build.json")) for t in (built, expected))
+    assert built == expected and stamp["files"] == expected_stamp["files"]
+
+
 def test_a_build_from_the_index_equals_a_build_from_the_months_byte_for_byte(
     tmp_path: Path, monkeypatch: pytest.MonkeyPatch
 ) -> None:
@@ -130,11 +138,8 @@ def test_a_build_from_the_index_equals_a_build_from_the_months_byte_for_byte(
     from_months = build(load_config(tmp_path / "months" / "config.toml"), now=NOW, offline=True)
     with opened() as paths:
         from_index = build(load_config(path), now=NOW, offline=True)
-    # Every file alike, the stamp's list of them too; only its fingerprint of the inputs
-    # differs, since a month with an index is fingerprinted by its index.
     built, expected = tree(tmp_path / "site" / "output"), tree(tmp_path / "months" / "output")
-    stamp, expected_stamp = (json.loads(t.pop(".digest-build.json")) for t in (built, expected))
-    assert built == expected and stamp["files"] == expected_stamp["files"]
+    assert_same_site(built, expected)
     assert from_index.site == from_months.site and from_index.entries == from_months.entries
     # The build from the months wrote the index back, the same as the store's own.
     assert tree(tmp_path / "months" / "content") == tree(tmp_path / "site" / "content")
@@ -249,9 +254,8 @@ def test_each_field_of_a_post_edited_alone_shows_in_the_next_build_from_the_inde
 
     shutil.copytree(tmp_path / "site", tmp_path / "fresh", ignore=shutil.ignore_patterns("output"))
     build(load_config(tmp_path / "fresh" / "config.toml"), now=NOW, offline=True)
-    built, fresh = tree(tmp_path / "site" / "output"), tree(tmp_path / "fresh" / "output")
-    stamp, fresh_stamp = (json.loads(t.pop(".digest-build.json")) for t in (built, fresh))
-    assert built == fresh and stamp["files"] == fresh_stamp["files"]
+    built = tree(tmp_path / "site" / "output")
+    assert_same_site(built, tree(tmp_path / "fresh" / "output"))
     pages = b"".join(data for name, data in built.items() if name.endswith(".html"))
     for shown in (b"The article, revised.", b"Retitled", b"A. N. Author", b"Rewritten body."):
         assert shown in pages
@@ -404,9 +408,7 @@ def test_month_files_written_by_other_means_build_the_same_site(tmp_path: Path) 
     shutil.rmtree(tmp_path / "site" / "output")
 
     assert main(["build", "--offline", "-q", "--config", str(path)]) == 0
-    after = tree(tmp_path / "site" / "output")
-    stamp, stamp_before = (json.loads(t.pop(".digest-build.json")) for t in (after, before))
-    assert after == before and stamp["files"] == stamp_before["files"]
+    assert_same_site(tree(tmp_path / "site" / "output"), before)
     bodies = [
         e["body"]
         for i in feeds.glob("index/*/*.json")
